@@ -1,0 +1,31 @@
+import { runCheckCommand } from './check-command.js';
+import { runSimCommand } from './sim-command.js';
+
+const USAGE = `usage: vsync <command> [options]
+
+commands:
+  sim      run the deterministic simulator (vsync sim --help)
+  check    check a folder of traces (vsync check <dir>)`;
+
+/** The CLI: prints to stdout (the library itself never prints). Returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  const out = (line: string): void => {
+    process.stdout.write(line + '\n');
+  };
+  switch (cmd) {
+    case 'sim':
+      return runSimCommand(rest, out);
+    case 'check':
+      return runCheckCommand(rest, out);
+    case undefined:
+    case '--help':
+    case 'help':
+      out(USAGE);
+      return cmd === undefined ? 2 : 0;
+    default:
+      out(`vsync: unknown command '${cmd}'`);
+      out(USAGE);
+      return 2;
+  }
+}

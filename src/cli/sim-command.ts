@@ -1,0 +1,91 @@
+import { parseArgs } from 'node:util';
+import { defaultSimOptions, MUTATIONS, type Mutation, parseFaults, type SimOptions } from '../sim/options.js';
+import { runSimulation, summaryLine, writeTraces } from '../sim/run-sim.js';
+
+const USAGE = 'usage: vsync sim [--seed <int> | --seeds <from>..<to>] [--members <n>] [--steps <n>] [--faults <list|all|none>] [--trace-dir <dir>] [--send-rate <p>] [--mutation <name>]';
+
+function parseRange(spec: string): [number, number] {
+  const m = /^(\d+)\.\.(\d+)$/.exec(spec);
+  if (!m) throw new RangeError(`--seeds takes <from>..<to>, got '${spec}'`);
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  if (b < a) throw new RangeError('--seeds range is empty');
+  return [a, b];
+}
+
+function int(v: string | undefined, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`--${name} takes a non-negative integer, got '${v}'`);
+  return n;
+}
+
+/** `vsync sim`: one seed (writes traces, checks them) or a range of seeds (reports every failing seed). */
+export async function runSimCommand(args: string[], out: (line: string) => void): Promise<number> {
+  let values;
+  let opts: SimOptions;
+  let range: [number, number] | null = null;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        seed: { type: 'string' }, seeds: { type: 'string' }, members: { type: 'string' }, steps: { type: 'string' },
+        faults: { type: 'string' }, 'trace-dir': { type: 'string' }, 'send-rate': { type: 'string' }, mutation: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+    }));
+    if (values.help) {
+      out(USAGE);
+      return 0;
+    }
+    const seed = int(values.seed, 'seed', 1);
+    opts = defaultSimOptions(seed);
+    opts.members = int(values.members, 'members', opts.members);
+    if (opts.members < 2 || opts.members > 64) throw new RangeError('--members must be 2..64');
+    opts.steps = int(values.steps, 'steps', opts.steps);
+    if (values.faults !== undefined) opts.faults = parseFaults(values.faults);
+    if (values['send-rate'] !== undefined) {
+      opts.sendRate = Number(values['send-rate']);
+      if (!(opts.sendRate >= 0 && opts.sendRate <= 1)) throw new RangeError('--send-rate is a probability per member per step (0..1)');
+    }
+    if (values.mutation !== undefined) {
+      if (!(MUTATIONS as readonly string[]).includes(values.mutation)) throw new RangeError(`--mutation is one of ${MUTATIONS.join(', ')}`);
+      opts.mutation = values.mutation as Mutation;
+    }
+    if (values.seeds !== undefined) range = parseRange(values.seeds);
+  } catch (err) {
+    out(`vsync sim: ${(err as Error).message}`);
+    out(USAGE);
+    return 2;
+  }
+
+  if (range === null) {
+    const r = runSimulation(opts);
+    const dir = writeTraces(r.traces, values['trace-dir']);
+    out(summaryLine(r, opts.members));
+    out(`traces: ${dir}`);
+    if (r.firstViolation) {
+      out(`FAILED seed=${opts.seed}: ${r.firstViolation.property}: ${r.firstViolation.message}`);
+      out(`replay: vsync sim --seed ${opts.seed} --members ${opts.members} --steps ${opts.steps}${values.faults ? ` --faults ${values.faults}` : ''}`);
+      return 1;
+    }
+    return 0;
+  }
+
+  const failing: number[] = [];
+  const started = Date.now();
+  for (let seed = range[0]; seed <= range[1]; seed++) {
+    const r = runSimulation({ ...opts, seed });
+    if (r.firstViolation) {
+      failing.push(seed);
+      out(`FAILED seed=${seed}: ${r.firstViolation.property}: ${r.firstViolation.message}`);
+      if (values['trace-dir']) out(`traces: ${writeTraces(r.traces, `${values['trace-dir']}/seed-${seed}`)}`);
+    } else if ((seed - range[0]) % 100 === 99) {
+      out(`... ${seed - range[0] + 1} seeds, ${failing.length} failing, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    }
+  }
+  const total = range[1] - range[0] + 1;
+  out(`seeds=${range[0]}..${range[1]} runs=${total} failing=${failing.length}${failing.length ? ` [${failing.join(',')}]` : ''}`);
+  return failing.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,43 @@
+/** Stable error codes: callers branch on `code`, never on message text. */
+export const ErrorCodes = {
+  /** The send window is full; wait for deliveries (the async API waits for you). */
+  BACKPRESSURE: 'VSYNC_ERR_BACKPRESSURE',
+  PAYLOAD_TOO_LARGE: 'VSYNC_ERR_PAYLOAD_TOO_LARGE',
+  /** The member has no view yet, or is no longer in the group. */
+  NOT_MEMBER: 'VSYNC_ERR_NOT_MEMBER',
+  LEAVING: 'VSYNC_ERR_LEAVING',
+  /** This incarnation was excluded from the group; a new incarnation must join. */
+  EXCLUDED: 'VSYNC_ERR_EXCLUDED',
+  MALFORMED_FRAME: 'VSYNC_ERR_MALFORMED_FRAME',
+  VERSION: 'VSYNC_ERR_VERSION',
+  UNKNOWN_GROUP: 'VSYNC_ERR_UNKNOWN_GROUP',
+  AUTH: 'VSYNC_ERR_AUTH',
+  ABORTED: 'VSYNC_ERR_ABORTED',
+  CLOSED: 'VSYNC_ERR_CLOSED',
+  INVALID_ARGUMENT: 'VSYNC_ERR_INVALID_ARGUMENT',
+  /** An internal invariant was violated: a bug in vsync. */
+  INVARIANT: 'VSYNC_ERR_INVARIANT',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export class VsyncError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'VsyncError';
+    this.code = code;
+  }
+}
+
+export class InvariantError extends VsyncError {
+  constructor(message: string) {
+    super(ErrorCodes.INVARIANT, message);
+    this.name = 'InvariantError';
+  }
+}
+
+/** Guards an invariant of the core; a failure is a bug, never an input error. */
+export function assert(cond: unknown, message: string | (() => string)): asserts cond {
+  if (!cond) throw new InvariantError(typeof message === 'string' ? message : message());
+}

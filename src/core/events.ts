@@ -1,0 +1,27 @@
+import type { Frame } from './frames.js';
+import type { MemberId, View } from './types.js';
+
+/** What the core hands to the application (and to the trace), in the order it happened. */
+export type CoreEvent =
+  | { type: 'install'; view: View; joined: MemberId[]; left: MemberId[] }
+  | { type: 'deliver'; view: number; seq: number; sender: MemberId; msgNo: number; payload: Uint8Array }
+  /** A message leaves for the sequencer in `view` (again, after a view change, if it was not delivered). */
+  | { type: 'send'; view: number; msgNo: number; payload: Uint8Array }
+  | { type: 'block'; view: number }
+  | { type: 'unblock'; view: number }
+  /** This member's graceful leave is complete. */
+  | { type: 'left'; view: number }
+  /** This incarnation is out of the group for good; a new incarnation may join. */
+  | { type: 'excluded'; view: number }
+  /** The flush cannot gather a majority of the view: the member blocks until the partition heals. */
+  | { type: 'minority'; view: number; reachable: number; members: number };
+
+export interface Outgoing {
+  to: MemberId[];
+  frame: Frame;
+}
+
+export interface Ready {
+  events: CoreEvent[];
+  frames: Outgoing[];
+}

@@ -1,0 +1,948 @@
+import { makeBallot, roundOf } from './ballot.js';
+import { type CoreConfig, resolveConfig } from './config.js';
+import { assert, ErrorCodes, VsyncError } from './errors.js';
+import type { CoreEvent, Outgoing, Ready } from './events.js';
+import { FailureDetector } from './failure-detector.js';
+import type { Accepted, Decision, Entry, Frame, FwdMsg } from './frames.js';
+import { MessageLog } from './message-log.js';
+import { Outbox } from './outbox.js';
+import { SequencerState } from './sequencer-state.js';
+import type { MemberId, View } from './types.js';
+
+export type Phase = 'idle' | 'joining' | 'member' | 'left' | 'excluded';
+
+export interface MemberOptions {
+  id: MemberId;
+  config?: Partial<CoreConfig>;
+  /** Injected randomness in [0, 1): the core never calls Math.random. */
+  random: () => number;
+}
+
+/** A flush this member leads: Paxos-style prepare/accept over the survivors of the view. */
+interface Attempt {
+  ballot: number;
+  survivors: MemberId[];
+  leavers: MemberId[];
+  joiners: MemberId[];
+  phase: 'prepare' | 'accept';
+  promises: Map<MemberId, { received: number; accepted: Accepted | null }>;
+  acks: Set<MemberId>;
+  decision: Decision | null;
+  source: MemberId | null;
+  lastProgressAt: number;
+  lastSendAt: number;
+}
+
+/** Fetching missing ordered messages up to `target` (during a flush or before installing a decided view). */
+interface Fetch {
+  target: number;
+  sources: MemberId[];
+  idx: number;
+  lastAt: number;
+}
+
+const HISTORY = 16;
+
+/**
+ * One member of one group: a pure state machine. Inputs are `receive`, `tick`, `send`, `join`, `leave` and
+ * `bootstrap`; outputs accumulate until `ready()` hands them over. See docs/protocol.md for the protocol.
+ */
+export class Member {
+  readonly id: MemberId;
+  readonly cfg: CoreConfig;
+  private readonly random: () => number;
+
+  private now = 0;
+  phase: Phase = 'idle';
+  private view: View | null = null;
+  private rank = -1;
+  /** The decision that installed the current view, and a few before it, to help members that lag one view. */
+  private history: Decision[] = [];
+
+  private readonly log = new MessageLog(0);
+  private delivered = 0;
+  private commit = 0;
+  private knownLast = 0;
+  private readonly outbox = new Outbox();
+  private toForward: number[] = [];
+  private leaving = false;
+  private lastRequestAt = -Infinity;
+  private contacts: MemberId[] = [];
+
+  // Member side of the flush.
+  private frozen = false;
+  private blocked = false;
+  private promised = 0;
+  private accepted: Accepted | null = null;
+  private pendingAccept: { ballot: number; decision: Decision; leader: MemberId } | null = null;
+  private installPending: Decision | null = null;
+  private fetch: Fetch | null = null;
+
+  // Leader side of the flush.
+  private attempt: Attempt | null = null;
+  private round = 0;
+  private nextAttemptAt = 0;
+  private changeSince: number | null = null;
+  private readonly pendingJoins = new Map<MemberId, number>();
+  private readonly pendingLeaves = new Set<MemberId>();
+  private readonly flushExcluded = new Map<MemberId, number>();
+  private readonly excludedIds = new Set<MemberId>();
+  private minorityReported = false;
+  private sawFrozen = false;
+
+  private readonly fd: FailureDetector;
+  private seq: SequencerState | null = null;
+
+  // Receiver side of the ordered stream.
+  private lastAckSent = 0;
+  private lastAckAt = -Infinity;
+  private lastNakAt = -Infinity;
+  private lastBroadcastAt = -Infinity;
+  private readonly lastHelpAt = new Map<MemberId, number>();
+
+  private events: CoreEvent[] = [];
+  private frames: Outgoing[] = [];
+  private selfInbox: Frame[] = [];
+  private processingSelf = false;
+
+  constructor(opts: MemberOptions) {
+    this.id = opts.id;
+    this.cfg = resolveConfig(opts.config);
+    this.random = opts.random;
+    this.fd = new FailureDetector(this.cfg.suspectTicks, this.cfg.confirmTicks);
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /** Founds the group: every initial member calls this with the same list and installs view 1. */
+  bootstrap(members: readonly MemberId[]): void {
+    assert(this.phase === 'idle', 'bootstrap twice');
+    if (!members.includes(this.id)) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'bootstrap list must contain this member');
+    this.phase = 'joining';
+    this.install({ prevView: 0, view: 1, members: [...members], leavers: [], cut: 0 }, false);
+  }
+
+  /** Asks to join through any of `contacts` (members or former members of the group). */
+  join(contacts: readonly MemberId[]): void {
+    assert(this.phase === 'idle', 'join twice');
+    if (contacts.length === 0) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'join needs at least one contact');
+    this.phase = 'joining';
+    this.contacts = [...contacts];
+    this.requestJoin();
+  }
+
+  /** Graceful leave: sends nothing new, waits until its own messages are delivered, then leaves in a view change. */
+  leave(): void {
+    if (this.phase === 'idle' || this.phase === 'joining') {
+      this.phase = 'left';
+      this.emit({ type: 'left', view: 0 });
+      return;
+    }
+    if (this.phase !== 'member') return;
+    this.leaving = true;
+    this.maybeRequestLeave();
+  }
+
+  /**
+   * Multicasts `payload` in total order. Returns the message number (the trace's `<me>/<n>`). Throws
+   * VSYNC_ERR_BACKPRESSURE when the send window is full: wait for own deliveries and try again.
+   */
+  send(payload: Uint8Array): number {
+    if (this.phase !== 'member') {
+      throw new VsyncError(this.phase === 'excluded' ? ErrorCodes.EXCLUDED : ErrorCodes.NOT_MEMBER, `cannot send: member is ${this.phase}`);
+    }
+    if (this.leaving) throw new VsyncError(ErrorCodes.LEAVING, 'cannot send: leaving the group');
+    if (payload.byteLength > this.cfg.maxPayloadBytes) {
+      throw new VsyncError(ErrorCodes.PAYLOAD_TOO_LARGE, `payload of ${payload.byteLength} bytes exceeds ${this.cfg.maxPayloadBytes}`);
+    }
+    if (!this.canSend(payload.byteLength)) throw new VsyncError(ErrorCodes.BACKPRESSURE, 'send window full');
+    const m = this.outbox.push(payload);
+    if (!this.frozen) this.assignForward(this.outbox.length - 1);
+    return m.msgNo;
+  }
+
+  canSend(bytes = 0): boolean {
+    return this.phase === 'member' && !this.leaving && this.outbox.hasRoom(bytes, this.cfg.maxPendingSends, this.cfg.maxPendingBytes);
+  }
+
+  tick(): void {
+    this.now++;
+    switch (this.phase) {
+      case 'joining':
+        if (this.contacts.length > 0 && this.now - this.lastRequestAt >= this.cfg.requestRetryTicks) this.requestJoin();
+        break;
+      case 'member':
+        this.tickMember();
+        break;
+      default:
+        break;
+    }
+    this.drainSelf();
+  }
+
+  receive(from: MemberId, frame: Frame): void {
+    if (this.phase === 'left' || this.phase === 'excluded' || this.phase === 'idle' || from === this.id) return;
+    this.fd.heard(from, this.now);
+    this.dispatch(from, frame);
+    this.drainSelf();
+  }
+
+  /** Hands over everything produced since the last call: events first, then frames. */
+  ready(): Ready {
+    if (this.phase === 'member') {
+      this.flushForwards();
+      this.drainSelf();
+      if (this.seq) this.sequencerFlush();
+      this.maybeAck();
+    }
+    const r = { events: this.events, frames: this.frames };
+    this.events = [];
+    this.frames = [];
+    return r;
+  }
+
+  // ---------------------------------------------------------------- introspection (runtime, tests, simulator)
+
+  get currentView(): View | null {
+    return this.view;
+  }
+  get isCoordinator(): boolean {
+    return this.rank === 0;
+  }
+  get isBlocked(): boolean {
+    return this.blocked;
+  }
+  get pendingSends(): number {
+    return this.outbox.length;
+  }
+  get deliveredSeq(): number {
+    return this.delivered;
+  }
+  get ticks(): number {
+    return this.now;
+  }
+  /** True when nothing is in flight: no flush, no pending change, every own message delivered. */
+  get isQuiescent(): boolean {
+    return this.phase === 'member' && !this.frozen && this.attempt === null && this.outbox.length === 0 &&
+      this.pendingJoins.size === 0 && this.pendingLeaves.size === 0 && this.delivered === this.log.received;
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  private dispatch(from: MemberId, f: Frame): void {
+    switch (f.t) {
+      case 'join':
+        this.onJoin(from, f.joiner);
+        return;
+      case 'nv':
+        this.onNewView(from, f.decision);
+        return;
+      case 'excl':
+        if (this.phase === 'joining' || (this.view !== null && f.view > this.view.id)) this.becomeExcluded(f.view);
+        return;
+      case 'fetch':
+        this.onFetch(from, f.view, f.from, f.to);
+        return;
+      case 'msgs':
+        this.onMsgs(from, f);
+        return;
+      default:
+        break;
+    }
+    if (this.phase !== 'member' || this.view === null) return;
+    if (f.view < this.view.id) {
+      this.helpStale(from, f.view);
+      return;
+    }
+    if (f.view > this.view.id) return;
+    switch (f.t) {
+      case 'hb':
+        // A member frozen by a flush whose leader gave up: whoever leads now must finish it.
+        if (f.promised > 0) this.sawFrozen = true;
+        return;
+      case 'ping':
+        this.sendTo([from], { t: 'hb', view: this.view.id, promised: this.promised });
+        return;
+      case 'fwd':
+        this.onForward(from, f.msgs);
+        return;
+      case 'ack':
+        if (this.seq && !this.frozen) this.seq.ack(from, f.received);
+        return;
+      case 'leave':
+        if (this.view.members.includes(from) && this.leaderCandidate() === this.id) this.pendingLeaves.add(from);
+        return;
+      case 'prep':
+        this.onPrepare(from, f.ballot);
+        return;
+      case 'prom':
+        this.onPromise(from, f.ballot, f.received, f.accepted);
+        return;
+      case 'rej':
+        this.onReject(f.ballot);
+        return;
+      case 'acc':
+        this.onAccept(from, f.ballot, f.decision, f.source);
+        return;
+      case 'accd':
+        this.onAccepted(from, f.ballot);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** A member one view behind gets the decision it missed; a member that is no longer in the group is told so. */
+  private helpStale(from: MemberId, fromView: number): void {
+    const last = this.lastHelpAt.get(from);
+    if (last !== undefined && this.now - last < this.cfg.heartbeatTicks) return;
+    this.lastHelpAt.set(from, this.now);
+    if (this.lastHelpAt.size > 4 * this.cfg.maxPendingJoins) this.lastHelpAt.clear();
+    const d = this.history.find((h) => h.prevView === fromView);
+    const view = this.view!;
+    // Only a member of the current view (or a leaver of the change it missed) may still install that change:
+    // anyone else was excluded later on, and the messages it would need may be gone.
+    if (d && (view.members.includes(from) || d.leavers.includes(from))) {
+      this.sendTo([from], { t: 'nv', view: view.id, decision: d });
+    } else if (!view.members.includes(from)) {
+      this.sendTo([from], { t: 'excl', view: view.id });
+    }
+  }
+
+  // ---------------------------------------------------------------- joining and leaving
+
+  private requestJoin(): void {
+    this.lastRequestAt = this.now;
+    this.sendTo(this.contacts, { t: 'join', view: 0, joiner: this.id });
+  }
+
+  private onJoin(from: MemberId, joiner: MemberId): void {
+    if (this.phase !== 'member' || this.view === null) return;
+    if (this.view.members.includes(joiner)) {
+      // It is in the view but missed the decision that admitted it.
+      const d = this.history[this.history.length - 1];
+      if (d) this.sendTo([joiner], { t: 'nv', view: this.view.id, decision: d });
+      return;
+    }
+    if (this.excludedIds.has(joiner) || this.history.some((h) => h.members.includes(joiner) || h.leavers.includes(joiner))) {
+      this.sendTo([joiner], { t: 'excl', view: this.view.id });
+      return;
+    }
+    const leader = this.leaderCandidate();
+    if (leader === this.id) {
+      if (!this.pendingJoins.has(joiner) && this.pendingJoins.size < this.cfg.maxPendingJoins) this.pendingJoins.set(joiner, this.now);
+    } else if (from === joiner) {
+      this.sendTo([leader], { t: 'join', view: this.view.id, joiner });
+    }
+  }
+
+  private maybeRequestLeave(): void {
+    if (!this.leaving || this.outbox.length > 0 || this.view === null) return;
+    if (this.now - this.lastRequestAt < this.cfg.requestRetryTicks) return;
+    this.lastRequestAt = this.now;
+    if (this.view.members.length === 1) {
+      // The last member leaves: there is no one left to install a view for.
+      this.phase = 'left';
+      this.emit({ type: 'left', view: this.view.id });
+      return;
+    }
+    const leader = this.leaderCandidate();
+    if (leader === this.id) this.pendingLeaves.add(this.id);
+    else this.sendTo([leader], { t: 'leave', view: this.view.id });
+  }
+
+  private becomeExcluded(view: number): void {
+    if (this.phase === 'excluded' || this.phase === 'left') return;
+    this.phase = 'excluded';
+    this.emit({ type: 'excluded', view });
+  }
+
+  // ---------------------------------------------------------------- ticks
+
+  private tickMember(): void {
+    const view = this.view!;
+    for (const m of this.fd.tick(this.now)) this.sendTo([m], { t: 'ping', view: view.id });
+    for (const [m, until] of this.flushExcluded) if (until <= this.now) this.flushExcluded.delete(m);
+
+    if (this.now - this.lastBroadcastAt >= this.cfg.heartbeatTicks && view.members.length > 1) {
+      this.broadcast({ t: 'hb', view: view.id, promised: this.promised });
+    }
+    if (this.fetch && this.now - this.fetch.lastAt >= this.cfg.fetchRetryTicks) {
+      this.fetch.idx = (this.fetch.idx + 1) % this.fetch.sources.length;
+      this.sendFetch();
+    }
+    if (!this.frozen) {
+      this.retryForwards();
+      if (this.seq === null) {
+        if (this.knownLast > this.log.received || this.log.hasGap) this.nak();
+        if (this.now - this.lastAckAt >= this.cfg.heartbeatTicks) this.sendAck();
+      }
+    }
+    this.maybeRequestLeave();
+    if (this.phase === 'member') this.lead();
+  }
+
+  // ---------------------------------------------------------------- normal operation: forwarding
+
+  private assignForward(idx: number): void {
+    const m = this.outbox.at(idx)!;
+    m.fseq = this.outbox.nextFseq++;
+    m.sentAt = this.now;
+    this.emit({ type: 'send', view: this.view!.id, msgNo: m.msgNo, payload: m.payload });
+    this.toForward.push(idx);
+  }
+
+  private flushForwards(): void {
+    if (this.toForward.length === 0 || this.frozen) {
+      this.toForward.length = 0;
+      return;
+    }
+    const msgs: FwdMsg[] = [];
+    for (const idx of this.toForward) {
+      const m = this.outbox.at(idx);
+      if (m && m.fseq > 0) msgs.push({ fseq: m.fseq, msgNo: m.msgNo, payload: m.payload });
+    }
+    this.toForward.length = 0;
+    this.forward(msgs);
+  }
+
+  private forward(msgs: FwdMsg[]): void {
+    if (msgs.length === 0) return;
+    const seqr = this.view!.members[0]!;
+    if (seqr === this.id) {
+      this.onForward(this.id, msgs);
+      return;
+    }
+    let batch: FwdMsg[] = [];
+    let bytes = 0;
+    for (const m of msgs) {
+      if (batch.length > 0 && bytes + m.payload.byteLength > this.cfg.maxFrameBytes) {
+        this.sendTo([seqr], { t: 'fwd', view: this.view!.id, msgs: batch });
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(m);
+      bytes += m.payload.byteLength;
+    }
+    this.sendTo([seqr], { t: 'fwd', view: this.view!.id, msgs: batch });
+  }
+
+  /** Re-forwards own messages the sequencer has not ordered for a while (lost frames, a full log). */
+  private retryForwards(): void {
+    const first = this.outbox.firstUnordered();
+    if (first < 0) return;
+    const head = this.outbox.at(first)!;
+    if (head.fseq === 0 || this.now - head.sentAt < this.cfg.forwardRetryTicks) return;
+    const msgs: FwdMsg[] = [];
+    let bytes = 0;
+    for (let i = first; i < this.outbox.length; i++) {
+      const m = this.outbox.at(i)!;
+      if (m.fseq === 0 || (msgs.length > 0 && bytes + m.payload.byteLength > this.cfg.maxFrameBytes)) break;
+      m.sentAt = this.now;
+      msgs.push({ fseq: m.fseq, msgNo: m.msgNo, payload: m.payload });
+      bytes += m.payload.byteLength;
+    }
+    this.forward(msgs);
+  }
+
+  // ---------------------------------------------------------------- normal operation: the sequencer
+
+  private onForward(from: MemberId, msgs: FwdMsg[]): void {
+    const s = this.seq;
+    if (s === null || this.frozen || !this.view!.members.includes(from)) return;
+    let exp = s.expectedFseq(from);
+    for (const m of msgs) {
+      if (m.fseq < exp) continue;
+      if (m.fseq > exp) break; // A gap: the sender re-forwards from its first unordered message.
+      if (this.log.size >= this.cfg.maxLogEntries || this.log.totalBytes + m.payload.byteLength > this.cfg.maxLogBytes) break;
+      this.log.append({ sender: from, msgNo: m.msgNo, payload: m.payload });
+      if (from === this.id) this.outbox.orderedMsgNo = m.msgNo;
+      exp++;
+    }
+    s.setExpectedFseq(from, exp);
+  }
+
+  /** Recomputes watermarks, delivers, and multicasts what was ordered since the last call. */
+  private sequencerFlush(): void {
+    const s = this.seq!;
+    if (this.frozen) return;
+    const changed = s.recompute(this.view!.members, this.id, this.log.received);
+    this.commit = s.commit;
+    this.deliverUpTo(Math.min(this.commit, this.log.received));
+    this.log.gc(Math.min(s.stable, this.delivered));
+    if (s.broadcastUpTo < this.log.received) {
+      this.broadcastOrdered(s.broadcastUpTo + 1, this.log.received, false, this.view!.members.filter((m) => m !== this.id));
+      s.broadcastUpTo = this.log.received;
+    } else if (changed) {
+      this.broadcastStatus();
+    }
+  }
+
+  private broadcastStatus(): void {
+    const s = this.seq!;
+    this.broadcast({ t: 'msgs', view: this.view!.id, first: this.log.received + 1, senders: [], entries: [], last: this.log.received, commit: s.commit, stable: s.stable, fill: false });
+  }
+
+  /** Sends ordered entries `from..to` in frames of bounded size. */
+  private broadcastOrdered(from: number, to: number, fill: boolean, dest: MemberId[]): void {
+    if (dest.length === 0) return;
+    const viewId = this.view!.id;
+    const commit = this.seq?.commit ?? this.commit;
+    const stable = this.seq?.stable ?? this.log.floor;
+    let seq = from;
+    while (seq <= to) {
+      const senders: MemberId[] = [];
+      const senderIdx = new Map<MemberId, number>();
+      const entries: Entry[] = [];
+      const first = seq;
+      let bytes = 0;
+      while (seq <= to) {
+        const e = this.log.get(seq);
+        assert(e !== undefined, () => `log lacks ${seq} (floor ${this.log.floor}, received ${this.log.received})`);
+        if (entries.length > 0 && bytes + e.payload.byteLength > this.cfg.maxFrameBytes) break;
+        let si = senderIdx.get(e.sender);
+        if (si === undefined) {
+          si = senders.length;
+          senders.push(e.sender);
+          senderIdx.set(e.sender, si);
+        }
+        entries.push({ sender: si, msgNo: e.msgNo, payload: e.payload });
+        bytes += e.payload.byteLength;
+        seq++;
+      }
+      const frame: Frame = { t: 'msgs', view: viewId, first, senders, entries, last: this.log.received, commit, stable, fill };
+      if (dest.length === this.view!.members.length - 1 && !fill) this.broadcast(frame);
+      else this.sendTo(dest, frame);
+    }
+  }
+
+  private onFetch(from: MemberId, fromView: number, lo: number, hi: number): void {
+    if (this.phase !== 'member' || this.view === null) return;
+    // Serve only what belongs to the requester's view: our own view's log, or the previous view up to its cut.
+    let limit: number;
+    if (fromView === this.view.id) limit = this.log.received;
+    else {
+      const d = this.history.find((h) => h.prevView === fromView);
+      if (!d) return;
+      limit = Math.min(d.cut, this.log.received);
+    }
+    const start = Math.max(lo, this.log.floor + 1);
+    let end = Math.min(hi, limit);
+    if (start > end) return;
+    // One frame's worth per request: the requester asks again for the rest, which paces a large catch-up.
+    let bytes = 0;
+    for (let s = start; s <= end; s++) {
+      bytes += this.log.get(s)!.payload.byteLength;
+      if (bytes > this.cfg.maxFrameBytes && s > start) {
+        end = s - 1;
+        break;
+      }
+    }
+    this.broadcastOrdered(start, end, true, [from]);
+  }
+
+  // ---------------------------------------------------------------- normal operation: receiving the order
+
+  private onMsgs(from: MemberId, f: Extract<Frame, { t: 'msgs' }>): void {
+    if (this.phase !== 'member' || this.view === null) return;
+    const fromSequencer = f.view === this.view.id && from === this.view.members[0];
+    if (!f.fill && !fromSequencer) return;
+    if (this.frozen && !f.fill) return;
+    const limit = this.frozen ? (this.fetch?.target ?? this.log.received) : Number.POSITIVE_INFINITY;
+    const before = this.log.received;
+    for (let i = 0; i < f.entries.length; i++) {
+      const e = f.entries[i]!;
+      const sender = f.senders[e.sender]!;
+      if (this.log.add(f.first + i, { sender, msgNo: e.msgNo, payload: e.payload }, limit, this.cfg.maxLogEntries) && sender === this.id) {
+        if (e.msgNo > this.outbox.orderedMsgNo) this.outbox.orderedMsgNo = e.msgNo;
+      }
+    }
+    if (fromSequencer && !this.frozen) {
+      if (f.last > this.knownLast) this.knownLast = f.last;
+      if (f.commit > this.commit) this.commit = f.commit;
+      this.deliverUpTo(Math.min(this.commit, this.log.received));
+      this.log.gc(Math.min(f.stable, this.delivered));
+      if (this.knownLast > this.log.received || this.log.hasGap) this.nak();
+    }
+    if (this.fetch) {
+      if (this.log.received >= this.fetch.target) this.fetchDone();
+      else if (this.log.received > before) this.sendFetch();
+    }
+  }
+
+  private nak(): void {
+    if (this.now - this.lastNakAt < this.cfg.fetchRetryTicks && this.lastNakAt !== -Infinity) return;
+    this.lastNakAt = this.now;
+    const to = Math.max(this.knownLast, this.log.received + 1);
+    this.sendTo([this.view!.members[0]!], { t: 'fetch', view: this.view!.id, from: this.log.received + 1, to });
+  }
+
+  private maybeAck(): void {
+    if (this.seq === null && !this.frozen && this.log.received > this.lastAckSent) this.sendAck();
+  }
+
+  private sendAck(): void {
+    if (this.frozen || this.view === null || this.seq !== null) return;
+    this.lastAckSent = this.log.received;
+    this.lastAckAt = this.now;
+    this.sendTo([this.view.members[0]!], { t: 'ack', view: this.view.id, received: this.log.received });
+  }
+
+  private deliverUpTo(limit: number): void {
+    const viewId = this.view!.id;
+    while (this.delivered < limit) {
+      const seq = this.delivered + 1;
+      const e = this.log.get(seq);
+      assert(e !== undefined, () => `${this.id}: cannot deliver ${seq}: not in log (floor ${this.log.floor}, received ${this.log.received})`);
+      this.delivered = seq;
+      if (e.sender === this.id) this.outbox.delivered(e.msgNo);
+      this.emit({ type: 'deliver', view: viewId, seq, sender: e.sender, msgNo: e.msgNo, payload: e.payload });
+    }
+  }
+
+  // ---------------------------------------------------------------- view change: leader side
+
+  /** Lowest-ranked member this member does not suspect: the one that should run the next flush. */
+  private leaderCandidate(): MemberId {
+    for (const m of this.view!.members) {
+      if (m === this.id) return m;
+      if (!this.fd.isSuspected(m) && !this.flushExcluded.has(m)) return m;
+    }
+    return this.id;
+  }
+
+  private lead(): void {
+    if (this.installPending || this.leaderCandidate() !== this.id) {
+      this.attempt = null;
+      return;
+    }
+    const view = this.view!;
+    if (this.attempt) {
+      this.progressAttempt();
+      return;
+    }
+    if (this.now < this.nextAttemptAt) return;
+    const suspects = view.members.some((m) => m !== this.id && (this.fd.isSuspected(m) || this.flushExcluded.has(m)));
+    const need = suspects || this.pendingJoins.size > 0 || this.pendingLeaves.size > 0 || this.frozen || this.sawFrozen;
+    if (!need) {
+      this.changeSince = null;
+      return;
+    }
+    if (this.changeSince === null) this.changeSince = this.now;
+    if (!this.frozen && this.now - this.changeSince < this.cfg.batchChangesTicks) return;
+    this.startAttempt();
+  }
+
+  private survivorsNow(): MemberId[] {
+    return this.view!.members.filter((m) => m === this.id || (!this.fd.isSuspected(m) && !this.flushExcluded.has(m)));
+  }
+
+  private startAttempt(): void {
+    const view = this.view!;
+    const survivors = this.survivorsNow();
+    const leavers = view.members.filter((m) => this.pendingLeaves.has(m) && survivors.includes(m));
+    const n = view.members.length;
+    // Primary component: keep a majority of the view, and of the view without those who leave gracefully.
+    if (!(2 * survivors.length > n && 2 * (survivors.length - leavers.length) > n - leavers.length)) {
+      if (!this.minorityReported) {
+        this.minorityReported = true;
+        this.emit({ type: 'minority', view: view.id, reachable: survivors.length, members: n });
+      }
+      this.nextAttemptAt = this.now + this.cfg.flushRetryTicks;
+      return;
+    }
+    this.round = Math.max(this.round, roundOf(this.promised)) + 1;
+    const ballot = makeBallot(this.round, this.rank);
+    const joiners = [...this.pendingJoins.keys()].filter((j) => !view.members.includes(j));
+    this.attempt = {
+      ballot, survivors, leavers, joiners, phase: 'prepare', promises: new Map(), acks: new Set(),
+      decision: null, source: null, lastProgressAt: this.now, lastSendAt: this.now,
+    };
+    this.sendTo(survivors, { t: 'prep', view: view.id, ballot, survivors });
+  }
+
+  private progressAttempt(): void {
+    const a = this.attempt!;
+    if (a.survivors.some((m) => m !== this.id && (this.fd.isSuspected(m) || this.flushExcluded.has(m)))) {
+      this.attempt = null; // Someone else failed: start over with the smaller set.
+      return;
+    }
+    const waiting = a.survivors.filter((m) => (a.phase === 'prepare' ? !a.promises.has(m) : !a.acks.has(m)));
+    if (this.now - a.lastProgressAt >= this.cfg.flushTimeoutTicks) {
+      // Alive but not answering (a one-way cut, say): leave them out for a while and start over.
+      for (const m of waiting) if (m !== this.id) this.flushExcluded.set(m, this.now + 4 * this.cfg.flushTimeoutTicks);
+      this.attempt = null;
+      return;
+    }
+    if (this.now - a.lastSendAt >= this.cfg.flushRetryTicks && waiting.length > 0) {
+      a.lastSendAt = this.now;
+      const view = this.view!;
+      if (a.phase === 'prepare') this.sendTo(waiting, { t: 'prep', view: view.id, ballot: a.ballot, survivors: a.survivors });
+      else this.sendTo(waiting, { t: 'acc', view: view.id, ballot: a.ballot, decision: a.decision!, source: a.source! });
+    }
+  }
+
+  private onPromise(from: MemberId, ballot: number, received: number, accepted: Accepted | null): void {
+    const a = this.attempt;
+    if (!a || a.phase !== 'prepare' || a.ballot !== ballot || !a.survivors.includes(from) || a.promises.has(from)) return;
+    a.promises.set(from, { received, accepted });
+    a.lastProgressAt = this.now;
+    if (a.promises.size < a.survivors.length) return;
+
+    let best: Accepted | null = null;
+    let source = this.id;
+    let max = -1;
+    for (const [m, p] of a.promises) {
+      if (p.accepted && (best === null || p.accepted.ballot > best.ballot)) best = p.accepted;
+      if (p.received > max || (p.received === max && m === this.id)) {
+        max = p.received;
+        source = m;
+      }
+    }
+    const view = this.view!;
+    // A value some majority may already have accepted must be proposed again (Paxos), or two views could follow this one.
+    const decision: Decision = best ? best.decision : {
+      prevView: view.id,
+      view: view.id + 1,
+      members: [...a.survivors.filter((m) => !a.leavers.includes(m)), ...a.joiners],
+      leavers: a.leavers,
+      cut: max,
+    };
+    assert(decision.cut <= max, () => `adopted cut ${decision.cut} above every survivor's log (${max})`);
+    a.phase = 'accept';
+    a.decision = decision;
+    a.source = source;
+    a.lastSendAt = this.now;
+    this.sendTo(a.survivors, { t: 'acc', view: view.id, ballot, decision, source });
+  }
+
+  private onReject(ballot: number): void {
+    if (!this.attempt || ballot <= this.attempt.ballot) return;
+    this.round = Math.max(this.round, roundOf(ballot));
+    this.attempt = null;
+    // Random back-off, so that two leaders that both think they lead do not duel forever.
+    this.nextAttemptAt = this.now + 1 + Math.floor(this.random() * 4 * this.cfg.flushRetryTicks);
+  }
+
+  private onAccepted(from: MemberId, ballot: number): void {
+    const a = this.attempt;
+    if (!a || a.phase !== 'accept' || a.ballot !== ballot || !a.survivors.includes(from) || a.acks.has(from)) return;
+    a.acks.add(from);
+    a.lastProgressAt = this.now;
+    if (a.acks.size < a.survivors.length) return;
+    const d = a.decision!;
+    this.attempt = null;
+    const to = new Set([...d.members, ...d.leavers, ...a.survivors]);
+    to.delete(this.id);
+    this.sendTo([...to], { t: 'nv', view: this.view!.id, decision: d });
+    this.onNewView(this.id, d);
+  }
+
+  // ---------------------------------------------------------------- view change: every member's side
+
+  private freeze(): void {
+    if (this.frozen) return;
+    this.frozen = true;
+    this.fetch = null;
+    this.toForward.length = 0;
+    if (!this.blocked) {
+      this.blocked = true;
+      this.emit({ type: 'block', view: this.view!.id });
+    }
+  }
+
+  private onPrepare(from: MemberId, ballot: number): void {
+    const view = this.view!;
+    if (this.installPending) {
+      this.sendTo([from], { t: 'nv', view: view.id, decision: this.installPending });
+      return;
+    }
+    if (ballot < this.promised) {
+      this.sendTo([from], { t: 'rej', view: view.id, ballot: this.promised });
+      return;
+    }
+    this.promised = ballot;
+    this.freeze();
+    this.sendTo([from], { t: 'prom', view: view.id, ballot, received: this.log.received, accepted: this.accepted });
+  }
+
+  private onAccept(from: MemberId, ballot: number, decision: Decision, source: MemberId): void {
+    const view = this.view!;
+    if (this.installPending) {
+      this.sendTo([from], { t: 'nv', view: view.id, decision: this.installPending });
+      return;
+    }
+    if (ballot < this.promised) {
+      this.sendTo([from], { t: 'rej', view: view.id, ballot: this.promised });
+      return;
+    }
+    this.promised = ballot;
+    this.freeze();
+    if (this.accepted && this.accepted.ballot === ballot) {
+      this.sendTo([from], { t: 'accd', view: view.id, ballot });
+      return;
+    }
+    this.pendingAccept = { ballot, decision, leader: from };
+    if (this.log.received >= decision.cut) this.completeAccept();
+    else this.startFetch(decision.cut, [source, from]);
+  }
+
+  /** Accept only with every message up to the cut in hand, so whoever adopts this value can fetch from us. */
+  private completeAccept(): void {
+    const p = this.pendingAccept;
+    if (!p || this.log.received < p.decision.cut) return;
+    this.pendingAccept = null;
+    if (this.promised !== p.ballot) return;
+    this.accepted = { ballot: p.ballot, decision: p.decision };
+    this.sendTo([p.leader], { t: 'accd', view: this.view!.id, ballot: p.ballot });
+  }
+
+  private onNewView(from: MemberId, d: Decision): void {
+    if (this.phase === 'joining') {
+      if (d.members.includes(this.id)) this.install(d, false);
+      return;
+    }
+    if (this.phase !== 'member' || this.view === null || d.prevView !== this.view.id || this.installPending) return;
+    if (d.members.includes(this.id)) {
+      this.freeze();
+      if (this.log.received >= d.cut) this.install(d, true);
+      else {
+        this.installPending = d;
+        this.pendingAccept = null;
+        this.startFetch(d.cut, [from, ...d.members.filter((m) => m !== this.id && m !== from)]);
+      }
+    } else if (d.leavers.includes(this.id)) {
+      this.deliverUpTo(Math.min(d.cut, this.log.received));
+      this.phase = 'left';
+      this.emit({ type: 'left', view: this.view.id });
+    } else {
+      this.becomeExcluded(d.view);
+    }
+  }
+
+  private startFetch(target: number, sources: MemberId[]): void {
+    const srcs = sources.filter((s, i) => s !== this.id && sources.indexOf(s) === i);
+    if (srcs.length === 0) return; // Nobody to ask; a new attempt will pick another source.
+    this.fetch = { target, sources: srcs, idx: 0, lastAt: this.now };
+    this.sendFetch();
+  }
+
+  private sendFetch(): void {
+    const f = this.fetch!;
+    f.lastAt = this.now;
+    this.sendTo([f.sources[f.idx]!], { t: 'fetch', view: this.view!.id, from: this.log.received + 1, to: f.target });
+  }
+
+  private fetchDone(): void {
+    this.fetch = null;
+    if (this.installPending && this.log.received >= this.installPending.cut) this.install(this.installPending, true);
+    else this.completeAccept();
+  }
+
+  private install(d: Decision, oldMember: boolean): void {
+    const prev = this.view;
+    if (oldMember) {
+      assert(prev !== null && d.prevView === prev.id, 'install must follow the current view');
+      assert(this.delivered <= d.cut, () => `${this.id} delivered ${this.delivered} beyond the cut ${d.cut} of view ${prev!.id}`);
+      assert(this.log.received >= d.cut, 'install without the messages up to the cut');
+      this.deliverUpTo(d.cut);
+      this.log.truncateAbove(d.cut);
+    } else {
+      this.log.reset(d.cut);
+      this.delivered = d.cut;
+    }
+    const view: View = { id: d.view, members: d.members };
+    this.view = view;
+    this.rank = d.members.indexOf(this.id);
+    assert(this.rank >= 0, 'installing a view without this member');
+    this.phase = 'member';
+    this.history.push(d);
+    if (this.history.length > HISTORY) this.history.shift();
+
+    this.frozen = false;
+    this.promised = 0;
+    this.accepted = null;
+    this.pendingAccept = null;
+    this.installPending = null;
+    this.fetch = null;
+    this.attempt = null;
+    this.round = 0;
+    this.nextAttemptAt = 0;
+    this.changeSince = null;
+    this.flushExcluded.clear();
+    this.minorityReported = false;
+    this.sawFrozen = false;
+    this.commit = d.cut;
+    this.knownLast = d.cut;
+    this.lastAckSent = d.cut;
+    this.seq = this.rank === 0 ? new SequencerState(d.cut) : null;
+    this.fd.watch(d.members.filter((m) => m !== this.id), this.now);
+
+    const prevMembers = prev?.members ?? [];
+    for (const m of prevMembers) {
+      if (!d.members.includes(m) && !d.leavers.includes(m)) this.rememberExcluded(m);
+    }
+    for (const m of d.members) this.pendingJoins.delete(m);
+    for (const m of [...this.pendingLeaves]) if (!d.members.includes(m)) this.pendingLeaves.delete(m);
+    for (const j of [...this.pendingJoins.keys()]) if (this.excludedIds.has(j)) this.pendingJoins.delete(j);
+
+    this.emit({
+      type: 'install',
+      view,
+      joined: d.members.filter((m) => !prevMembers.includes(m)),
+      left: prevMembers.filter((m) => !d.members.includes(m)),
+    });
+    if (this.blocked) {
+      this.blocked = false;
+      this.emit({ type: 'unblock', view: view.id });
+    }
+    // What was not delivered in the old view is sent again in this one, in the original order.
+    this.outbox.newView();
+    this.toForward.length = 0;
+    for (let i = 0; i < this.outbox.length; i++) this.assignForward(i);
+    this.lastRequestAt = -Infinity;
+  }
+
+  private rememberExcluded(m: MemberId): void {
+    this.excludedIds.add(m);
+    if (this.excludedIds.size > this.cfg.maxRememberedExcluded) {
+      const oldest = this.excludedIds.values().next().value as MemberId;
+      this.excludedIds.delete(oldest);
+    }
+  }
+
+  // ---------------------------------------------------------------- output helpers
+
+  private emit(e: CoreEvent): void {
+    this.events.push(e);
+  }
+
+  private broadcast(frame: Frame): void {
+    const to = this.view!.members.filter((m) => m !== this.id);
+    this.lastBroadcastAt = this.now;
+    if (to.length > 0) this.frames.push({ to, frame });
+  }
+
+  /** Frames to self are handled after the current input, never re-entrantly. */
+  private sendTo(to: MemberId[], frame: Frame): void {
+    let others = to;
+    if (to.includes(this.id)) {
+      this.selfInbox.push(frame);
+      others = to.filter((m) => m !== this.id);
+    }
+    if (others.length > 0) this.frames.push({ to: others, frame });
+  }
+
+  private drainSelf(): void {
+    if (this.processingSelf) return;
+    this.processingSelf = true;
+    try {
+      while (this.selfInbox.length > 0) {
+        const f = this.selfInbox.shift()!;
+        if (this.phase === 'member' || this.phase === 'joining') this.dispatch(this.id, f);
+      }
+    } finally {
+      this.processingSelf = false;
+    }
+  }
+}

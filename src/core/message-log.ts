@@ -1,0 +1,122 @@
+import { assert } from './errors.js';
+import type { MemberId } from './types.js';
+
+export interface LogEntry {
+  sender: MemberId;
+  msgNo: number;
+  payload: Uint8Array;
+}
+
+/**
+ * Ordered messages by global sequence number: a contiguous run `floor+1 .. received`, plus a bounded buffer of
+ * messages that arrived ahead of a gap. Entries at or below `floor` were stable (every member had them) and are
+ * gone. The log outlives a view change: the tail of the old view stays until the new view has it everywhere,
+ * because a member still installing may have to fetch it.
+ */
+export class MessageLog {
+  private items: LogEntry[] = [];
+  private head = 0;
+  private ahead = new Map<number, LogEntry>();
+  private aheadBytesTotal = 0;
+  floor = 0;
+  received = 0;
+  bytes = 0;
+
+  constructor(start = 0) {
+    this.reset(start);
+  }
+
+  reset(start: number): void {
+    this.items = [];
+    this.head = 0;
+    this.ahead.clear();
+    this.aheadBytesTotal = 0;
+    this.floor = start;
+    this.received = start;
+    this.bytes = 0;
+  }
+
+  get size(): number {
+    return this.received - this.floor;
+  }
+
+  get totalBytes(): number {
+    return this.bytes + this.aheadBytesTotal;
+  }
+
+  get(seq: number): LogEntry | undefined {
+    if (seq <= this.floor || seq > this.received) return undefined;
+    return this.items[this.head + (seq - this.floor - 1)];
+  }
+
+  has(seq: number): boolean {
+    return seq <= this.received || this.ahead.has(seq);
+  }
+
+  /** Appends the next contiguous entry (the sequencer's path). */
+  append(entry: LogEntry): number {
+    this.items.push(entry);
+    this.bytes += entry.payload.byteLength;
+    this.received++;
+    return this.received;
+  }
+
+  /**
+   * Adds `seq` if it is new and within `limit`; entries more than `window` ahead of the contiguous run are
+   * refused so that a gap cannot make the buffer grow without bound. Returns true if the entry was new.
+   */
+  add(seq: number, entry: LogEntry, limit: number, window: number): boolean {
+    if (seq <= this.received || seq > limit) return false;
+    if (seq === this.received + 1) {
+      this.append(entry);
+      this.drainAhead(limit);
+      return true;
+    }
+    if (seq > this.received + window || this.ahead.has(seq)) return false;
+    this.ahead.set(seq, entry);
+    this.aheadBytesTotal += entry.payload.byteLength;
+    return true;
+  }
+
+  get hasGap(): boolean {
+    return this.ahead.size > 0;
+  }
+
+  private drainAhead(limit: number): void {
+    while (this.ahead.size > 0) {
+      const next = this.received + 1;
+      const e = this.ahead.get(next);
+      if (e === undefined || next > limit) return;
+      this.ahead.delete(next);
+      this.aheadBytesTotal -= e.payload.byteLength;
+      this.append(e);
+    }
+  }
+
+  /** Drops everything above `seq`: those messages were ordered in a view that ended before them. */
+  truncateAbove(seq: number): void {
+    this.ahead.clear();
+    this.aheadBytesTotal = 0;
+    if (seq >= this.received) return;
+    assert(seq >= this.floor, () => `truncate to ${seq} below floor ${this.floor}`);
+    const keep = seq - this.floor;
+    for (let i = this.head + keep; i < this.items.length; i++) this.bytes -= this.items[i]!.payload.byteLength;
+    this.items.length = this.head + keep;
+    this.received = seq;
+  }
+
+  /** Forgets entries up to `seq` once every member has them. */
+  gc(seq: number): void {
+    const upTo = Math.min(seq, this.received);
+    if (upTo <= this.floor) return;
+    const n = upTo - this.floor;
+    for (let i = this.head; i < this.head + n; i++) this.bytes -= this.items[i]!.payload.byteLength;
+    this.head += n;
+    this.floor = upTo;
+    // Compact now and then so the dead prefix costs amortised O(1) per entry.
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { assert } from './errors.js';
+
+export interface OwnMsg {
+  msgNo: number;
+  payload: Uint8Array;
+  /** Forward number in the current view; 0 while not yet sent in this view (blocked). */
+  fseq: number;
+  /** Tick of the last forward, for retransmission. */
+  sentAt: number;
+}
+
+/**
+ * This member's messages from send() until they are delivered back to it. FIFO: the sequencer orders a sender's
+ * messages in forward order, so deliveries always take the head. Bounded by count and bytes (the send window).
+ */
+export class Outbox {
+  private items: OwnMsg[] = [];
+  private head = 0;
+  bytes = 0;
+  nextMsgNo = 1;
+  /** Next forward number to assign in this view. */
+  nextFseq = 1;
+  /** Highest own msgNo seen ordered in this view: those need no more forwarding. */
+  orderedMsgNo = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  hasRoom(bytes: number, maxCount: number, maxBytes: number): boolean {
+    return this.length < maxCount && (this.length === 0 || this.bytes + bytes <= maxBytes);
+  }
+
+  push(payload: Uint8Array): OwnMsg {
+    const m: OwnMsg = { msgNo: this.nextMsgNo++, payload, fseq: 0, sentAt: 0 };
+    this.items.push(m);
+    this.bytes += payload.byteLength;
+    return m;
+  }
+
+  at(i: number): OwnMsg | undefined {
+    return this.items[this.head + i];
+  }
+
+  /** The head was delivered: it must be the message with `msgNo`. */
+  delivered(msgNo: number): OwnMsg {
+    const m = this.items[this.head];
+    assert(m !== undefined && m.msgNo === msgNo, () => `own delivery ${msgNo} out of FIFO order (head ${m?.msgNo})`);
+    this.items[this.head] = undefined as unknown as OwnMsg;
+    this.head++;
+    this.bytes -= m.payload.byteLength;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return m;
+  }
+
+  /** A new view: nothing is forwarded in it yet. */
+  newView(): void {
+    this.nextFseq = 1;
+    this.orderedMsgNo = 0;
+    for (let i = this.head; i < this.items.length; i++) {
+      const m = this.items[i]!;
+      m.fseq = 0;
+      m.sentAt = 0;
+    }
+  }
+
+  /** Index of the first message not yet ordered in this view, or -1. */
+  firstUnordered(): number {
+    for (let i = this.head; i < this.items.length; i++) {
+      if (this.items[i]!.msgNo > this.orderedMsgNo) return i - this.head;
+    }
+    return -1;
+  }
+}

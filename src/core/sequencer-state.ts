@@ -1,0 +1,58 @@
+import type { MemberId } from './types.js';
+
+/**
+ * What the sequencer (rank 0 of the view) keeps: the next forward number it expects from each sender, and each
+ * member's contiguous received prefix, from which it derives
+ * - `commit`: the highest sequence number a majority of the view has received. Messages up to it may be
+ *   delivered: any majority that runs the next flush includes one of those members, so the flush's cut covers it.
+ * - `stable`: the highest sequence number every member has received; the log can forget up to it.
+ */
+export class SequencerState {
+  private readonly expected = new Map<MemberId, number>();
+  private readonly acks = new Map<MemberId, number>();
+  private scratch: number[] = [];
+  commit: number;
+  stable: number;
+  /** Highest sequence number multicast to the view so far. */
+  broadcastUpTo: number;
+
+  constructor(private readonly viewStart: number) {
+    this.commit = viewStart;
+    // Unknown until every member has acknowledged in this view: a member still installing may need the old tail.
+    this.stable = 0;
+    this.broadcastUpTo = viewStart;
+  }
+
+  expectedFseq(sender: MemberId): number {
+    return this.expected.get(sender) ?? 1;
+  }
+
+  setExpectedFseq(sender: MemberId, fseq: number): void {
+    this.expected.set(sender, fseq);
+  }
+
+  ack(member: MemberId, received: number): void {
+    const old = this.acks.get(member);
+    if (old === undefined || received > old) this.acks.set(member, received);
+  }
+
+  /** Returns true when `commit` or `stable` moved. */
+  recompute(members: readonly MemberId[], self: MemberId, selfReceived: number): boolean {
+    const v = this.scratch;
+    v.length = 0;
+    let all = true;
+    for (const m of members) {
+      const a = m === self ? selfReceived : this.acks.get(m);
+      if (a === undefined) all = false;
+      v.push(a ?? this.viewStart);
+    }
+    v.sort((a, b) => b - a);
+    const quorum = Math.floor(members.length / 2) + 1;
+    const commit = Math.max(this.commit, v[quorum - 1]!);
+    const stable = all ? Math.max(this.stable, v[v.length - 1]!) : this.stable;
+    const changed = commit !== this.commit || stable !== this.stable;
+    this.commit = commit;
+    this.stable = stable;
+    return changed;
+  }
+}

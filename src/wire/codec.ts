@@ -1,0 +1,250 @@
+/**
+ * Frames <-> protobuf bytes (proto/vsync.proto, generated code in ./gen/).
+ *
+ * Encoding trusts its input: frames come from the core. The proto's field names equal the frame objects'
+ * property names, so the core's objects (a `msgs` frame, its entries, a decision...) go to the generated encoder
+ * as they are; only the envelope is allocated here.
+ *
+ * Decoding trusts nothing: every failure is a `VsyncError` with code `VSYNC_ERR_MALFORMED_FRAME` or
+ * `VSYNC_ERR_VERSION`. Payloads of decoded frames are plain `Uint8Array` views into the input bytes, not copies:
+ * the caller must not reuse the input buffer while the frame is alive.
+ */
+import { ErrorCodes, VsyncError } from '../core/errors.js';
+import type { Accepted, Decision, Entry, Frame, FwdMsg } from '../core/frames.js';
+import type { MemberId } from '../core/types.js';
+import { vsync } from './gen/vsync.js';
+
+const W = vsync.wire;
+
+/** Version of the wire format, carried by every envelope (and by the link handshake). */
+export const WIRE_VERSION = 1;
+
+export interface DecodedFrame {
+  group: string;
+  /** The sender's member id. */
+  from: MemberId;
+  frame: Frame;
+}
+
+const EMPTY_MESSAGE: Readonly<Record<string, never>> = Object.freeze({});
+const EMPTY_PAYLOAD = new Uint8Array(0);
+
+/**
+ * Encodes one frame of `group` sent by `from`. The result may be a view into a larger pooled buffer (Node's
+ * `Buffer.allocUnsafe`): use its `byteOffset`/`byteLength`, never its whole `.buffer`.
+ */
+export function encodeFrame(group: string, from: MemberId, frame: Frame): Uint8Array {
+  const version = WIRE_VERSION;
+  const view = frame.view;
+  let env: vsync.wire.Envelope.$Properties;
+  switch (frame.t) {
+    case 'hb': env = { version, group, from, view, heartbeat: frame }; break;
+    case 'ping': env = { version, group, from, view, ping: EMPTY_MESSAGE }; break;
+    case 'fwd': env = { version, group, from, view, fwd: frame }; break;
+    case 'msgs': env = { version, group, from, view, msgs: frame }; break;
+    case 'ack': env = { version, group, from, view, ack: frame }; break;
+    case 'fetch': env = { version, group, from, view, fetch: frame }; break;
+    case 'join': env = { version, group, from, view, join: frame }; break;
+    case 'leave': env = { version, group, from, view, leave: EMPTY_MESSAGE }; break;
+    case 'prep': env = { version, group, from, view, prep: frame }; break;
+    case 'prom': env = { version, group, from, view, prom: frame }; break;
+    case 'rej': env = { version, group, from, view, rej: frame }; break;
+    case 'acc': env = { version, group, from, view, acc: frame }; break;
+    case 'accd': env = { version, group, from, view, accd: frame }; break;
+    case 'nv': env = { version, group, from, view, nv: frame }; break;
+    case 'excl': env = { version, group, from, view, excl: EMPTY_MESSAGE }; break;
+    default: {
+      const t: never = frame;
+      throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `encodeFrame: unknown frame type ${String((t as { t?: unknown }).t)}`);
+    }
+  }
+  return W.Envelope.encode(env).finish();
+}
+
+/** Decodes and validates one envelope. Throws `VsyncError` (MALFORMED_FRAME or VERSION) on any defect. */
+export function decodeFrame(bytes: Uint8Array): DecodedFrame {
+  if (!(bytes instanceof Uint8Array)) throw malformed('input is not a Uint8Array');
+  // Read a Buffer through a plain Uint8Array view: protobufjs then yields payloads as plain Uint8Array views
+  // (subarray) rather than Buffers, whose slice() shares memory where Uint8Array's copies.
+  const input = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let env: DecodedEnvelope;
+  try {
+    env = W.Envelope.decode(input);
+  } catch (err) {
+    throw malformed(`undecodable bytes (${err instanceof Error ? err.message : String(err)})`, err);
+  }
+  // proto3 cannot tell version 0 from no version: both mean the bytes are not an envelope of any version.
+  if (!env.version) throw malformed('missing version');
+  if (env.version !== WIRE_VERSION) {
+    throw new VsyncError(ErrorCodes.VERSION, `wire version ${env.version}, expected ${WIRE_VERSION}`);
+  }
+  const group = env.group;
+  if (!group) throw malformed('empty group');
+  const from = env.from;
+  if (!from) throw malformed('empty sender id (from)');
+  return { group, from, frame: decodeBody(env, u64(env.view, 'view')) };
+}
+
+type DecodedEnvelope = ReturnType<typeof W.Envelope.decode>;
+
+function decodeBody(env: DecodedEnvelope, view: number): Frame {
+  switch (env.body) {
+    case 'heartbeat':
+      return { t: 'hb', view, promised: u64(env.heartbeat.promised, 'heartbeat.promised') };
+    case 'ping':
+      return { t: 'ping', view };
+    case 'fwd':
+      return { t: 'fwd', view, msgs: fwdMsgs(env.fwd.msgs) };
+    case 'msgs': {
+      const m = env.msgs;
+      const senders = ids(m.senders, 'msgs.senders');
+      return {
+        t: 'msgs',
+        view,
+        first: u64(m.first, 'msgs.first'),
+        senders,
+        entries: entries(m.entries, senders.length),
+        last: u64(m.last, 'msgs.last'),
+        commit: u64(m.commit, 'msgs.commit'),
+        stable: u64(m.stable, 'msgs.stable'),
+        fill: m.fill === true,
+      };
+    }
+    case 'ack':
+      return { t: 'ack', view, received: u64(env.ack.received, 'ack.received') };
+    case 'fetch':
+      return { t: 'fetch', view, from: u64(env.fetch.from, 'fetch.from'), to: u64(env.fetch.to, 'fetch.to') };
+    case 'join': {
+      const joiner = env.join.joiner;
+      if (!joiner) throw malformed('join.joiner: empty member id');
+      return { t: 'join', view, joiner };
+    }
+    case 'leave':
+      return { t: 'leave', view };
+    case 'prep':
+      return {
+        t: 'prep',
+        view,
+        ballot: u64(env.prep.ballot, 'prep.ballot'),
+        survivors: ids(env.prep.survivors, 'prep.survivors'),
+      };
+    case 'prom': {
+      const p = env.prom;
+      return {
+        t: 'prom',
+        view,
+        ballot: u64(p.ballot, 'prom.ballot'),
+        received: u64(p.received, 'prom.received'),
+        accepted: p.accepted == null ? null : accepted(p.accepted, 'prom.accepted'),
+      };
+    }
+    case 'rej':
+      return { t: 'rej', view, ballot: u64(env.rej.ballot, 'rej.ballot') };
+    case 'acc': {
+      const a = env.acc;
+      const source = a.source;
+      if (!source) throw malformed('acc.source: empty member id');
+      return { t: 'acc', view, ballot: u64(a.ballot, 'acc.ballot'), decision: decision(a.decision, 'acc.decision'), source };
+    }
+    case 'accd':
+      return { t: 'accd', view, ballot: u64(env.accd.ballot, 'accd.ballot') };
+    case 'nv':
+      return { t: 'nv', view, decision: decision(env.nv.decision, 'nv.decision') };
+    case 'excl':
+      return { t: 'excl', view };
+    default:
+      throw malformed('missing body');
+  }
+}
+
+function entries(list: vsync.wire.Entry.$Properties[] | null | undefined, nSenders: number): Entry[] {
+  if (list == null) return [];
+  // The decoded list is ours: convert it in place rather than allocating a second array.
+  const out = list as unknown as Entry[];
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i]!;
+    const sender = e.sender ?? 0;
+    if (sender >= nSenders) {
+      throw malformed(`msgs.entries[${i}].sender = ${sender} is out of range of msgs.senders (length ${nSenders})`);
+    }
+    out[i] = { sender, msgNo: u64(e.msgNo, 'msgs.entries[].msgNo', i), payload: payload(e.payload) };
+  }
+  return out;
+}
+
+function fwdMsgs(list: vsync.wire.FwdMsg.$Properties[] | null | undefined): FwdMsg[] {
+  if (list == null) return [];
+  const out = list as unknown as FwdMsg[];
+  for (let i = 0; i < list.length; i++) {
+    const m = list[i]!;
+    out[i] = {
+      fseq: u64(m.fseq, 'fwd.msgs[].fseq', i),
+      msgNo: u64(m.msgNo, 'fwd.msgs[].msgNo', i),
+      payload: payload(m.payload),
+    };
+  }
+  return out;
+}
+
+/** A decoded payload; an absent one is protobufjs's shared default (a Buffer), replaced by our own empty array. */
+function payload(p: Uint8Array | null | undefined): Uint8Array {
+  return p != null && p.length !== 0 ? p : EMPTY_PAYLOAD;
+}
+
+function decision(d: vsync.wire.Decision.$Properties | null | undefined, what: string): Decision {
+  if (d == null) throw malformed(`${what}: missing`);
+  return {
+    prevView: u64(d.prevView, `${what}.prevView`),
+    view: u64(d.view, `${what}.view`),
+    members: ids(d.members, `${what}.members`),
+    leavers: ids(d.leavers, `${what}.leavers`),
+    cut: u64(d.cut, `${what}.cut`),
+  };
+}
+
+function accepted(a: vsync.wire.Accepted.$Properties, what: string): Accepted {
+  return { ballot: u64(a.ballot, `${what}.ballot`), decision: decision(a.decision, `${what}.decision`) };
+}
+
+/** A decoded list of member ids: ours to keep; checked for empty ids. */
+function ids(list: string[] | null | undefined, what: string): MemberId[] {
+  if (list == null) return [];
+  for (let i = 0; i < list.length; i++) {
+    if (!list[i]) throw malformed(`${what}[${i}]: empty member id`);
+  }
+  return list;
+}
+
+/** What protobufjs yields for a uint64: a number, or a long.js `Long` when that package is loaded. */
+type Uint64 = number | { low: number; high: number };
+
+/** Largest high word of a safe integer: 2^53 - 1 = 0x1fffff_ffffffff. */
+const MAX_SAFE_HIGH = 0x1fffff;
+const TWO_32 = 0x1_0000_0000;
+
+/**
+ * A uint64 field as a JS number; absent means 0. Values above `Number.MAX_SAFE_INTEGER` are malformed. (Without
+ * long.js protobufjs rounds large values to a double, but any value >= 2^53 still rounds to >= 2^53.)
+ */
+function u64(v: Uint64 | null | undefined, what: string, index?: number): number {
+  if (typeof v === 'number') {
+    if (Number.isSafeInteger(v) && v >= 0) return v;
+    throw malformed(`${fieldName(what, index)} = ${v} is not a safe integer`);
+  }
+  if (v == null) return 0;
+  const high = v.high >>> 0;
+  const low = v.low >>> 0;
+  if (high > MAX_SAFE_HIGH) {
+    const value = (BigInt(high) << 32n) | BigInt(low);
+    throw malformed(`${fieldName(what, index)} = ${value} is above Number.MAX_SAFE_INTEGER`);
+  }
+  return high * TWO_32 + low;
+}
+
+function fieldName(what: string, index: number | undefined): string {
+  return index === undefined ? what : what.replace('[]', `[${index}]`);
+}
+
+function malformed(what: string, cause?: unknown): VsyncError {
+  return new VsyncError(ErrorCodes.MALFORMED_FRAME, `malformed frame: ${what}`, cause === undefined ? undefined : { cause });
+}
