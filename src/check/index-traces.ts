@@ -7,6 +7,7 @@ import type {
   TraceEvent,
   ViewInfo,
 } from './trace-types.js';
+import { parseEvent } from './parse-event.js';
 
 /**
  * The stretch of one member's trace from installing a view up to (not including) its next install. Grouping by
@@ -45,6 +46,8 @@ export interface MemberIndex {
   readonly beforeInstall: TraceEvent[];
   /** Known events logged after the first `leave`/`end` (an `end` right after `leave` is fine and not listed). */
   readonly afterExit: TraceEvent[];
+  /** Events of an in-memory trace that the reader would have rejected (they are left out of the index). */
+  readonly problems: string[];
   readonly left: boolean;
   /** Id of the last view installed before `leave`, if the member left after installing something. */
   readonly leftAfterView: number | undefined;
@@ -170,6 +173,7 @@ function indexMember(
   const sendsByView = new Map<number, SendEvent[]>();
   const beforeInstall: TraceEvent[] = [];
   const afterExit: TraceEvent[] = [];
+  const problems: string[] = [];
   const stamp = ordinal + 1;
   let left = false;
   let leftAfterView: number | undefined;
@@ -177,9 +181,19 @@ function indexMember(
   let lastKnown: TraceEvent | undefined;
   let current: Segment | undefined;
 
-  for (const raw of trace.events) {
+  for (let k = 0; k < trace.events.length; k++) {
+    const raw = trace.events[k]!;
     if (raw.ev === 'other') continue;
-    const event = canonical(raw);
+    // In-memory traces (from the simulator) skip the reader, so every event is checked and copied here: a
+    // missing field must surface as a format problem, not as a wrong verdict; and one key order per event type
+    // keeps V8's field reads monomorphic (objects built with spread made every check about 5x slower).
+    const parsed = parseEvent(raw, raw.line ?? k + 1);
+    if (!parsed.ok) {
+      problems.push(`${trace.file}:${raw.line ?? k + 1}: ${parsed.error}`);
+      continue;
+    }
+    const event = parsed.event;
+    if (event.ev === 'other') continue;
     // A process that left may still shut down cleanly; anything else after leave/end breaks the format.
     if (exited && !(event.ev === 'end' && left && lastKnown?.ev === 'leave')) afterExit.push(event);
     lastKnown = event;
@@ -248,32 +262,10 @@ function indexMember(
     sendsByView,
     beforeInstall,
     afterExit,
+    problems,
     left,
     leftAfterView,
     endedCleanly: !left && lastKnown?.ev === 'end',
   };
 }
 
-/**
- * A copy in one fixed key order per event type. In-memory traces may be built with spread or varying key
- * order; V8 then gives the objects many hidden classes and every later field read goes megamorphic (measured:
- * checks 5x slower). Parsed traces already have this shape; copying them again costs little.
- */
-function canonical(e: Exclude<TraceEvent, { ev: 'other' }>): Exclude<TraceEvent, { ev: 'other' }> {
-  switch (e.ev) {
-    case 'install':
-      return { ev: e.ev, me: e.me, line: e.line, view: e.view };
-    case 'send':
-      return { ev: e.ev, me: e.me, line: e.line, msg: e.msg, view: e.view, hash: e.hash, order: e.order };
-    case 'deliver':
-      return { ev: e.ev, me: e.me, line: e.line, msg: e.msg, view: e.view, hash: e.hash, seq: e.seq };
-    case 'state':
-      return { ev: e.ev, me: e.me, line: e.line, view: e.view, hash: e.hash };
-    case 'block':
-    case 'unblock':
-      return { ev: e.ev, me: e.me, line: e.line, view: e.view };
-    case 'leave':
-    case 'end':
-      return { ev: e.ev, me: e.me, line: e.line };
-  }
-}

@@ -242,16 +242,19 @@ export class Member {
         return;
       case 'fetch':
         this.onFetch(from, f.view, f.from, f.to);
-        return;
-      case 'msgs':
-        this.onMsgs(from, f);
+        if (this.view !== null && f.view < this.view.id) this.helpStale(from, f.view);
         return;
       default:
         break;
     }
     if (this.phase !== 'member' || this.view === null) return;
     if (f.view < this.view.id) {
+      // Whatever it sent (a heartbeat, or the status of a sequencer that was excluded), tell it what it missed.
       this.helpStale(from, f.view);
+      return;
+    }
+    if (f.t === 'msgs') {
+      this.onMsgs(from, f);
       return;
     }
     if (f.view > this.view.id) return;
@@ -365,7 +368,9 @@ export class Member {
     for (const [m, until] of this.flushExcluded) if (until <= this.now) this.flushExcluded.delete(m);
 
     if (this.now - this.lastBroadcastAt >= this.cfg.heartbeatTicks && view.members.length > 1) {
-      this.broadcast({ t: 'hb', view: view.id, promised: this.promised });
+      // The sequencer's heartbeat is its status, so a lost last frame or a lost commit is noticed.
+      if (this.seq && !this.frozen) this.broadcastStatus();
+      else this.broadcast({ t: 'hb', view: view.id, promised: this.promised });
     }
     if (this.fetch && this.now - this.fetch.lastAt >= this.cfg.fetchRetryTicks) {
       this.fetch.idx = (this.fetch.idx + 1) % this.fetch.sources.length;

@@ -265,6 +265,10 @@ export class Simulation {
       }
       throw err;
     }
+    // Frames go out even when this incarnation ends here: a leader that leaves still sends the next view.
+    for (const out of r.frames) {
+      for (const to of out.to) this.transmit(s, to, out.frame);
+    }
     for (const ev of r.events) {
       s.recorder!.record(ev);
       if (ev.type === 'excluded') {
@@ -278,9 +282,6 @@ export class Simulation {
         if (!this.settling && this.has('restart')) s.restartAt = this.step + this.rng.int(20, 200);
         return;
       }
-    }
-    for (const out of r.frames) {
-      for (const to of out.to) this.transmit(s, to, out.frame);
     }
   }
 

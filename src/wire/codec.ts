@@ -12,9 +12,11 @@
 import { ErrorCodes, VsyncError } from '../core/errors.js';
 import type { Accepted, Decision, Entry, Frame, FwdMsg } from '../core/frames.js';
 import type { MemberId } from '../core/types.js';
+import $protobuf from 'protobufjs/minimal.js';
 import { vsync } from './gen/vsync.js';
 
 const W = vsync.wire;
+const Writer = $protobuf.Writer;
 
 /** Version of the wire format, carried by every envelope (and by the link handshake). */
 export const WIRE_VERSION = 1;
@@ -30,8 +32,8 @@ const EMPTY_MESSAGE: Readonly<Record<string, never>> = Object.freeze({});
 const EMPTY_PAYLOAD = new Uint8Array(0);
 
 /**
- * Encodes one frame of `group` sent by `from`. The result may be a view into a larger pooled buffer (Node's
- * `Buffer.allocUnsafe`): use its `byteOffset`/`byteLength`, never its whole `.buffer`.
+ * Encodes one frame of `group` sent by `from`. The result is a view into a possibly larger buffer (Node's pooled
+ * `Buffer.allocUnsafe`, or the encoder's own): use its `byteOffset`/`byteLength`, never its whole `.buffer`.
  */
 export function encodeFrame(group: string, from: MemberId, frame: Frame): Uint8Array {
   const version = WIRE_VERSION;
@@ -58,7 +60,44 @@ export function encodeFrame(group: string, from: MemberId, frame: Frame): Uint8A
       throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `encodeFrame: unknown frame type ${String((t as { t?: unknown }).t)}`);
     }
   }
-  return W.Envelope.encode(env).finish();
+  return W.Envelope.encode(env, writerFor(sizeHint(group, from, frame))).finish(true);
+}
+
+/**
+ * A writer whose buffer already holds `size` bytes. protobufjs grows its buffer by doubling from 128 bytes, copying
+ * it each time: for a 100 KiB frame that costs more than the encoding itself. `initialBufferSize` is protobufjs's
+ * public knob for the first buffer; it is restored at once (all of this is synchronous).
+ */
+function writerFor(size: number): $protobuf.Writer {
+  const initial = Writer.initialBufferSize;
+  if (size <= initial) return Writer.create();
+  Writer.initialBufferSize = size;
+  try {
+    return Writer.create();
+  } finally {
+    Writer.initialBufferSize = initial;
+  }
+}
+
+/**
+ * An upper bound of the encoded size of the frames that carry payloads (`msgs`, `fwd`); 0 for the others, which are
+ * small. Per entry: payload, plus at most 5 (tag, length) + 6 (sender) + 9 (msgNo) + 6 (payload tag and length).
+ */
+function sizeHint(group: string, from: MemberId, frame: Frame): number {
+  let n: number;
+  if (frame.t === 'msgs') {
+    n = 128;
+    const { senders, entries } = frame;
+    for (let i = 0; i < senders.length; i++) n += 3 * senders[i]!.length + 6;
+    for (let i = 0; i < entries.length; i++) n += entries[i]!.payload.length + 32;
+  } else if (frame.t === 'fwd') {
+    n = 64;
+    const msgs = frame.msgs;
+    for (let i = 0; i < msgs.length; i++) n += msgs[i]!.payload.length + 32;
+  } else {
+    return 0;
+  }
+  return n + 3 * (group.length + from.length);
 }
 
 /** Decodes and validates one envelope. Throws `VsyncError` (MALFORMED_FRAME or VERSION) on any defect. */

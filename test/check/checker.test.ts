@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkTraces, formatReport, PROPERTIES, type CheckReport, type MemberTrace } from '../../src/check/index.js';
+import { checkTraces, formatReport, PROPERTIES, type CheckReport, type MemberTrace, type TraceEvent } from '../../src/check/index.js';
 import { build, each, member } from './dsl.js';
 import { goodHistory } from './scenarios.js';
 
@@ -258,7 +258,17 @@ describe('each property is flagged by a trace that breaks it', () => {
     const r = checkTraces(build(a, b));
     expect(violated(r)).toEqual(['liveness']);
     expect(firstMessage(r, 'liveness')).toContain('not in one final view: [b in view 1] while others ended in view 2');
+    expect(r.violations.length).toBe(1);
     expect(r.counts.violationsByProperty['liveness']).toBe(2);
+  });
+
+  it('liveness: a message sent in the final view that a clean ender never delivered', () => {
+    const ab = ['a', 'b'];
+    const a = member('a').install(1, ab).send('a/1').deliver('a/1').end();
+    const b = member('b').install(1, ab).end();
+    const r = checkTraces(build(a, b));
+    expect(violated(r)).toEqual(['liveness']);
+    expect(firstMessage(r, 'liveness')).toBe('msg a/1 was sent in final view 1 by a but not delivered by all members that ended cleanly: missing at [b]');
   });
 
   it('liveness: a member ends cleanly without its own message', () => {
@@ -280,6 +290,15 @@ describe('each property is flagged by a trace that breaks it', () => {
     const text = formatReport(r).join('\n');
     expect(text).toContain('c.jsonl:3: unparseable line');
     expect(text).toContain('(+2 more)');
+  });
+
+  it('trace-wellformed: an in-memory event missing a field is reported, not misjudged', () => {
+    const a = member('a').install(1, ['a']).send('a/1').build();
+    // As JSON.stringify would leave it for `seq: undefined`.
+    a.events.push({ ev: 'deliver', me: 'a', msg: 'a/1', view: 1, hash: 'whatever' } as unknown as TraceEvent);
+    const r = check([a]);
+    expect(violated(r)).toEqual(['trace-wellformed']);
+    expect(r.violations[0]!.message).toBe('a.jsonl:3: deliver needs seq (integer or null)');
   });
 
   it('trace-wellformed: two files for one member, a message sent by two members or twice in one view', () => {

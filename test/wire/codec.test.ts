@@ -1,3 +1,4 @@
+import $protobuf from 'protobufjs/minimal.js';
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/core/frames.js';
 import { WIRE_VERSION, decodeFrame, encodeFrame } from '../../src/wire/index.js';
@@ -51,6 +52,12 @@ describe('wire codec round trip', () => {
   it('keeps ids, group names and payloads with any content', () => {
     const frame: Frame = { t: 'prep', view: 1, ballot: 1, survivors: ['ünï#1', '日本#2', '🙂#3', ' #4'] };
     expect(decodeFrame(encodeFrame('gröup/🙂', 'ñ#9', frame))).toEqual({ group: 'gröup/🙂', from: 'ñ#9', frame });
+  });
+
+  it('leaves protobufjs configured as it was (the writer presizing is temporary)', () => {
+    const before = $protobuf.Writer.initialBufferSize;
+    encodeFrame('g', 'a#1', sampleFrames.find(([n]) => n === 'msgs 1 MiB')![1]);
+    expect($protobuf.Writer.initialBufferSize).toBe(before);
   });
 
   it('encodes a 100-entry msgs frame compactly', () => {

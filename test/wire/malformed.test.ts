@@ -35,8 +35,9 @@ function envelope(props: vsync.wire.Envelope.$Properties): Uint8Array {
   return W.Envelope.encode({ version: 1, group: 'g', from: 'a#1', ...props }).finish();
 }
 
-/** A uint64 as protobufjs accepts it: low and high 32-bit words. */
-const u64 = (high: number, low = 0) => ({ low, high, unsigned: true });
+/** A uint64 as protobufjs accepts it: a Long-like object of low and high 32-bit words. */
+type U64 = NonNullable<vsync.wire.Envelope.$Properties['view']>;
+const u64 = (high: number, low = 0) => ({ low, high, unsigned: true }) as unknown as U64;
 
 const small = sampleFrames.filter(([name]) => !name.includes('MiB'));
 

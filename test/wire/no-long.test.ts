@@ -44,7 +44,7 @@ describe('wire codec without long.js', () => {
 
   it('rejects values from 2^53 up', () => {
     for (const [high, low] of [[0x200000, 0], [0x200000, 1], [0xffffffff, 0xffffffff]] as const) {
-      const bytes = vsync.wire.Envelope.encode({ version: 1, group: 'g', from: 'a#1', ack: { received: { low, high, unsigned: true } } }).finish();
+      const bytes = vsync.wire.Envelope.encode({ version: 1, group: 'g', from: 'a#1', ack: { received: { low, high, unsigned: true } as unknown as number } }).finish();
       let err: unknown;
       try {
         decodeFrame(bytes);

@@ -24,8 +24,12 @@ export function checkLiveness(index: TraceIndex): Violation[] {
   const installed = ended.filter((m) => finalOf(m) !== undefined);
   if (installed.length === 0) return out;
 
-  // The highest final view is the one the others should have reached.
-  const f = Math.max(...installed.map((m) => finalOf(m)!));
+  // Judge against the final view most clean enders reached (the highest on a tie): the odd ones out are
+  // then the ones named.
+  const votes = new Map<number, number>();
+  for (const m of installed) votes.set(finalOf(m)!, (votes.get(finalOf(m)!) ?? 0) + 1);
+  let f = finalOf(installed[0]!)!;
+  for (const [id, n] of votes) if (n > votes.get(f)! || (n === votes.get(f)! && id > f)) f = id;
   const behind = installed.filter((m) => finalOf(m) !== f);
   if (behind.length > 0) {
     add(`members that ended cleanly are not in one final view: ${list(behind.map((m) => `${m.me} in view ${finalOf(m)}`))} while others ended in view ${f}`);
@@ -52,13 +56,14 @@ export function checkLiveness(index: TraceIndex): Violation[] {
     for (let i = 0; i < m.deliveries.length; i++) if (!m.repeat[i]) deliveredBy[m.deliveryMsg[i]!]!++;
   }
   const delivered = (m: MemberIndex, n: number): boolean => {
-    // Only reached for the few messages some clean ender lacks.
+    // Linear, so only used to name the members for the first few messages.
     for (let i = 0; i < m.deliveries.length; i++) if (m.deliveryMsg[i] === n) return true;
     return false;
   };
+  let named = 0;
   for (const rec of index.msgs) {
     if (deliveredBy[rec.n]! >= ended.length || !rec.sends.some((r) => r.event.view === f)) continue;
-    const missing = out.length < 1 ? ended.filter((m) => !delivered(m, rec.n)).map((m) => m.me) : [];
+    const missing = named++ < 3 ? ended.filter((m) => !delivered(m, rec.n)).map((m) => m.me) : [];
     add(`msg ${rec.id} was sent in final view ${f} by ${rec.sends[0]!.me} but not delivered by all members that ended cleanly${missing.length > 0 ? `: missing at ${list(missing, 12)}` : ''}`);
   }
 

@@ -37,6 +37,7 @@ export function checkWellformed(index: TraceIndex): Violation[] {
   }
 
   for (const m of index.members) {
+    for (const p of m.problems) add(p);
     const early = m.beforeInstall[0];
     if (early) add(`${at(m.me, m.file, early)} logged ${early.ev} before installing any view`);
     const late = m.afterExit[0];
