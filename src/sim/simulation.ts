@@ -332,7 +332,9 @@ export class Simulation {
   private injectFaults(): void {
     const rng = this.rng;
     const r = this.rates;
-    const up = this.slots.filter((s) => s.state === 'up' && s.member !== null && s.member.phase === 'member');
+    // Recomputed before each fault: an earlier fault of this step may have taken a slot down.
+    const upNow = (): Slot[] => this.slots.filter((s) => s.state === 'up' && s.member !== null && s.member.phase === 'member');
+    let up = upNow();
     if (up.length === 0) return;
     if (r['crash']! > 0 && rng.chance(r['crash']!)) {
       const victim = rng.pick(up);
@@ -343,7 +345,8 @@ export class Simulation {
         if (this.has('restart')) victim.restartAt = this.step + rng.int(10, 150);
       }
     }
-    if (r['pause']! > 0 && rng.chance(r['pause']!)) {
+    up = upNow();
+    if (r['pause']! > 0 && rng.chance(r['pause']!) && up.length > 0) {
       const victim = rng.pick(up);
       if (this.canLose([victim])) {
         this.noteFault();
@@ -366,6 +369,7 @@ export class Simulation {
         this.cut(pairs, this.step + rng.int(20, 150));
       }
     }
+    up = upNow();
     if (r['oneWay']! > 0 && rng.chance(r['oneWay']!) && up.length >= 2) {
       const a = rng.pick(up);
       const b = rng.pick(up.filter((s) => s !== a));
@@ -381,7 +385,8 @@ export class Simulation {
       const s = this.newSlotDown(`n${this.nextSlotName++}`);
       this.rejoin(s);
     }
-    if (r['leave']! > 0 && rng.chance(r['leave']!)) {
+    up = upNow();
+    if (r['leave']! > 0 && rng.chance(r['leave']!) && up.length > 0) {
       const victim = rng.pick(up);
       if (this.canLose([victim])) {
         this.noteFault();
