@@ -1,9 +1,13 @@
 import { runCheckCommand } from './check-command.js';
+import { runDemoCommand } from './demo-command.js';
+import { runMemberCommand } from './member-command.js';
 import { runSimCommand } from './sim-command.js';
 
 const USAGE = `usage: vsync <command> [options]
 
 commands:
+  demo     start a small group of real processes, kill the coordinator, add a member, check the traces
+  member   run one member process (vsync member --help)
   sim      run the deterministic simulator (vsync sim --help)
   check    check a folder of traces (vsync check <dir>)`;
 
@@ -18,6 +22,10 @@ export async function main(argv: string[]): Promise<number> {
       return runSimCommand(rest, out);
     case 'check':
       return runCheckCommand(rest, out);
+    case 'member':
+      return runMemberCommand(rest, out);
+    case 'demo':
+      return runDemoCommand(rest, out);
     case undefined:
     case '--help':
     case 'help':

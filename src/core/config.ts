@@ -13,6 +13,10 @@ export interface CoreConfig {
   flushRetryTicks: number;
   /** A flush attempt that makes no progress this long excludes whoever did not answer and starts again. */
   flushTimeoutTicks: number;
+  /** No progress of the ordered stream through a member (or of the sequencer for a waiting member) for this long excludes it. */
+  progressTimeoutTicks: number;
+  /** Largest view (ballots encode ranks below 1024). */
+  maxMembers: number;
   /** Re-forward own messages the sequencer has not ordered yet. */
   forwardRetryTicks: number;
   /** Re-ask for missing sequence numbers. */
@@ -45,6 +49,8 @@ export const DEFAULT_CONFIG: Readonly<CoreConfig> = Object.freeze({
   confirmTicks: 20,
   flushRetryTicks: 5,
   flushTimeoutTicks: 60,
+  progressTimeoutTicks: 300,
+  maxMembers: 1024,
   forwardRetryTicks: 10,
   fetchRetryTicks: 5,
   requestRetryTicks: 10,

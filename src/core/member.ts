@@ -1,4 +1,4 @@
-import { makeBallot, roundOf } from './ballot.js';
+import { makeBallot, RANKS, roundOf } from './ballot.js';
 import { type CoreConfig, resolveConfig } from './config.js';
 import { assert, ErrorCodes, VsyncError } from './errors.js';
 import type { CoreEvent, Outgoing, Ready } from './events.js';
@@ -85,7 +85,13 @@ export class Member {
   private changeSince: number | null = null;
   private readonly pendingJoins = new Map<MemberId, number>();
   private readonly pendingLeaves = new Set<MemberId>();
-  private readonly flushExcluded = new Map<MemberId, number>();
+  /**
+   * Members left out of the next flush until the given tick, although the failure detector still hears them:
+   * they did not answer a flush, or the ordered stream made no progress through them (a one-way cut).
+   */
+  private readonly distrusted = new Map<MemberId, number>();
+  /** Tick at which this member's received prefix last advanced, or at which it was last not waiting for order. */
+  private lastProgressAt = 0;
   private readonly excludedIds = new Set<MemberId>();
   private minorityReported = false;
   private sawFrozen = false;
@@ -270,7 +276,7 @@ export class Member {
         this.onForward(from, f.msgs);
         return;
       case 'ack':
-        if (this.seq && !this.frozen) this.seq.ack(from, f.received);
+        if (this.seq && !this.frozen) this.seq.ack(from, f.received, this.now);
         return;
       case 'leave':
         if (this.view.members.includes(from) && this.leaderCandidate() === this.id) this.pendingLeaves.add(from);
@@ -333,7 +339,7 @@ export class Member {
     }
     const leader = this.leaderCandidate();
     if (leader === this.id) {
-      if (!this.pendingJoins.has(joiner) && this.pendingJoins.size < this.cfg.maxPendingJoins) this.pendingJoins.set(joiner, this.now);
+      if (this.pendingJoins.has(joiner) || this.pendingJoins.size < this.cfg.maxPendingJoins) this.pendingJoins.set(joiner, this.now);
     } else if (from === joiner) {
       this.sendTo([leader], { t: 'join', view: this.view.id, joiner });
     }
@@ -365,7 +371,10 @@ export class Member {
   private tickMember(): void {
     const view = this.view!;
     for (const m of this.fd.tick(this.now)) this.sendTo([m], { t: 'ping', view: view.id });
-    for (const [m, until] of this.flushExcluded) if (until <= this.now) this.flushExcluded.delete(m);
+    for (const [m, until] of this.distrusted) if (until <= this.now) this.distrusted.delete(m);
+    // A joiner retries every requestRetryTicks; one that stopped asking has gone away.
+    for (const [j, at] of this.pendingJoins) if (this.now - at > 5 * this.cfg.requestRetryTicks) this.pendingJoins.delete(j);
+    this.watchProgress();
 
     if (this.now - this.lastBroadcastAt >= this.cfg.heartbeatTicks && view.members.length > 1) {
       // The sequencer's heartbeat is its status, so a lost last frame or a lost commit is noticed.
@@ -385,6 +394,10 @@ export class Member {
     }
     this.maybeRequestLeave();
     if (this.phase === 'member') this.lead();
+    if (this.phase === 'member' && !this.minorityReported && 2 * this.survivorsNow().length <= view.members.length) {
+      this.minorityReported = true;
+      this.emit({ type: 'minority', view: view.id, reachable: this.survivorsNow().length, members: view.members.length });
+    }
   }
 
   // ---------------------------------------------------------------- normal operation: forwarding
@@ -562,12 +575,13 @@ export class Member {
         if (e.msgNo > this.outbox.orderedMsgNo) this.outbox.orderedMsgNo = e.msgNo;
       }
     }
+    if (this.log.received > before) this.lastProgressAt = this.now;
     if (fromSequencer && !this.frozen) {
       if (f.last > this.knownLast) this.knownLast = f.last;
       if (f.commit > this.commit) this.commit = f.commit;
       this.deliverUpTo(Math.min(this.commit, this.log.received));
       this.log.gc(Math.min(f.stable, this.delivered));
-      if (this.knownLast > this.log.received || this.log.hasGap) this.nak();
+      if (this.knownLast > this.log.received || this.log.hasGap) this.nak(f.fill && this.log.received > before);
     }
     if (this.fetch) {
       if (this.log.received >= this.fetch.target) this.fetchDone();
@@ -575,8 +589,9 @@ export class Member {
     }
   }
 
-  private nak(): void {
-    if (this.now - this.lastNakAt < this.cfg.fetchRetryTicks && this.lastNakAt !== -Infinity) return;
+  /** Asks the sequencer for what is missing; `progressed`: the last answer helped, so ask for more at once. */
+  private nak(progressed = false): void {
+    if (!progressed && this.now - this.lastNakAt < this.cfg.fetchRetryTicks && this.lastNakAt !== -Infinity) return;
     this.lastNakAt = this.now;
     const to = Math.max(this.knownLast, this.log.received + 1);
     this.sendTo([this.view!.members[0]!], { t: 'fetch', view: this.view!.id, from: this.log.received + 1, to });
@@ -607,11 +622,35 @@ export class Member {
 
   // ---------------------------------------------------------------- view change: leader side
 
+  /**
+   * Liveness against one-way cuts, which heartbeats alone do not catch: the sequencer distrusts a member whose
+   * acknowledgements stopped advancing while it lags, and a member distrusts a sequencer that orders nothing
+   * for it while it waits. A distrusted member is left out of the next view; the progress timeout is long
+   * enough that a member catching up (its acknowledgements advance) is never mistaken for a cut one.
+   */
+  private watchProgress(): void {
+    if (this.frozen || this.view === null) return;
+    const limit = this.cfg.progressTimeoutTicks;
+    if (this.seq) {
+      for (const m of this.seq.stalled(this.view.members, this.id, this.log.received, this.now, limit)) {
+        this.distrusted.set(m, this.now + 4 * this.cfg.flushTimeoutTicks);
+      }
+      return;
+    }
+    const waiting = this.outbox.firstUnordered() >= 0 || this.knownLast > this.log.received;
+    if (!waiting) this.lastProgressAt = this.now;
+    // Twice the sequencer's limit: when a slow member fills the log, the sequencer excludes it first.
+    else if (this.now - this.lastProgressAt > 2 * limit) {
+      this.distrusted.set(this.view.members[0]!, this.now + 4 * this.cfg.flushTimeoutTicks);
+      this.lastProgressAt = this.now;
+    }
+  }
+
   /** Lowest-ranked member this member does not suspect: the one that should run the next flush. */
   private leaderCandidate(): MemberId {
     for (const m of this.view!.members) {
       if (m === this.id) return m;
-      if (!this.fd.isSuspected(m) && !this.flushExcluded.has(m)) return m;
+      if (!this.fd.isSuspected(m) && !this.distrusted.has(m)) return m;
     }
     return this.id;
   }
@@ -627,7 +666,7 @@ export class Member {
       return;
     }
     if (this.now < this.nextAttemptAt) return;
-    const suspects = view.members.some((m) => m !== this.id && (this.fd.isSuspected(m) || this.flushExcluded.has(m)));
+    const suspects = view.members.some((m) => m !== this.id && (this.fd.isSuspected(m) || this.distrusted.has(m)));
     const need = suspects || this.pendingJoins.size > 0 || this.pendingLeaves.size > 0 || this.frozen || this.sawFrozen;
     if (!need) {
       this.changeSince = null;
@@ -639,16 +678,26 @@ export class Member {
   }
 
   private survivorsNow(): MemberId[] {
-    return this.view!.members.filter((m) => m === this.id || (!this.fd.isSuspected(m) && !this.flushExcluded.has(m)));
+    return this.view!.members.filter((m) => m === this.id || (!this.fd.isSuspected(m) && !this.distrusted.has(m)));
   }
 
   private startAttempt(): void {
     const view = this.view!;
     const survivors = this.survivorsNow();
-    const leavers = view.members.filter((m) => this.pendingLeaves.has(m) && survivors.includes(m));
     const n = view.members.length;
+    let joiners = [...this.pendingJoins.keys()].filter((j) => !view.members.includes(j));
+    joiners = joiners.slice(0, Math.max(0, Math.min(RANKS, this.cfg.maxMembers) - survivors.length));
+    let leavers = view.members.filter((m) => this.pendingLeaves.has(m) && survivors.includes(m));
+    // Leaves wait when they would cost the majority (a crash at the same time), or when they would hand the
+    // group to joiners alone: failures and joins first, the leaves in the next view change.
+    let stay = survivors.length - leavers.length;
+    if ((stay > 0 && 2 * stay <= n - leavers.length) || (stay === 0 && joiners.length > 0)) {
+      leavers = [];
+      stay = survivors.length;
+    }
     // Primary component: keep a majority of the view, and of the view without those who leave gracefully.
-    if (!(2 * survivors.length > n && 2 * (survivors.length - leavers.length) > n - leavers.length)) {
+    // When every survivor leaves, the group dissolves: the decision has no members and no view is installed.
+    if (!(2 * survivors.length > n && (stay === 0 || 2 * stay > n - leavers.length))) {
       if (!this.minorityReported) {
         this.minorityReported = true;
         this.emit({ type: 'minority', view: view.id, reachable: survivors.length, members: n });
@@ -658,7 +707,6 @@ export class Member {
     }
     this.round = Math.max(this.round, roundOf(this.promised)) + 1;
     const ballot = makeBallot(this.round, this.rank);
-    const joiners = [...this.pendingJoins.keys()].filter((j) => !view.members.includes(j));
     this.attempt = {
       ballot, survivors, leavers, joiners, phase: 'prepare', promises: new Map(), acks: new Set(),
       decision: null, source: null, lastProgressAt: this.now, lastSendAt: this.now,
@@ -668,14 +716,14 @@ export class Member {
 
   private progressAttempt(): void {
     const a = this.attempt!;
-    if (a.survivors.some((m) => m !== this.id && (this.fd.isSuspected(m) || this.flushExcluded.has(m)))) {
+    if (a.survivors.some((m) => m !== this.id && (this.fd.isSuspected(m) || this.distrusted.has(m)))) {
       this.attempt = null; // Someone else failed: start over with the smaller set.
       return;
     }
     const waiting = a.survivors.filter((m) => (a.phase === 'prepare' ? !a.promises.has(m) : !a.acks.has(m)));
     if (this.now - a.lastProgressAt >= this.cfg.flushTimeoutTicks) {
       // Alive but not answering (a one-way cut, say): leave them out for a while and start over.
-      for (const m of waiting) if (m !== this.id) this.flushExcluded.set(m, this.now + 4 * this.cfg.flushTimeoutTicks);
+      for (const m of waiting) if (m !== this.id) this.distrusted.set(m, this.now + 4 * this.cfg.flushTimeoutTicks);
       this.attempt = null;
       return;
     }
@@ -856,6 +904,7 @@ export class Member {
       this.log.reset(d.cut);
       this.delivered = d.cut;
     }
+    assert(d.members.length <= RANKS, () => `a view of ${d.members.length} members exceeds ${RANKS}: ballots would collide`);
     const view: View = { id: d.view, members: d.members };
     this.view = view;
     this.rank = d.members.indexOf(this.id);
@@ -874,13 +923,14 @@ export class Member {
     this.round = 0;
     this.nextAttemptAt = 0;
     this.changeSince = null;
-    this.flushExcluded.clear();
+    this.distrusted.clear();
     this.minorityReported = false;
     this.sawFrozen = false;
     this.commit = d.cut;
     this.knownLast = d.cut;
     this.lastAckSent = d.cut;
-    this.seq = this.rank === 0 ? new SequencerState(d.cut) : null;
+    this.seq = this.rank === 0 ? new SequencerState(d.cut, this.now) : null;
+    this.lastProgressAt = this.now;
     this.fd.watch(d.members.filter((m) => m !== this.id), this.now);
 
     const prevMembers = prev?.members ?? [];

@@ -16,7 +16,12 @@ export class SequencerState {
   /** Highest sequence number multicast to the view so far. */
   broadcastUpTo: number;
 
-  constructor(private readonly viewStart: number) {
+  private readonly advancedAt = new Map<MemberId, number>();
+
+  constructor(
+    private readonly viewStart: number,
+    private readonly startedAt = 0,
+  ) {
     this.commit = viewStart;
     // Unknown until every member has acknowledged in this view: a member still installing may need the old tail.
     this.stable = 0;
@@ -31,9 +36,24 @@ export class SequencerState {
     this.expected.set(sender, fseq);
   }
 
-  ack(member: MemberId, received: number): void {
+  ack(member: MemberId, received: number, now = 0): void {
     const old = this.acks.get(member);
-    if (old === undefined || received > old) this.acks.set(member, received);
+    if (old === undefined || received > old) {
+      this.acks.set(member, received);
+      this.advancedAt.set(member, now);
+    }
+  }
+
+  /** Members that lag behind `last` and whose acknowledgements have not advanced for `limit` ticks. */
+  stalled(members: readonly MemberId[], self: MemberId, last: number, now: number, limit: number): MemberId[] {
+    const out: MemberId[] = [];
+    for (const m of members) {
+      if (m === self) continue;
+      const ack = this.acks.get(m) ?? this.viewStart;
+      const since = this.advancedAt.get(m) ?? this.startedAt;
+      if (ack < last && now - since > limit) out.push(m);
+    }
+    return out;
   }
 
   /** Returns true when `commit` or `stable` moved. */

@@ -25,6 +25,11 @@ export interface DecodedFrame {
   group: string;
   /** The sender's member id. */
   from: MemberId;
+  /**
+   * The destination member id, or `''`: whichever member of `group` the receiving node hosts (join requests sent to
+   * seed nodes, whose member ids the joiner does not know). Not validated here: the receiver compares it to its own.
+   */
+  to: MemberId | '';
   frame: Frame;
 }
 
@@ -32,35 +37,37 @@ const EMPTY_MESSAGE: Readonly<Record<string, never>> = Object.freeze({});
 const EMPTY_PAYLOAD = new Uint8Array(0);
 
 /**
- * Encodes one frame of `group` sent by `from`. The result is a view into a possibly larger buffer (Node's pooled
- * `Buffer.allocUnsafe`, or the encoder's own): use its `byteOffset`/`byteLength`, never its whole `.buffer`.
+ * Encodes one frame of `group` sent by `from` to `to` (a member id, or `''`: whichever member of `group` the receiving
+ * node hosts). The result is a view into a possibly larger buffer (Node's pooled `Buffer.allocUnsafe`, or the
+ * encoder's own): use its `byteOffset`/`byteLength`, never its whole `.buffer`. Its first byte is always 0x08 (the
+ * version field): the transport tells envelopes from its own link messages by it (proto/vsync.proto).
  */
-export function encodeFrame(group: string, from: MemberId, frame: Frame): Uint8Array {
+export function encodeFrame(group: string, from: MemberId, to: MemberId | '', frame: Frame): Uint8Array {
   const version = WIRE_VERSION;
   const view = frame.view;
   let env: vsync.wire.Envelope.$Properties;
   switch (frame.t) {
-    case 'hb': env = { version, group, from, view, heartbeat: frame }; break;
-    case 'ping': env = { version, group, from, view, ping: EMPTY_MESSAGE }; break;
-    case 'fwd': env = { version, group, from, view, fwd: frame }; break;
-    case 'msgs': env = { version, group, from, view, msgs: frame }; break;
-    case 'ack': env = { version, group, from, view, ack: frame }; break;
-    case 'fetch': env = { version, group, from, view, fetch: frame }; break;
-    case 'join': env = { version, group, from, view, join: frame }; break;
-    case 'leave': env = { version, group, from, view, leave: EMPTY_MESSAGE }; break;
-    case 'prep': env = { version, group, from, view, prep: frame }; break;
-    case 'prom': env = { version, group, from, view, prom: frame }; break;
-    case 'rej': env = { version, group, from, view, rej: frame }; break;
-    case 'acc': env = { version, group, from, view, acc: frame }; break;
-    case 'accd': env = { version, group, from, view, accd: frame }; break;
-    case 'nv': env = { version, group, from, view, nv: frame }; break;
-    case 'excl': env = { version, group, from, view, excl: EMPTY_MESSAGE }; break;
+    case 'hb': env = { version, group, from, to, view, heartbeat: frame }; break;
+    case 'ping': env = { version, group, from, to, view, ping: EMPTY_MESSAGE }; break;
+    case 'fwd': env = { version, group, from, to, view, fwd: frame }; break;
+    case 'msgs': env = { version, group, from, to, view, msgs: frame }; break;
+    case 'ack': env = { version, group, from, to, view, ack: frame }; break;
+    case 'fetch': env = { version, group, from, to, view, fetch: frame }; break;
+    case 'join': env = { version, group, from, to, view, join: frame }; break;
+    case 'leave': env = { version, group, from, to, view, leave: EMPTY_MESSAGE }; break;
+    case 'prep': env = { version, group, from, to, view, prep: frame }; break;
+    case 'prom': env = { version, group, from, to, view, prom: frame }; break;
+    case 'rej': env = { version, group, from, to, view, rej: frame }; break;
+    case 'acc': env = { version, group, from, to, view, acc: frame }; break;
+    case 'accd': env = { version, group, from, to, view, accd: frame }; break;
+    case 'nv': env = { version, group, from, to, view, nv: frame }; break;
+    case 'excl': env = { version, group, from, to, view, excl: EMPTY_MESSAGE }; break;
     default: {
       const t: never = frame;
       throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `encodeFrame: unknown frame type ${String((t as { t?: unknown }).t)}`);
     }
   }
-  return W.Envelope.encode(env, writerFor(sizeHint(group, from, frame))).finish(true);
+  return W.Envelope.encode(env, writerFor(sizeHint(group, from, to, frame))).finish(true);
 }
 
 /**
@@ -83,7 +90,7 @@ function writerFor(size: number): $protobuf.Writer {
  * An upper bound of the encoded size of the frames that carry payloads (`msgs`, `fwd`); 0 for the others, which are
  * small. Per entry: payload, plus at most 5 (tag, length) + 6 (sender) + 9 (msgNo) + 6 (payload tag and length).
  */
-function sizeHint(group: string, from: MemberId, frame: Frame): number {
+function sizeHint(group: string, from: MemberId, to: string, frame: Frame): number {
   let n: number;
   if (frame.t === 'msgs') {
     n = 128;
@@ -97,7 +104,7 @@ function sizeHint(group: string, from: MemberId, frame: Frame): number {
   } else {
     return 0;
   }
-  return n + 3 * (group.length + from.length);
+  return n + 3 * (group.length + from.length + to.length);
 }
 
 /** Decodes and validates one envelope. Throws `VsyncError` (MALFORMED_FRAME or VERSION) on any defect. */
@@ -121,7 +128,8 @@ export function decodeFrame(bytes: Uint8Array): DecodedFrame {
   if (!group) throw malformed('empty group');
   const from = env.from;
   if (!from) throw malformed('empty sender id (from)');
-  return { group, from, frame: decodeBody(env, u64(env.view, 'view')) };
+  const to = env.to ?? '';
+  return { group, from, to, frame: decodeBody(env, u64(env.view, 'view')) };
 }
 
 type DecodedEnvelope = ReturnType<typeof W.Envelope.decode>;

@@ -197,3 +197,60 @@ describe('bounds and errors', () => {
     expect(() => c.member('b#1').send(new Uint8Array(1))).toThrowError(expect.objectContaining({ code: ErrorCodes.NOT_MEMBER }));
   });
 });
+
+describe('dissolving a group', () => {
+  it('everyone leaving at once dissolves the group without blocking', () => {
+    const c = new TestCluster(['a#1', 'b#1', 'c#1']);
+    sendMany(c, ['a#1', 'b#1', 'c#1'], 2);
+    for (const id of ['a#1', 'b#1', 'c#1']) c.member(id).leave();
+    c.until(() => c.aliveIds().length === 0, 500, 'everyone to leave');
+    for (const id of ['a#1', 'b#1', 'c#1']) expect(c.events(id).at(-1)?.type).toBe('left');
+    expectOk(c.finish({ liveness: false }));
+  });
+});
+
+describe('cases found in review', () => {
+  it('a leave at the same time as a crash does not block the majority', () => {
+    const c = new TestCluster(['a#1', 'b#1', 'c#1']);
+    c.crash('c#1');
+    c.member('b#1').leave();
+    c.until(() => c.aliveIds().length === 1 && c.member('a#1').currentView!.members.length === 1, 2000, 'c removed and b gone');
+    expect(c.views('a#1').map((v) => v.members.length)).toEqual([3, 2, 1]);
+    expectOk(c.finish());
+  });
+
+  it('everyone leaving while a join is pending admits the joiner first', () => {
+    const c = new TestCluster(['a#1', 'b#1']);
+    c.join('f#1', ['a#1']);
+    c.member('a#1').leave();
+    c.member('b#1').leave();
+    c.until(() => c.aliveIds().length === 1, 2000, 'a and b to leave');
+    expect(c.member('f#1').currentView!.members).toEqual(['f#1']);
+    expectOk(c.finish());
+  });
+
+  it('a one-way cut from the sequencer to one member: that member is excluded, the rest go on', () => {
+    const c = new TestCluster(five, { progressTimeoutTicks: 50 });
+    c.cutOneWay('a#1', 'c#1');
+    for (let i = 0; i < 20; i++) {
+      c.send('b#1');
+      c.tick(5);
+    }
+    c.until(() => !c.member('a#1').currentView!.members.includes('c#1'), 2000, 'c to be excluded');
+    c.heal();
+    expectOk(c.finish());
+  });
+
+  it('nobody can reach the sequencer (it still reaches everyone): the others exclude it', () => {
+    const c = new TestCluster(five, { progressTimeoutTicks: 50 });
+    for (const id of ['b#1', 'c#1', 'd#1', 'e#1']) c.cutOneWay(id, 'a#1');
+    for (let i = 0; i < 20; i++) {
+      c.send('b#1');
+      c.send('d#1');
+      c.tick(5);
+    }
+    c.until(() => c.member('b#1').currentView!.members[0] === 'b#1', 3000, 'a view led by b');
+    c.heal();
+    expectOk(c.finish());
+  });
+});

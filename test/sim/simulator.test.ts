@@ -57,7 +57,7 @@ describe('simulator', () => {
 });
 
 describe('the simulator and checker catch deliberately broken protocols', () => {
-  const caught = (mutation: 'skip-flush' | 'no-resend', seeds: number[]): string[] => {
+  const caught = (mutation: 'skip-flush' | 'no-resend' | 'early-deliver', seeds: number[]): string[] => {
     const props: string[] = [];
     for (const seed of seeds) {
       const r = runSimulation({ ...defaultSimOptions(seed), mutation });
@@ -75,5 +75,10 @@ describe('the simulator and checker catch deliberately broken protocols', () => 
     const props = caught('no-resend', [1, 2, 3, 4, 5]);
     expect(props.length).toBeGreaterThanOrEqual(4);
     expect(props).toContain('self-delivery');
+  });
+
+  it('a core that delivers before a majority holds the message (not uniform) is caught', () => {
+    // Found by `vsync sim --seeds 1..150 --mutation early-deliver`: it takes a sequencer failure at the wrong moment.
+    expect(caught('early-deliver', [7, 10, 20]).length).toBe(3);
   });
 });

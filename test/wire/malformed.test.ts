@@ -114,12 +114,12 @@ describe('decodeFrame rejects', () => {
       entries: [{ sender: 1, msgNo: 1, payload: new Uint8Array(1) }, { sender: 2, msgNo: 2, payload: new Uint8Array(1) }],
       last: 2, commit: 0, stable: 0, fill: false,
     };
-    const err = decodeError(encodeFrame('g', 'a#1', frame));
+    const err = decodeError(encodeFrame('g', 'a#1', 'b#1', frame));
     expect(err.code).toBe(MALFORMED_FRAME);
     expect(err.message).toMatch(/entries\[1\]\.sender = 2 is out of range/);
     // No senders at all: even index 0 is out of range.
     const none: Frame = { ...frame, senders: [], entries: [{ sender: 0, msgNo: 1, payload: new Uint8Array(0) }] };
-    expect(decodeError(encodeFrame('g', 'a#1', none)).message).toMatch(/entries\[0\]\.sender = 0 is out of range/);
+    expect(decodeError(encodeFrame('g', 'a#1', '', none)).message).toMatch(/entries\[0\]\.sender = 0 is out of range/);
   });
 
   it('numbers above Number.MAX_SAFE_INTEGER, and accepts MAX_SAFE_INTEGER itself', () => {
@@ -178,7 +178,7 @@ describe('decodeFrame rejects', () => {
 
   it('every truncation of a valid frame', () => {
     for (const [, frame] of small) {
-      const bytes = encodeFrame('group', 'me#1', frame);
+      const bytes = encodeFrame('group', 'me#1', '', frame);
       for (let n = 1; n < bytes.length; n++) {
         const err = decodeError(bytes.subarray(0, n));
         expect(err.code, `${frame.t} cut at ${n} of ${bytes.length}`).toBe(MALFORMED_FRAME);
@@ -186,9 +186,22 @@ describe('decodeFrame rejects', () => {
     }
   });
 
+  it('every truncation inside the destination field; a cut just before it leaves a valid frame to anyone', () => {
+    // `to` (field 20) is encoded last, after the body: cutting it off whole yields a frame addressed to ''. Websocket
+    // messages arrive whole or not at all, so this is no hazard in transit; receivers check `to` against their ids.
+    for (const [, frame] of small) {
+      const bytes = encodeFrame('group', 'me#1', 'you#1', frame);
+      const boundary = bytes.length - (3 + 'you#1'.length);
+      expect(decodeFrame(bytes.subarray(0, boundary))).toEqual({ ...decodeFrame(bytes), to: '' });
+      for (let n = boundary + 1; n < bytes.length; n++) {
+        expect(decodeError(bytes.subarray(0, n)).code, `${frame.t} cut at ${n} of ${bytes.length}`).toBe(MALFORMED_FRAME);
+      }
+    }
+  });
+
   it('truncations of a frame with a 1 MiB payload', () => {
     const frame = sampleFrames.find(([name]) => name === 'msgs 1 MiB')![1];
-    const bytes = encodeFrame('group', 'me#1', frame);
+    const bytes = encodeFrame('group', 'me#1', 'you#1', frame);
     for (const n of [1, 10, 30, 1000, bytes.length - 1000, bytes.length - 1]) {
       expect(decodeError(bytes.subarray(0, n)).code).toBe(MALFORMED_FRAME);
     }
@@ -209,7 +222,7 @@ describe('decodeFrame never fails with another kind of error', () => {
   });
 
   it('on valid frames with corrupted bytes', () => {
-    const encoded = small.map(([, f]) => encodeFrame('group', 'me#1', f));
+    const encoded = small.map(([, f]) => encodeFrame('group', 'me#1', 'you#1', f));
     const arb = fc
       .record({ which: fc.nat(encoded.length - 1), edits: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }) })
       .map(({ which, edits }) => {
@@ -227,7 +240,7 @@ describe('decodeFrame never fails with another kind of error', () => {
         } catch {
           return;
         }
-        const again = decodeFrame(encodeFrame(decoded.group, decoded.from, decoded.frame));
+        const again = decodeFrame(encodeFrame(decoded.group, decoded.from, decoded.to, decoded.frame));
         expect(again).toEqual(decoded);
       }),
       { numRuns: 3000 },

@@ -30,13 +30,13 @@ describe('wire codec without long.js', () => {
   });
 
   it.each(sampleFrames)('round trips %s', (_name, frame) => {
-    expect(canon(decodeFrame(encodeFrame('g', 'a#1', frame)))).toEqual({ group: 'g', from: 'a#1', frame: canon(frame) });
+    expect(canon(decodeFrame(encodeFrame('g', 'a#1', 'b#1', frame)))).toEqual({ group: 'g', from: 'a#1', to: 'b#1', frame: canon(frame) });
   });
 
   it('round trips random frames', () => {
     fc.assert(
       fc.property(idArb, frameArb, (from, frame) => {
-        expect(canon(decodeFrame(encodeFrame('g', from, frame)))).toEqual({ group: 'g', from, frame: canon(frame) });
+        expect(canon(decodeFrame(encodeFrame('g', from, '', frame)))).toEqual({ group: 'g', from, to: '', frame: canon(frame) });
       }),
       { numRuns: 1000 },
     );

@@ -6,10 +6,12 @@ import { canon, frameArb, idArb, payloadsOf } from './frames.js';
 describe('wire codec properties', () => {
   it('decode(encode(f)) deep-equals f for random valid frames', () => {
     fc.assert(
-      fc.property(idArb, idArb, frameArb, (group, from, frame) => {
+      fc.property(idArb, idArb, fc.option(idArb, { nil: '' }), frameArb, (group, from, to, frame) => {
         const before = canon(frame);
-        const decoded = decodeFrame(encodeFrame(group, from, frame));
-        expect(canon(decoded)).toEqual({ group, from, frame: before });
+        const bytes = encodeFrame(group, from, to, frame);
+        expect(bytes[0]).toBe(0x08); // the transport tells envelopes from link messages by it
+        const decoded = decodeFrame(bytes);
+        expect(canon(decoded)).toEqual({ group, from, to, frame: before });
         expect(canon(frame)).toEqual(before); // encoding does not touch the frame
         for (const p of payloadsOf(decoded.frame)) expect(p.constructor).toBe(Uint8Array);
       }),
@@ -20,7 +22,7 @@ describe('wire codec properties', () => {
   it('encoding is deterministic', () => {
     fc.assert(
       fc.property(frameArb, (frame) => {
-        expect(Buffer.from(encodeFrame('g', 'a#1', frame))).toEqual(Buffer.from(encodeFrame('g', 'a#1', frame)));
+        expect(Buffer.from(encodeFrame('g', 'a#1', 'b#1', frame))).toEqual(Buffer.from(encodeFrame('g', 'a#1', 'b#1', frame)));
       }),
       { numRuns: 500 },
     );

@@ -84,6 +84,9 @@ export namespace vsync {
             /** Envelope excl. */
             excl?: (vsync.wire.Excl.$Properties|null);
 
+            /** Envelope to. */
+            to: string;
+
             /** Envelope body. */
             body?: ("heartbeat"|"ping"|"fwd"|"msgs"|"ack"|"fetch"|"join"|"leave"|"prep"|"prom"|"rej"|"acc"|"accd"|"nv"|"excl");
 
@@ -176,6 +179,9 @@ export namespace vsync {
                 /** Envelope excl */
                 excl?: (vsync.wire.Excl.$Properties|null);
 
+                /** Envelope to */
+                to?: (string|null);
+
                 /** Envelope body */
                 body?: ("heartbeat"|"ping"|"fwd"|"msgs"|"ack"|"fetch"|"join"|"leave"|"prep"|"prom"|"rej"|"acc"|"accd"|"nv"|"excl");
 
@@ -204,6 +210,7 @@ export namespace vsync {
               accd?: vsync.wire.Accd.$Shape|null;
               nv?: vsync.wire.Nv.$Shape|null;
               excl?: vsync.wire.Excl.$Shape|null;
+              to?: string|null;
               $unknowns?: Uint8Array[];
             } & (
               ({ body?: undefined; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "heartbeat"; heartbeat: vsync.wire.Heartbeat.$Shape; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "ping"; heartbeat?: null; ping: vsync.wire.Ping.$Shape; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "fwd"; heartbeat?: null; ping?: null; fwd: vsync.wire.Fwd.$Shape; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "msgs"; heartbeat?: null; ping?: null; fwd?: null; msgs: vsync.wire.Msgs.$Shape; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "ack"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack: vsync.wire.Ack.$Shape; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "fetch"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch: vsync.wire.Fetch.$Shape; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "join"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join: vsync.wire.Join.$Shape; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "leave"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave: vsync.wire.Leave.$Shape; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "prep"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep: vsync.wire.Prep.$Shape; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "prom"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom: vsync.wire.Prom.$Shape; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "rej"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej: vsync.wire.Rej.$Shape; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "acc"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc: vsync.wire.Acc.$Shape; accd?: null; nv?: null; excl?: null }|{ body?: "accd"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd: vsync.wire.Accd.$Shape; nv?: null; excl?: null }|{ body?: "nv"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv: vsync.wire.Nv.$Shape; excl?: null }|{ body?: "excl"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl: vsync.wire.Excl.$Shape })
@@ -1581,8 +1588,11 @@ export namespace vsync {
             /** Link reject. */
             reject?: (vsync.wire.Reject.$Properties|null);
 
+            /** Link directory. */
+            directory?: (vsync.wire.Directory.$Properties|null);
+
             /** Link msg. */
-            msg?: ("hello"|"auth"|"reject");
+            msg?: ("hello"|"auth"|"reject"|"directory");
 
             /**
              * Creates a new Link instance using the specified properties.
@@ -1625,8 +1635,11 @@ export namespace vsync {
                 /** Link reject */
                 reject?: (vsync.wire.Reject.$Properties|null);
 
+                /** Link directory */
+                directory?: (vsync.wire.Directory.$Properties|null);
+
                 /** Link msg */
-                msg?: ("hello"|"auth"|"reject");
+                msg?: ("hello"|"auth"|"reject"|"directory");
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -1637,9 +1650,10 @@ export namespace vsync {
               hello?: vsync.wire.Hello.$Shape|null;
               auth?: vsync.wire.HelloAuth.$Shape|null;
               reject?: vsync.wire.Reject.$Shape|null;
+              directory?: vsync.wire.Directory.$Shape|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ msg?: undefined; hello?: null; auth?: null; reject?: null }|{ msg?: "hello"; hello: vsync.wire.Hello.$Shape; auth?: null; reject?: null }|{ msg?: "auth"; hello?: null; auth: vsync.wire.HelloAuth.$Shape; reject?: null }|{ msg?: "reject"; hello?: null; auth?: null; reject: vsync.wire.Reject.$Shape })
+              ({ msg?: undefined; hello?: null; auth?: null; reject?: null; directory?: null }|{ msg?: "hello"; hello: vsync.wire.Hello.$Shape; auth?: null; reject?: null; directory?: null }|{ msg?: "auth"; hello?: null; auth: vsync.wire.HelloAuth.$Shape; reject?: null; directory?: null }|{ msg?: "reject"; hello?: null; auth?: null; reject: vsync.wire.Reject.$Shape; directory?: null }|{ msg?: "directory"; hello?: null; auth?: null; reject?: null; directory: vsync.wire.Directory.$Shape })
             );
         }
 
@@ -1673,6 +1687,15 @@ export namespace vsync {
 
             /** Hello nonce. */
             nonce: Uint8Array;
+
+            /** Hello url. */
+            url: string;
+
+            /** Hello known. */
+            known: vsync.wire.NodeAddr.$Properties[];
+
+            /** Hello epoch. */
+            epoch: (number|Long);
 
             /**
              * Creates a new Hello instance using the specified properties.
@@ -1718,12 +1741,98 @@ export namespace vsync {
                 /** Hello nonce */
                 nonce?: (Uint8Array|null);
 
+                /** Hello url */
+                url?: (string|null);
+
+                /** Hello known */
+                known?: (vsync.wire.NodeAddr.$Properties[]|null);
+
+                /** Hello epoch */
+                epoch?: (number|Long|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a Hello. */
             type $Shape = vsync.wire.Hello.$Properties;
+        }
+
+        /**
+         * Properties of a NodeAddr.
+         * @deprecated Use vsync.wire.NodeAddr.$Properties instead.
+         */
+        interface INodeAddr extends vsync.wire.NodeAddr.$Properties {
+        }
+
+        /** Represents a NodeAddr. */
+        class NodeAddr {
+
+            /**
+             * Constructs a new NodeAddr.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: vsync.wire.NodeAddr.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** NodeAddr node. */
+            node: string;
+
+            /** NodeAddr url. */
+            url: string;
+
+            /** NodeAddr epoch. */
+            epoch: (number|Long);
+
+            /**
+             * Creates a new NodeAddr instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns NodeAddr instance
+             */
+            static create(properties: vsync.wire.NodeAddr.$Shape): vsync.wire.NodeAddr & vsync.wire.NodeAddr.$Shape;
+            static create(properties?: vsync.wire.NodeAddr.$Properties): vsync.wire.NodeAddr;
+
+            /**
+             * Encodes the specified NodeAddr message. Does not implicitly {@link vsync.wire.NodeAddr.verify|verify} messages.
+             * @param message NodeAddr message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: vsync.wire.NodeAddr.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a NodeAddr message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {vsync.wire.NodeAddr & vsync.wire.NodeAddr.$Shape} NodeAddr
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): vsync.wire.NodeAddr & vsync.wire.NodeAddr.$Shape;
+        }
+
+        namespace NodeAddr {
+
+            /** Properties of a NodeAddr. */
+            interface $Properties {
+
+                /** NodeAddr node */
+                node?: (string|null);
+
+                /** NodeAddr url */
+                url?: (string|null);
+
+                /** NodeAddr epoch */
+                epoch?: (number|Long|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a NodeAddr. */
+            type $Shape = vsync.wire.NodeAddr.$Properties;
         }
 
         /**
@@ -1747,9 +1856,6 @@ export namespace vsync {
 
             /** HelloAuth mac. */
             mac: Uint8Array;
-
-            /** HelloAuth nonce. */
-            nonce: Uint8Array;
 
             /**
              * Creates a new HelloAuth instance using the specified properties.
@@ -1785,9 +1891,6 @@ export namespace vsync {
 
                 /** HelloAuth mac */
                 mac?: (Uint8Array|null);
-
-                /** HelloAuth nonce */
-                nonce?: (Uint8Array|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -1866,6 +1969,71 @@ export namespace vsync {
 
             /** Shape of a Reject. */
             type $Shape = vsync.wire.Reject.$Properties;
+        }
+
+        /**
+         * Properties of a Directory.
+         * @deprecated Use vsync.wire.Directory.$Properties instead.
+         */
+        interface IDirectory extends vsync.wire.Directory.$Properties {
+        }
+
+        /** Represents a Directory. */
+        class Directory {
+
+            /**
+             * Constructs a new Directory.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: vsync.wire.Directory.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Directory known. */
+            known: vsync.wire.NodeAddr.$Properties[];
+
+            /**
+             * Creates a new Directory instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Directory instance
+             */
+            static create(properties: vsync.wire.Directory.$Shape): vsync.wire.Directory & vsync.wire.Directory.$Shape;
+            static create(properties?: vsync.wire.Directory.$Properties): vsync.wire.Directory;
+
+            /**
+             * Encodes the specified Directory message. Does not implicitly {@link vsync.wire.Directory.verify|verify} messages.
+             * @param message Directory message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: vsync.wire.Directory.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Directory message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {vsync.wire.Directory & vsync.wire.Directory.$Shape} Directory
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): vsync.wire.Directory & vsync.wire.Directory.$Shape;
+        }
+
+        namespace Directory {
+
+            /** Properties of a Directory. */
+            interface $Properties {
+
+                /** Directory known */
+                known?: (vsync.wire.NodeAddr.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Directory. */
+            type $Shape = vsync.wire.Directory.$Properties;
         }
     }
 }

@@ -52,6 +52,7 @@ export const vsync = $root.vsync = (() => {
              * @property {vsync.wire.Accd.$Properties|null} [accd] Envelope accd
              * @property {vsync.wire.Nv.$Properties|null} [nv] Envelope nv
              * @property {vsync.wire.Excl.$Properties|null} [excl] Envelope excl
+             * @property {string|null} [to] Envelope to
              * @property {"heartbeat"|"ping"|"fwd"|"msgs"|"ack"|"fetch"|"join"|"leave"|"prep"|"prom"|"rej"|"acc"|"accd"|"nv"|"excl"} [body] Envelope body
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
@@ -86,6 +87,7 @@ export const vsync = $root.vsync = (() => {
              *   accd?: vsync.wire.Accd.$Shape|null;
              *   nv?: vsync.wire.Nv.$Shape|null;
              *   excl?: vsync.wire.Excl.$Shape|null;
+             *   to?: string|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
              *   ({ body?: undefined; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "heartbeat"; heartbeat: vsync.wire.Heartbeat.$Shape; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "ping"; heartbeat?: null; ping: vsync.wire.Ping.$Shape; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "fwd"; heartbeat?: null; ping?: null; fwd: vsync.wire.Fwd.$Shape; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "msgs"; heartbeat?: null; ping?: null; fwd?: null; msgs: vsync.wire.Msgs.$Shape; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "ack"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack: vsync.wire.Ack.$Shape; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "fetch"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch: vsync.wire.Fetch.$Shape; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "join"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join: vsync.wire.Join.$Shape; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "leave"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave: vsync.wire.Leave.$Shape; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "prep"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep: vsync.wire.Prep.$Shape; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "prom"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom: vsync.wire.Prom.$Shape; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "rej"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej: vsync.wire.Rej.$Shape; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "acc"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc: vsync.wire.Acc.$Shape; accd?: null; nv?: null; excl?: null }|{ body?: "accd"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd: vsync.wire.Accd.$Shape; nv?: null; excl?: null }|{ body?: "nv"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv: vsync.wire.Nv.$Shape; excl?: null }|{ body?: "excl"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl: vsync.wire.Excl.$Shape })
@@ -259,6 +261,14 @@ export const vsync = $root.vsync = (() => {
              */
             Envelope.prototype.excl = null;
 
+            /**
+             * Envelope to.
+             * @member {string} to
+             * @memberof vsync.wire.Envelope
+             * @instance
+             */
+            Envelope.prototype.to = "";
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
@@ -343,6 +353,8 @@ export const vsync = $root.vsync = (() => {
                     $root.vsync.wire.Nv.encode(message.nv, writer.uint32(/* id 18, wireType 2 =*/146).fork(), _depth + 1).ldelim();
                 if (message.excl != null && $Object.hasOwnProperty.call(message, "excl"))
                     $root.vsync.wire.Excl.encode(message.excl, writer.uint32(/* id 19, wireType 2 =*/154).fork(), _depth + 1).ldelim();
+                if (message.to != null && $Object.hasOwnProperty.call(message, "to") && message.to !== "")
+                    writer.uint32(/* id 20, wireType 2 =*/162).string(message.to);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -526,6 +538,15 @@ export const vsync = $root.vsync = (() => {
                                 break;
                             message.excl = $root.vsync.wire.Excl.decode(reader, reader.size(), $undefined, _depth + 1, message.excl);
                             message.body = "excl";
+                            continue;
+                        }
+                    case 20: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.to = value;
+                            else
+                                delete message.to;
                             continue;
                         }
                     }
@@ -3789,7 +3810,8 @@ export const vsync = $root.vsync = (() => {
              * @property {vsync.wire.Hello.$Properties|null} [hello] Link hello
              * @property {vsync.wire.HelloAuth.$Properties|null} [auth] Link auth
              * @property {vsync.wire.Reject.$Properties|null} [reject] Link reject
-             * @property {"hello"|"auth"|"reject"} [msg] Link msg
+             * @property {vsync.wire.Directory.$Properties|null} [directory] Link directory
+             * @property {"hello"|"auth"|"reject"|"directory"} [msg] Link msg
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -3807,9 +3829,10 @@ export const vsync = $root.vsync = (() => {
              *   hello?: vsync.wire.Hello.$Shape|null;
              *   auth?: vsync.wire.HelloAuth.$Shape|null;
              *   reject?: vsync.wire.Reject.$Shape|null;
+             *   directory?: vsync.wire.Directory.$Shape|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ msg?: undefined; hello?: null; auth?: null; reject?: null }|{ msg?: "hello"; hello: vsync.wire.Hello.$Shape; auth?: null; reject?: null }|{ msg?: "auth"; hello?: null; auth: vsync.wire.HelloAuth.$Shape; reject?: null }|{ msg?: "reject"; hello?: null; auth?: null; reject: vsync.wire.Reject.$Shape })
+             *   ({ msg?: undefined; hello?: null; auth?: null; reject?: null; directory?: null }|{ msg?: "hello"; hello: vsync.wire.Hello.$Shape; auth?: null; reject?: null; directory?: null }|{ msg?: "auth"; hello?: null; auth: vsync.wire.HelloAuth.$Shape; reject?: null; directory?: null }|{ msg?: "reject"; hello?: null; auth?: null; reject: vsync.wire.Reject.$Shape; directory?: null }|{ msg?: "directory"; hello?: null; auth?: null; reject?: null; directory: vsync.wire.Directory.$Shape })
              * )} vsync.wire.Link.$Shape
              */
 
@@ -3852,17 +3875,25 @@ export const vsync = $root.vsync = (() => {
              */
             Link.prototype.reject = null;
 
+            /**
+             * Link directory.
+             * @member {vsync.wire.Directory.$Properties|null|undefined} directory
+             * @memberof vsync.wire.Link
+             * @instance
+             */
+            Link.prototype.directory = null;
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
             /**
              * Link msg.
-             * @member {"hello"|"auth"|"reject"|undefined} msg
+             * @member {"hello"|"auth"|"reject"|"directory"|undefined} msg
              * @memberof vsync.wire.Link
              * @instance
              */
             $Object.defineProperty(Link.prototype, "msg", {
-                get: $util.oneOfGetter($oneOfFields = ["hello", "auth", "reject"]),
+                get: $util.oneOfGetter($oneOfFields = ["hello", "auth", "reject", "directory"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -3904,6 +3935,8 @@ export const vsync = $root.vsync = (() => {
                     $root.vsync.wire.HelloAuth.encode(message.auth, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
                 if (message.reject != null && $Object.hasOwnProperty.call(message, "reject"))
                     $root.vsync.wire.Reject.encode(message.reject, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.directory != null && $Object.hasOwnProperty.call(message, "directory"))
+                    $root.vsync.wire.Directory.encode(message.directory, writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -3969,6 +4002,13 @@ export const vsync = $root.vsync = (() => {
                             message.msg = "reject";
                             continue;
                         }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            message.directory = $root.vsync.wire.Directory.decode(reader, reader.size(), $undefined, _depth + 1, message.directory);
+                            message.msg = "directory";
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -3998,6 +4038,9 @@ export const vsync = $root.vsync = (() => {
              * @property {string|null} [cluster] Hello cluster
              * @property {string|null} [node] Hello node
              * @property {Uint8Array|null} [nonce] Hello nonce
+             * @property {string|null} [url] Hello url
+             * @property {Array.<vsync.wire.NodeAddr.$Properties>|null} [known] Hello known
+             * @property {number|Long|null} [epoch] Hello epoch
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -4023,6 +4066,7 @@ export const vsync = $root.vsync = (() => {
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
             const Hello = function (properties) {
+                this.known = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -4060,6 +4104,30 @@ export const vsync = $root.vsync = (() => {
              * @instance
              */
             Hello.prototype.nonce = $util.newBuffer([]);
+
+            /**
+             * Hello url.
+             * @member {string} url
+             * @memberof vsync.wire.Hello
+             * @instance
+             */
+            Hello.prototype.url = "";
+
+            /**
+             * Hello known.
+             * @member {Array.<vsync.wire.NodeAddr.$Properties>} known
+             * @memberof vsync.wire.Hello
+             * @instance
+             */
+            Hello.prototype.known = $util.emptyArray;
+
+            /**
+             * Hello epoch.
+             * @member {number|Long} epoch
+             * @memberof vsync.wire.Hello
+             * @instance
+             */
+            Hello.prototype.epoch = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
              * Creates a new Hello instance using the specified properties.
@@ -4101,6 +4169,13 @@ export const vsync = $root.vsync = (() => {
                     writer.uint32(/* id 3, wireType 2 =*/26).string(message.node);
                 if (message.nonce != null && $Object.hasOwnProperty.call(message, "nonce") && message.nonce.length)
                     writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.nonce);
+                if (message.url != null && $Object.hasOwnProperty.call(message, "url") && message.url !== "")
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.url);
+                if (message.known != null && message.known.length)
+                    for (let i = 0; i < message.known.length; ++i)
+                        $root.vsync.wire.NodeAddr.encode(message.known[i], writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
+                if (message.epoch != null && $Object.hasOwnProperty.call(message, "epoch") && (typeof message.epoch === "object" ? message.epoch.low || message.epoch.high : message.epoch !== 0))
+                    writer.uint32(/* id 7, wireType 0 =*/56).uint64(message.epoch);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -4181,6 +4256,32 @@ export const vsync = $root.vsync = (() => {
                                 delete message.nonce;
                             continue;
                         }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.url = value;
+                            else
+                                delete message.url;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.known && message.known.length))
+                                message.known = [];
+                            message.known.push($root.vsync.wire.NodeAddr.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.epoch = value;
+                            else
+                                delete message.epoch;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -4201,13 +4302,204 @@ export const vsync = $root.vsync = (() => {
             return Hello;
         })();
 
+        wire.NodeAddr = (function() {
+
+            /**
+             * Properties of a NodeAddr.
+             * @typedef {Object} vsync.wire.NodeAddr.$Properties
+             * @property {string|null} [node] NodeAddr node
+             * @property {string|null} [url] NodeAddr url
+             * @property {number|Long|null} [epoch] NodeAddr epoch
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a NodeAddr.
+             * @memberof vsync.wire
+             * @interface INodeAddr
+             * @augments vsync.wire.NodeAddr.$Properties
+             * @deprecated Use vsync.wire.NodeAddr.$Properties instead.
+             */
+
+            /**
+             * Shape of a NodeAddr.
+             * @typedef {vsync.wire.NodeAddr.$Properties} vsync.wire.NodeAddr.$Shape
+             */
+
+            /**
+             * Constructs a new NodeAddr.
+             * @memberof vsync.wire
+             * @classdesc Represents a NodeAddr.
+             * @constructor
+             * @param {vsync.wire.NodeAddr.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const NodeAddr = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * NodeAddr node.
+             * @member {string} node
+             * @memberof vsync.wire.NodeAddr
+             * @instance
+             */
+            NodeAddr.prototype.node = "";
+
+            /**
+             * NodeAddr url.
+             * @member {string} url
+             * @memberof vsync.wire.NodeAddr
+             * @instance
+             */
+            NodeAddr.prototype.url = "";
+
+            /**
+             * NodeAddr epoch.
+             * @member {number|Long} epoch
+             * @memberof vsync.wire.NodeAddr
+             * @instance
+             */
+            NodeAddr.prototype.epoch = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Creates a new NodeAddr instance using the specified properties.
+             * @function create
+             * @memberof vsync.wire.NodeAddr
+             * @static
+             * @param {vsync.wire.NodeAddr.$Properties=} [properties] Properties to set
+             * @returns {vsync.wire.NodeAddr} NodeAddr instance
+             * @type {{
+             *   (properties: vsync.wire.NodeAddr.$Shape): vsync.wire.NodeAddr & vsync.wire.NodeAddr.$Shape;
+             *   (properties?: vsync.wire.NodeAddr.$Properties): vsync.wire.NodeAddr;
+             * }}
+             */
+            NodeAddr.create = function(properties) {
+                return new NodeAddr(properties);
+            };
+
+            /**
+             * Encodes the specified NodeAddr message. Does not implicitly {@link vsync.wire.NodeAddr.verify|verify} messages.
+             * @function encode
+             * @memberof vsync.wire.NodeAddr
+             * @static
+             * @param {vsync.wire.NodeAddr.$Properties} message NodeAddr message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            NodeAddr.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.node != null && $Object.hasOwnProperty.call(message, "node") && message.node !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.node);
+                if (message.url != null && $Object.hasOwnProperty.call(message, "url") && message.url !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.url);
+                if (message.epoch != null && $Object.hasOwnProperty.call(message, "epoch") && (typeof message.epoch === "object" ? message.epoch.low || message.epoch.high : message.epoch !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.epoch);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a NodeAddr message from the specified reader or buffer.
+             * @function decode
+             * @memberof vsync.wire.NodeAddr
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {vsync.wire.NodeAddr & vsync.wire.NodeAddr.$Shape} NodeAddr
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            NodeAddr.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.vsync.wire.NodeAddr();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.node = value;
+                            else
+                                delete message.node;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.url = value;
+                            else
+                                delete message.url;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.epoch = value;
+                            else
+                                delete message.epoch;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return NodeAddr;
+        })();
+
         wire.HelloAuth = (function() {
 
             /**
              * Properties of a HelloAuth.
              * @typedef {Object} vsync.wire.HelloAuth.$Properties
              * @property {Uint8Array|null} [mac] HelloAuth mac
-             * @property {Uint8Array|null} [nonce] HelloAuth nonce
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -4248,14 +4540,6 @@ export const vsync = $root.vsync = (() => {
             HelloAuth.prototype.mac = $util.newBuffer([]);
 
             /**
-             * HelloAuth nonce.
-             * @member {Uint8Array} nonce
-             * @memberof vsync.wire.HelloAuth
-             * @instance
-             */
-            HelloAuth.prototype.nonce = $util.newBuffer([]);
-
-            /**
              * Creates a new HelloAuth instance using the specified properties.
              * @function create
              * @memberof vsync.wire.HelloAuth
@@ -4289,8 +4573,6 @@ export const vsync = $root.vsync = (() => {
                     throw $Error("max depth exceeded");
                 if (message.mac != null && $Object.hasOwnProperty.call(message, "mac") && message.mac.length)
                     writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.mac);
-                if (message.nonce != null && $Object.hasOwnProperty.call(message, "nonce") && message.nonce.length)
-                    writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.nonce);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -4342,15 +4624,6 @@ export const vsync = $root.vsync = (() => {
                                 message.mac = value;
                             else
                                 delete message.mac;
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.nonce = value;
-                            else
-                                delete message.nonce;
                             continue;
                         }
                     }
@@ -4543,6 +4816,159 @@ export const vsync = $root.vsync = (() => {
             };
 
             return Reject;
+        })();
+
+        wire.Directory = (function() {
+
+            /**
+             * Properties of a Directory.
+             * @typedef {Object} vsync.wire.Directory.$Properties
+             * @property {Array.<vsync.wire.NodeAddr.$Properties>|null} [known] Directory known
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Directory.
+             * @memberof vsync.wire
+             * @interface IDirectory
+             * @augments vsync.wire.Directory.$Properties
+             * @deprecated Use vsync.wire.Directory.$Properties instead.
+             */
+
+            /**
+             * Shape of a Directory.
+             * @typedef {vsync.wire.Directory.$Properties} vsync.wire.Directory.$Shape
+             */
+
+            /**
+             * Constructs a new Directory.
+             * @memberof vsync.wire
+             * @classdesc Represents a Directory.
+             * @constructor
+             * @param {vsync.wire.Directory.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Directory = function (properties) {
+                this.known = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Directory known.
+             * @member {Array.<vsync.wire.NodeAddr.$Properties>} known
+             * @memberof vsync.wire.Directory
+             * @instance
+             */
+            Directory.prototype.known = $util.emptyArray;
+
+            /**
+             * Creates a new Directory instance using the specified properties.
+             * @function create
+             * @memberof vsync.wire.Directory
+             * @static
+             * @param {vsync.wire.Directory.$Properties=} [properties] Properties to set
+             * @returns {vsync.wire.Directory} Directory instance
+             * @type {{
+             *   (properties: vsync.wire.Directory.$Shape): vsync.wire.Directory & vsync.wire.Directory.$Shape;
+             *   (properties?: vsync.wire.Directory.$Properties): vsync.wire.Directory;
+             * }}
+             */
+            Directory.create = function(properties) {
+                return new Directory(properties);
+            };
+
+            /**
+             * Encodes the specified Directory message. Does not implicitly {@link vsync.wire.Directory.verify|verify} messages.
+             * @function encode
+             * @memberof vsync.wire.Directory
+             * @static
+             * @param {vsync.wire.Directory.$Properties} message Directory message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Directory.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.known != null && message.known.length)
+                    for (let i = 0; i < message.known.length; ++i)
+                        $root.vsync.wire.NodeAddr.encode(message.known[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Directory message from the specified reader or buffer.
+             * @function decode
+             * @memberof vsync.wire.Directory
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {vsync.wire.Directory & vsync.wire.Directory.$Shape} Directory
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Directory.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.vsync.wire.Directory();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.known && message.known.length))
+                                message.known = [];
+                            message.known.push($root.vsync.wire.NodeAddr.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return Directory;
         })();
 
         return wire;

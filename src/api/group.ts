@@ -1,0 +1,282 @@
+import { EventEmitter } from 'eventemitter3';
+import type { Logger } from 'pino';
+import { type CoreEvent, ErrorCodes, type Frame, type MemberId, VsyncError } from '../core/index.js';
+import { MemberRuntime, type MemberRuntimeOptions } from '../runtime/member-runtime.js';
+import { withSignal } from './abort.js';
+import { BoundedQueue } from './bounded-queue.js';
+
+export interface ViewInfo {
+  id: number;
+  /** Rank order; the first is the coordinator (and the sequencer). */
+  members: readonly MemberId[];
+  joined: readonly MemberId[];
+  left: readonly MemberId[];
+  coordinator: MemberId;
+}
+
+export interface Message {
+  sender: MemberId;
+  /** Position in the group's total order: the same at every member. */
+  seq: number;
+  viewId: number;
+  payload: Uint8Array;
+}
+
+export interface SendResult {
+  seq: number;
+  viewId: number;
+}
+
+export interface GroupEvents {
+  view: (view: ViewInfo) => void;
+  message: (m: Message) => void;
+  block: () => void;
+  unblock: () => void;
+  /** This incarnation was excluded (a pause, a partition); `rejoining` says whether a new one is on its way. */
+  excluded: (info: { member: MemberId; rejoining: boolean }) => void;
+  /** The view change cannot reach a majority: this member blocks until the partition heals. */
+  minority: (info: { viewId: number; reachable: number; members: number }) => void;
+  left: () => void;
+}
+
+export interface GroupOptions {
+  /** Bound of each `messages()` / `views()` reader's buffer. */
+  readerBuffer?: number;
+  /** Rejoin as a new incarnation after an exclusion (default true). */
+  rejoin?: boolean;
+  /** Most send() calls waiting for room in the send window. */
+  maxWaitingSends?: number;
+}
+
+/** Internal: what a Group needs from its Node. */
+export interface GroupHost {
+  newIncarnation(group: string): MemberId;
+  contacts(): MemberId[];
+  runtimeOptions(group: string, id: MemberId, onEvent: (e: CoreEvent) => void): MemberRuntimeOptions;
+  attach(group: string, rt: MemberRuntime | null): void;
+  logger: Logger;
+}
+
+interface PendingSend {
+  resolve: (r: SendResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * A process group as the application sees it: typed events, async iterators, and promises that resolve when
+ * the message is delivered back to its sender (that is, ordered and held by a majority of the view).
+ */
+export class Group extends EventEmitter<GroupEvents> {
+  private rt: MemberRuntime | null = null;
+  private view: ViewInfo | null = null;
+  private readonly pending = new Map<number, PendingSend>();
+  private readonly waiting: Array<() => void> = [];
+  private readonly readers = new Set<BoundedQueue<Message>>();
+  private readonly viewReaders = new Set<BoundedQueue<ViewInfo>>();
+  private joinedWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  private leftWaiters: Array<() => void> = [];
+  private state: 'joining' | 'member' | 'left' | 'closed' = 'joining';
+  private readonly readerBuffer: number;
+  private readonly rejoin: boolean;
+  private readonly maxWaitingSends: number;
+
+  constructor(
+    readonly name: string,
+    private readonly host: GroupHost,
+    opts: GroupOptions = {},
+  ) {
+    super();
+    this.readerBuffer = opts.readerBuffer ?? 10_000;
+    this.rejoin = opts.rejoin ?? true;
+    this.maxWaitingSends = opts.maxWaitingSends ?? 100_000;
+  }
+
+  /** The member id of the current incarnation. */
+  get memberId(): MemberId | null {
+    return this.rt?.id ?? null;
+  }
+
+  get currentView(): ViewInfo | null {
+    return this.view;
+  }
+
+  /** @internal */
+  start(found: boolean): void {
+    const id = this.host.newIncarnation(this.name);
+    const rt = new MemberRuntime(this.host.runtimeOptions(this.name, id, (e) => this.onEvent(rt, e)));
+    this.rt = rt;
+    this.host.attach(this.name, rt);
+    if (found) rt.input((m) => m.bootstrap([id]));
+    else rt.input((m) => m.join(this.host.contacts()));
+  }
+
+  /** @internal Resolves when the first view is installed. */
+  joined(signal?: AbortSignal): Promise<void> {
+    if (this.state === 'member') return Promise.resolve();
+    const p = new Promise<void>((resolve, reject) => this.joinedWaiters.push({ resolve, reject }));
+    return withSignal(p, signal);
+  }
+
+  /** @internal Frames for this group from the node. */
+  receive(from: MemberId, frame: Frame): void {
+    this.rt?.input((m) => m.receive(from, frame));
+  }
+
+  /** @internal */
+  tick(): void {
+    this.rt?.input((m) => m.tick());
+  }
+
+  /**
+   * Multicasts `payload` in total order. Resolves with its sequence number once it is delivered here; while the
+   * send window is full it waits (backpressure). Rejects with VSYNC_ERR_PAYLOAD_TOO_LARGE, VSYNC_ERR_NOT_MEMBER,
+   * VSYNC_ERR_LEAVING, VSYNC_ERR_EXCLUDED or VSYNC_ERR_ABORTED.
+   */
+  async send(payload: Uint8Array, opts: { signal?: AbortSignal } = {}): Promise<SendResult> {
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const rt = this.rt;
+      if (this.state !== 'member' || rt === null) throw new VsyncError(ErrorCodes.NOT_MEMBER, `group ${this.name}: not a member (${this.state})`);
+      if (payload.byteLength > rt.member.cfg.maxPayloadBytes) {
+        throw new VsyncError(ErrorCodes.PAYLOAD_TOO_LARGE, `payload of ${payload.byteLength} bytes exceeds ${rt.member.cfg.maxPayloadBytes}`);
+      }
+      if (rt.member.canSend(payload.byteLength)) {
+        const msgNo = rt.inputNow((m) => m.send(payload));
+        return withSignal(new Promise<SendResult>((resolve, reject) => this.pending.set(msgNo, { resolve, reject })), opts.signal);
+      }
+      if (this.waiting.length >= this.maxWaitingSends) throw new VsyncError(ErrorCodes.BACKPRESSURE, 'too many sends waiting for the send window');
+      let wake!: () => void;
+      const room = new Promise<void>((r) => {
+        wake = r;
+        this.waiting.push(r);
+      });
+      await withSignal(room, opts.signal, () => {
+        const i = this.waiting.indexOf(wake);
+        if (i >= 0) this.waiting.splice(i, 1);
+      });
+    }
+  }
+
+  /** Delivered messages in total order. Each call is an independent reader with a bounded buffer. */
+  messages(): AsyncIterable<Message> {
+    const q: BoundedQueue<Message> = new BoundedQueue<Message>(this.readerBuffer, () => this.readers.delete(q));
+    this.readers.add(q);
+    if (this.state === 'left' || this.state === 'closed') q.end();
+    return q;
+  }
+
+  /** Installed views, in order. */
+  views(): AsyncIterable<ViewInfo> {
+    const q: BoundedQueue<ViewInfo> = new BoundedQueue<ViewInfo>(this.readerBuffer, () => this.viewReaders.delete(q));
+    this.viewReaders.add(q);
+    if (this.view) q.push(this.view);
+    if (this.state === 'left' || this.state === 'closed') q.end();
+    return q;
+  }
+
+  /** Graceful leave: own messages are delivered first; resolves when this member is out of the group. */
+  async leave(opts: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.state === 'left' || this.state === 'closed') return;
+    const done = new Promise<void>((r) => this.leftWaiters.push(r));
+    this.rt?.input((m) => m.leave());
+    await withSignal(done, opts.signal);
+  }
+
+  /** @internal Stops without leaving (node shutdown); `clean` writes `end` to the trace. */
+  close(clean: boolean): void {
+    if (this.state === 'closed') return;
+    this.rt?.close(clean);
+    this.host.attach(this.name, null);
+    this.rt = null;
+    this.finish('closed', new VsyncError(ErrorCodes.CLOSED, `group ${this.name} closed`));
+  }
+
+  /** Writes `end` to this member's trace now: nothing after it is traced (used before a shutdown leave). */
+  endTrace(): void {
+    this.rt?.endTrace();
+  }
+
+  /** @internal Writes a `state` line (state-machine layer). */
+  recordState(view: number, hash: string): void {
+    this.rt?.recordState(view, hash);
+  }
+
+  private finish(state: 'left' | 'closed', err: VsyncError): void {
+    this.state = state;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    for (const w of this.waiting.splice(0)) w();
+    for (const w of this.joinedWaiters.splice(0)) w.reject(err);
+    for (const r of this.readers) r.end();
+    for (const r of this.viewReaders) r.end();
+    for (const w of this.leftWaiters.splice(0)) w();
+  }
+
+  private onEvent(rt: MemberRuntime, e: CoreEvent): void {
+    if (rt !== this.rt) return;
+    switch (e.type) {
+      case 'install': {
+        const v: ViewInfo = { id: e.view.id, members: e.view.members, joined: e.joined, left: e.left, coordinator: e.view.members[0]! };
+        this.view = v;
+        if (this.state === 'joining') {
+          this.state = 'member';
+          for (const w of this.joinedWaiters.splice(0)) w.resolve();
+        }
+        for (const r of this.viewReaders) r.push(v);
+        this.emit('view', v);
+        break;
+      }
+      case 'deliver': {
+        const m: Message = { sender: e.sender, seq: e.seq, viewId: e.view, payload: e.payload };
+        if (e.sender === rt.id) {
+          const p = this.pending.get(e.msgNo);
+          if (p) {
+            this.pending.delete(e.msgNo);
+            p.resolve({ seq: e.seq, viewId: e.view });
+          }
+          const w = this.waiting.shift();
+          if (w) w();
+        }
+        for (const r of this.readers) r.push(m);
+        this.emit('message', m);
+        break;
+      }
+      case 'block':
+        this.emit('block');
+        break;
+      case 'unblock':
+        this.emit('unblock');
+        break;
+      case 'minority':
+        this.emit('minority', { viewId: e.view, reachable: e.reachable, members: e.members });
+        break;
+      case 'left':
+        rt.close(false);
+        this.host.attach(this.name, null);
+        this.rt = null;
+        this.emit('left');
+        this.finish('left', new VsyncError(ErrorCodes.LEAVING, `group ${this.name}: left`));
+        break;
+      case 'excluded': {
+        rt.close(false);
+        const old = rt.id;
+        const err = new VsyncError(ErrorCodes.EXCLUDED, `member ${old} was excluded from ${this.name}`);
+        // Messages not yet delivered back may or may not have been delivered to the others: say so, do not guess.
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+        this.emit('excluded', { member: old, rejoining: this.rejoin });
+        if (this.rejoin) {
+          this.state = 'joining';
+          this.start(false);
+        } else {
+          this.host.attach(this.name, null);
+          this.rt = null;
+          this.finish('closed', err);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}

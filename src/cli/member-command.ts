@@ -1,0 +1,145 @@
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { Node } from '../api/node.js';
+import type { Group } from '../api/group.js';
+
+const USAGE = `usage: vsync member --name <name> --listen <host:port> --group <g> [--seeds <ws-url,...>] [--send-rate <msgs/s>]
+       [--send-count <n>] [--payload-bytes <b>] [--trace-dir <dir>] [--secret <s>] [--no-rejoin] [--status-ms <ms>] [--log-level <level>]`;
+
+export function parseHostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  const port = Number(s.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--listen takes host:port, got '${s}'`);
+  return { host: s.slice(0, i), port };
+}
+
+/**
+ * `vsync member`: one real member process. Prints one line per event that a script (the demo, the tests) can
+ * read: `ready`, `view ...`, `status ...`, `sent-all ...`, `excluded ...`, `bye`.
+ */
+export async function runMemberCommand(args: string[], out: (line: string) => void): Promise<number> {
+  let v;
+  try {
+    ({ values: v } = parseArgs({
+      args,
+      options: {
+        name: { type: 'string' }, listen: { type: 'string' }, seeds: { type: 'string' }, group: { type: 'string' },
+        'send-rate': { type: 'string' }, 'send-count': { type: 'string' }, 'payload-bytes': { type: 'string' },
+        'trace-dir': { type: 'string' }, secret: { type: 'string' }, 'no-rejoin': { type: 'boolean' },
+        'status-ms': { type: 'string' }, 'log-level': { type: 'string' }, cluster: { type: 'string' }, help: { type: 'boolean' },
+      },
+      strict: true,
+    }));
+    if (v.help) {
+      out(USAGE);
+      return 0;
+    }
+    if (!v.name || !v.listen || !v.group) throw new RangeError('--name, --listen and --group are required');
+  } catch (err) {
+    out(`vsync member: ${(err as Error).message}`);
+    out(USAGE);
+    return 2;
+  }
+  const rate = Number(v['send-rate'] ?? '0');
+  const count = Number(v['send-count'] ?? '0');
+  const bytes = Math.max(16, Number(v['payload-bytes'] ?? '64'));
+  const statusMs = Number(v['status-ms'] ?? '1000');
+  const logger = pino({ level: v['log-level'] ?? 'warn' }, pino.destination(2));
+  const node = await Node.start({
+    name: v.name,
+    cluster: v.cluster,
+    listen: parseHostPort(v.listen),
+    seeds: v.seeds ? v.seeds.split(',').filter(Boolean) : [],
+    secret: v.secret ?? process.env['VSYNC_SECRET'],
+    trace: v['trace-dir'],
+    logger,
+  });
+  const ac = new AbortController();
+  let stopping = false;
+  let stopSending = false;
+  let group: Group;
+  try {
+    group = await node.join(v.group, { rejoin: !v['no-rejoin'], signal: ac.signal });
+  } catch (err) {
+    out(`error ${(err as Error).message}`);
+    await node.close();
+    return 1;
+  }
+  let delivered = 0;
+  let sent = 0;
+  let lastSeq = 0;
+  group.on('view', (view) => out(`view id=${view.id} members=${view.members.join(',')} me=${group.memberId}`));
+  group.on('message', (m) => {
+    delivered++;
+    lastSeq = m.seq;
+  });
+  group.on('excluded', (e) => out(`excluded member=${e.member} rejoining=${e.rejoining}`));
+  group.on('minority', (m) => out(`minority view=${m.viewId} reachable=${m.reachable}/${m.members}`));
+  group.on('left', () => out('left'));
+  const view = group.currentView!;
+  out(`ready me=${group.memberId} url=${node.url}`);
+  out(`view id=${view.id} members=${view.members.join(',')} me=${group.memberId}`);
+
+  const status = setInterval(() => out(`status me=${group.memberId} view=${group.currentView?.id} delivered=${delivered} sent=${sent} seq=${lastSeq}`), statusMs);
+  const pad = 'x'.repeat(bytes);
+  const payload = (n: number): Uint8Array => {
+    const head = `${group.memberId}:${n}:`;
+    return new TextEncoder().encode((head + pad).slice(0, Math.max(bytes, head.length)));
+  };
+
+  const sending = (async () => {
+    if (rate <= 0 && count <= 0) return;
+    const unlimited = count <= 0;
+    if (rate > 0) {
+      let credit = 0;
+      const every = 10;
+      while (!stopping && !stopSending && (unlimited || sent < count)) {
+        await new Promise((r) => setTimeout(r, every));
+        credit += (rate * every) / 1000;
+        while (credit >= 1 && !stopping && !stopSending && (unlimited || sent < count)) {
+          credit--;
+          sent++;
+          group.send(payload(sent), { signal: ac.signal }).catch(() => {});
+        }
+      }
+    } else {
+      const inflight = new Set<Promise<unknown>>();
+      while (!stopping && !stopSending && sent < count) {
+        sent++;
+        const p = group.send(payload(sent), { signal: ac.signal }).catch(() => {});
+        inflight.add(p);
+        void p.finally(() => inflight.delete(p));
+        if (inflight.size >= 256) await Promise.race(inflight);
+      }
+    }
+    if (!stopping && !stopSending) out(`sent-all me=${group.memberId} sent=${sent}`);
+  })();
+
+  const done = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      resolve();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  // SIGUSR1: stop multicasting but stay in the group, so a script can let the group go quiet before it ends.
+  let quiet = false;
+  process.on('SIGUSR1', () => {
+    if (quiet) return;
+    quiet = true;
+    stopSending = true;
+    out(`stopped-sending me=${group.memberId} sent=${sent}`);
+  });
+  await done;
+  clearInterval(status);
+  // The trace ends here (a clean end); the leave that follows lets the others move on without a failure timeout.
+  group.endTrace();
+  ac.abort();
+  await sending.catch(() => {});
+  await group.leave({ signal: AbortSignal.timeout(2000) }).catch(() => {});
+  await node.close();
+  out(`bye me=${group.memberId} delivered=${delivered} sent=${sent}`);
+  return 0;
+}

@@ -1,0 +1,11 @@
+/**
+ * vsync: virtual-synchrony group communication for Node.js.
+ * The one public entry point; everything a user needs is exported from here.
+ */
+export { Node, type NodeOptions, type JoinOptions } from './api/node.js';
+export { Group, type GroupEvents, type GroupOptions, type Message, type SendResult, type ViewInfo } from './api/group.js';
+export { ErrorCodes, type ErrorCode, VsyncError, InvariantError } from './core/errors.js';
+export { Member, type MemberOptions, type CoreConfig, DEFAULT_CONFIG, type CoreEvent, type Frame, type MemberId, type View, type Ready, type Outgoing } from './core/index.js';
+export { checkTraces, checkTraceDir, formatReport, type CheckReport, PROPERTIES } from './check/index.js';
+export { runSimulation, type SimResult } from './sim/run-sim.js';
+export { defaultSimOptions, type SimOptions, FAULT_KINDS, type FaultKind } from './sim/options.js';

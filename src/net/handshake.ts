@@ -1,0 +1,213 @@
+/**
+ * The link handshake (proto/vsync.proto, message Link), without any IO: encoding, validation and the state machine
+ * of one side. Each side sends Hello; answers the peer's Hello with HelloAuth, mac = HMAC-SHA256(secret, peer's
+ * nonce || cluster || own node); checks the peer's HelloAuth against its own nonce with timingSafeEqual. Without a
+ * secret the mac is empty, and a peer that sends one (it has a secret, we do not) is refused.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { type ErrorCode, ErrorCodes } from '../core/errors.js';
+import { WIRE_VERSION } from '../wire/codec.js';
+import { vsync } from '../wire/gen/vsync.js';
+import { isValidName, isValidUrl } from './options.js';
+
+const W = vsync.wire;
+
+export const NONCE_BYTES = 16;
+export const MAC_BYTES = 32;
+/** Most directory entries in one Hello or Directory message. */
+export const MAX_KNOWN = 1024;
+const MAX_TEXT = 256;
+
+export interface NodeAddr {
+  node: string;
+  url: string;
+  /** The node's start time (ms), from its own Hello: the larger one is the later incarnation. */
+  epoch: number;
+}
+
+export interface LocalIdentity {
+  cluster: string;
+  node: string;
+  /** Advertised URL, '' without a server. */
+  url: string;
+  epoch: number;
+  /** The cluster secret; null: no authentication. */
+  key: Buffer | null;
+}
+
+/** What a validated Hello tells about the peer. */
+export interface PeerHello {
+  node: string;
+  url: string;
+  epoch: number;
+  known: NodeAddr[];
+}
+
+export interface Refusal {
+  code: ErrorCode;
+  reason: string;
+  /** The connection goes from this node to itself (say, its own URL among the seeds). */
+  self?: boolean;
+}
+
+/** A decoded link message. */
+export type LinkMessage =
+  | { t: 'hello'; hello: vsync.wire.Hello }
+  | { t: 'auth'; mac: Uint8Array }
+  | { t: 'reject'; code: string; reason: string }
+  | { t: 'directory'; known: unknown[] };
+
+export function newNonce(): Buffer {
+  return randomBytes(NONCE_BYTES);
+}
+
+/** HMAC-SHA256(key, nonce || cluster || node), strings in UTF-8. */
+export function helloMac(key: Buffer, nonce: Uint8Array, cluster: string, node: string): Buffer {
+  return createHmac('sha256', key).update(nonce).update(cluster, 'utf8').update(node, 'utf8').digest();
+}
+
+export function encodeHello(local: LocalIdentity, nonce: Uint8Array, known: NodeAddr[]): Uint8Array {
+  const hello = { version: WIRE_VERSION, cluster: local.cluster, node: local.node, nonce, url: local.url, known, epoch: local.epoch };
+  return W.Link.encode({ hello }).finish();
+}
+
+export function encodeAuth(mac: Uint8Array): Uint8Array {
+  return W.Link.encode({ auth: { mac } }).finish();
+}
+
+export function encodeReject(r: { code: string; reason: string }): Uint8Array {
+  return W.Link.encode({ reject: { code: r.code, reason: clip(r.reason) } }).finish();
+}
+
+export function encodeDirectory(known: NodeAddr[]): Uint8Array {
+  return W.Link.encode({ directory: { known } }).finish();
+}
+
+/** Decodes a link message; null for bytes that are not one. Never throws. */
+export function decodeLink(bytes: Uint8Array): LinkMessage | null {
+  let m: ReturnType<typeof W.Link.decode>;
+  try {
+    m = W.Link.decode(bytes);
+  } catch {
+    return null;
+  }
+  switch (m.msg) {
+    case 'hello':
+      return m.hello ? { t: 'hello', hello: m.hello as vsync.wire.Hello } : null;
+    case 'auth':
+      return { t: 'auth', mac: m.auth?.mac ?? new Uint8Array(0) };
+    case 'reject':
+      return { t: 'reject', code: clip(m.reject?.code ?? ''), reason: clip(m.reject?.reason ?? '') };
+    case 'directory':
+      return { t: 'directory', known: m.directory?.known ?? [] };
+    default:
+      return null;
+  }
+}
+
+/** A uint64 as protobufjs yields it (a number, or a long.js Long) as a safe integer; null when above 2^53 - 1. */
+export function safeU64(v: unknown): number | null {
+  if (v == null) return 0;
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : null;
+  const l = v as { low: number; high: number };
+  if (typeof l.low !== 'number' || typeof l.high !== 'number') return null;
+  const high = l.high >>> 0;
+  return high > 0x1fffff ? null : high * 0x1_0000_0000 + (l.low >>> 0);
+}
+
+/** Validated directory entries; null if any entry is invalid or there are too many. */
+export function checkKnown(list: unknown[]): NodeAddr[] | null {
+  if (list.length > MAX_KNOWN) return null;
+  const out: NodeAddr[] = [];
+  for (const x of list) {
+    const a = x as { node?: unknown; url?: unknown; epoch?: unknown };
+    const epoch = safeU64(a.epoch);
+    if (!isValidName(a.node) || !isValidUrl(a.url) || epoch === null) return null;
+    out.push({ node: a.node, url: a.url, epoch });
+  }
+  return out;
+}
+
+/** Validates a peer's Hello: the peer, or why it is refused. */
+export function checkHello(h: vsync.wire.Hello, local: LocalIdentity, isOwnNonce: (nonce: Uint8Array) => boolean): PeerHello | Refusal {
+  if (h.version !== WIRE_VERSION) {
+    return { code: ErrorCodes.VERSION, reason: `wire version ${h.version}, expected ${WIRE_VERSION}` };
+  }
+  if (h.cluster !== local.cluster) return { code: ErrorCodes.AUTH, reason: `peer is in cluster ${JSON.stringify(clip(h.cluster, 64))}, not ours` };
+  if (!isValidName(h.node)) return { code: ErrorCodes.MALFORMED_FRAME, reason: `invalid node name ${JSON.stringify(clip(h.node, 64))}` };
+  if (!h.nonce || h.nonce.length !== NONCE_BYTES) return { code: ErrorCodes.MALFORMED_FRAME, reason: `nonce of ${h.nonce?.length ?? 0} bytes, expected ${NONCE_BYTES}` };
+  if (h.url !== '' && !isValidUrl(h.url)) return { code: ErrorCodes.MALFORMED_FRAME, reason: 'invalid advertised URL' };
+  const epoch = safeU64(h.epoch);
+  if (epoch === null) return { code: ErrorCodes.MALFORMED_FRAME, reason: 'invalid epoch' };
+  const known = checkKnown(h.known ?? []);
+  if (known === null) return { code: ErrorCodes.MALFORMED_FRAME, reason: 'invalid directory (known)' };
+  if (h.node === local.node) {
+    return isOwnNonce(h.nonce)
+      ? { code: ErrorCodes.INVALID_ARGUMENT, reason: 'connected to itself', self: true }
+      : { code: ErrorCodes.INVALID_ARGUMENT, reason: `duplicate node name: the peer calls itself ${h.node} too` };
+  }
+  return { node: h.node, url: h.url, epoch, known };
+}
+
+/** Checks the peer's mac: it must be HMAC(key, our nonce || cluster || peer's node); empty without a key. */
+export function checkMac(local: LocalIdentity, ownNonce: Uint8Array, peerNode: string, mac: Uint8Array): Refusal | null {
+  if (local.key === null) {
+    return mac.length === 0 ? null : { code: ErrorCodes.AUTH, reason: 'the peer authenticates with a secret and this node has none' };
+  }
+  if (mac.length !== MAC_BYTES) return { code: ErrorCodes.AUTH, reason: mac.length === 0 ? 'the peer sent no mac (it has no secret)' : 'bad mac' };
+  const expected = helloMac(local.key, ownNonce, local.cluster, peerNode);
+  return timingSafeEqual(expected, mac) ? null : { code: ErrorCodes.AUTH, reason: 'bad mac (wrong secret?)' };
+}
+
+/** One step of the handshake, in answer to one received message. */
+export type HandshakeStep =
+  /** Send `bytes` to the peer and wait for its next message. */
+  | { kind: 'reply'; bytes: Uint8Array }
+  /** The peer is authenticated. */
+  | { kind: 'done'; peer: PeerHello }
+  /** Send a Reject and close. */
+  | { kind: 'refuse'; refusal: Refusal }
+  /** The peer refused us. */
+  | { kind: 'refused'; code: string; reason: string };
+
+/** One side of a handshake: Hello out, then the peer's Hello and HelloAuth in, in that order. */
+export class Handshake {
+  readonly nonce = newNonce();
+  private peer: PeerHello | null = null;
+
+  constructor(
+    private readonly local: LocalIdentity,
+    private readonly isOwnNonce: (nonce: Uint8Array) => boolean,
+  ) {}
+
+  /** Our Hello, to send first. */
+  hello(known: NodeAddr[]): Uint8Array {
+    return encodeHello(this.local, this.nonce, known);
+  }
+
+  receive(bytes: Uint8Array): HandshakeStep {
+    const m = decodeLink(bytes);
+    if (m === null) return refuse(ErrorCodes.MALFORMED_FRAME, 'malformed handshake message');
+    if (m.t === 'reject') return { kind: 'refused', code: m.code, reason: m.reason };
+    if (this.peer === null) {
+      if (m.t !== 'hello') return refuse(ErrorCodes.MALFORMED_FRAME, `expected Hello, got ${m.t}`);
+      const checked = checkHello(m.hello, this.local, this.isOwnNonce);
+      if (!('node' in checked)) return { kind: 'refuse', refusal: checked };
+      this.peer = checked;
+      const mac = this.local.key === null ? new Uint8Array(0) : helloMac(this.local.key, m.hello.nonce, this.local.cluster, this.local.node);
+      return { kind: 'reply', bytes: encodeAuth(mac) };
+    }
+    if (m.t !== 'auth') return refuse(ErrorCodes.MALFORMED_FRAME, `expected HelloAuth, got ${m.t}`);
+    const bad = checkMac(this.local, this.nonce, this.peer.node, m.mac);
+    return bad ? { kind: 'refuse', refusal: bad } : { kind: 'done', peer: this.peer };
+  }
+}
+
+function refuse(code: ErrorCode, reason: string): HandshakeStep {
+  return { kind: 'refuse', refusal: { code, reason } };
+}
+
+/** A string from the wire, cut to a loggable length. */
+export function clip(s: string, max = MAX_TEXT): string {
+  return s.length <= max ? s : `${s.slice(0, max)}...`;
+}

@@ -1,0 +1,334 @@
+/**
+ * One websocket to another node: its handshake, then envelopes and directory news; websocket ping/pong heartbeats;
+ * a bounded close. The link decides nothing about peers: its owner (the transport) does, through LinkHooks.
+ */
+import type { Logger } from 'pino';
+import WebSocket from 'ws';
+import { ErrorCodes } from '../core/errors.js';
+import { type Handshake, type NodeAddr, type PeerHello, type Refusal, checkKnown, clip, decodeLink, encodeReject } from './handshake.js';
+
+/** Close codes of the transport (4000..4999: application codes). */
+export const CloseCode = {
+  GOING_AWAY: 1001,
+  TOO_BIG: 1009,
+  /** We sent a Reject. */
+  REFUSED: 4001,
+  /** Text message, data before the handshake, or a link message out of place. */
+  PROTOCOL: 4002,
+  /** Another link to the same node replaces this one. */
+  SUPERSEDED: 4003,
+  /** The owner refused the peer (Transport.dropPeer). */
+  DROPPED: 4004,
+  HANDSHAKE_TIMEOUT: 4005,
+} as const;
+
+/** First byte of every Envelope (field 1, varint: its version); link messages begin with another. */
+export const ENVELOPE_FIRST_BYTE = 0x08;
+/** Missed pongs before a link is terminated. */
+export const MAX_MISSED_PONGS = 3;
+
+export interface LinkClosed {
+  reason: string;
+  /** The handshake had finished: the link was open. */
+  wasOpen: boolean;
+  /** Who closed it, and with which code (ours, or the peer's). */
+  byUs: boolean;
+  code: number;
+  /** The handshake found that this node dialed itself. */
+  self: boolean;
+}
+
+export interface LinkHooks {
+  /** The peer authenticated; null admits it, a refusal closes the link. Synchronous. */
+  admit(link: PeerLink, peer: PeerHello): Refusal | null;
+  /** The link is open: envelopes may flow. Called right after a successful admit. */
+  opened(link: PeerLink): void;
+  /** One envelope, as a plain Uint8Array view of the received message. */
+  frame(link: PeerLink, bytes: Uint8Array): void;
+  directory(link: PeerLink, known: NodeAddr[]): void;
+  /** Called once, when the websocket is closed. */
+  closed(link: PeerLink, info: LinkClosed): void;
+  /** A refusal (by us or the peer) or protocol error; the owner counts them. */
+  rejected(link: PeerLink): void;
+}
+
+export interface LinkParams {
+  outbound: boolean;
+  /** For outbound links, the URL dialed. */
+  url: string | null;
+  remoteAddress: string;
+  handshake: Handshake;
+  known: () => NodeAddr[];
+  heartbeatMs: number;
+  handshakeTimeoutMs: number;
+  logger: Logger;
+}
+
+type State = 'connecting' | 'handshake' | 'open' | 'closed';
+
+export class PeerLink {
+  private state: State;
+  private closing = false;
+  /** Stop delivering what still arrives (after a refusal or protocol error). */
+  private mute = false;
+  private closeCode = 0;
+  private closeReason = '';
+  private selfConnection = false;
+  private wasOpen = false;
+  private missed = 0;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private deadline: NodeJS.Timeout | null = null;
+  private killTimer: NodeJS.Timeout | null = null;
+  private errorMessage: string | null = null;
+  private resolveClosed!: () => void;
+  /** Resolves once the websocket is closed and the hooks were told. */
+  readonly whenClosed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
+  /** The authenticated peer (set when the link opens). */
+  peer: PeerHello | null = null;
+  /** Where the peer is: its advertised URL, or its IP address when it advertises none. */
+  address = '';
+  openedAt = 0;
+  private log: Logger;
+  private nonceHex: string | undefined;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly params: LinkParams,
+    private readonly hooks: LinkHooks,
+  ) {
+    this.log = params.logger;
+    this.state = ws.readyState === WebSocket.CONNECTING ? 'connecting' : 'handshake';
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on('pong', () => (this.missed = 0));
+    ws.on('error', (err: Error & { code?: string }) => this.onError(err));
+    ws.on('close', (code, reason) => this.onClose(code, reason));
+    this.deadline = setTimeout(() => this.onDeadline(), params.handshakeTimeoutMs);
+    if (this.state === 'connecting') ws.once('open', () => this.start());
+    else this.start();
+  }
+
+  /** Our handshake nonce, hex. */
+  get nonce(): string {
+    return (this.nonceHex ??= this.params.handshake.nonce.toString('hex'));
+  }
+
+  get outbound(): boolean {
+    return this.params.outbound;
+  }
+
+  get url(): string | null {
+    return this.params.url;
+  }
+
+  get remoteAddress(): string {
+    return this.params.remoteAddress;
+  }
+
+  /** Open, not closing: frames may be sent on it. */
+  get usable(): boolean {
+    return this.state === 'open' && !this.closing && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /** Sends one binary message; only on a usable link. The bytes are not copied: they must not change afterwards. */
+  send(bytes: Uint8Array): void {
+    this.ws.send(bytes, { binary: true, compress: false });
+  }
+
+  /**
+   * Closes gracefully; the websocket is terminated if the peer does not complete the close in time. Envelopes that
+   * still arrive meanwhile are delivered, unless `mute`.
+   */
+  close(code: number, reason: string, mute = false): void {
+    if (mute) this.mute = true;
+    if (this.state === 'closed' || this.closing) return;
+    this.closing = true;
+    this.closeCode = code;
+    this.closeReason = reason;
+    this.stopHeartbeat();
+    try {
+      this.ws.close(code, Buffer.from(clip(reason, 100)).subarray(0, 120).toString());
+    } catch {
+      this.ws.terminate();
+    }
+    const grace = Math.min(2000, Math.max(200, this.params.heartbeatMs));
+    this.killTimer = setTimeout(() => this.ws.terminate(), grace);
+  }
+
+  /** Drops the connection at once (no close handshake). */
+  terminate(reason: string): void {
+    if (this.state === 'closed') return;
+    if (!this.closeReason) {
+      this.closeReason = reason;
+      this.closeCode = 1006;
+    }
+    this.closing = true;
+    this.mute = true;
+    this.ws.terminate();
+  }
+
+  private onDeadline(): void {
+    const reason = `handshake not finished within ${this.params.handshakeTimeoutMs} ms`;
+    if (this.state !== 'connecting') {
+      this.fail(CloseCode.HANDSHAKE_TIMEOUT, reason, false);
+      return;
+    }
+    this.log.debug({ url: this.url }, 'dial timed out');
+    this.close(CloseCode.HANDSHAKE_TIMEOUT, reason, true);
+  }
+
+  private start(): void {
+    if (this.state === 'closed' || this.closing) return;
+    this.state = 'handshake';
+    this.ws.send(this.params.handshake.hello(this.params.known()), { binary: true, compress: false });
+    this.heartbeat = setInterval(() => this.beat(), this.params.heartbeatMs);
+  }
+
+  private beat(): void {
+    if (this.missed >= MAX_MISSED_PONGS) {
+      this.log.warn({ peer: this.peer?.node, remote: this.remoteAddress }, `no pong for ${MAX_MISSED_PONGS} heartbeats: terminating the link`);
+      this.terminate('heartbeat timeout');
+      return;
+    }
+    this.missed++;
+    try {
+      this.ws.ping();
+    } catch {
+      // not open any more: the close event follows
+    }
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.state === 'closed' || this.mute) return;
+    this.missed = 0;
+    if (!isBinary) {
+      this.protocolError('text message');
+      return;
+    }
+    if (this.state === 'open') {
+      if (data.length > 0 && data[0] === ENVELOPE_FIRST_BYTE) {
+        this.hooks.frame(this, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        return;
+      }
+      this.onLinkMessage(data);
+      return;
+    }
+    if (this.closing) return; // refused or timed out: ignore the rest
+    const step = this.params.handshake.receive(data);
+    switch (step.kind) {
+      case 'reply':
+        this.ws.send(step.bytes, { binary: true, compress: false });
+        return;
+      case 'refuse':
+        this.refuse(step.refusal);
+        return;
+      case 'refused':
+        this.hooks.rejected(this);
+        this.log.warn({ remote: this.remoteAddress, url: this.url, code: step.code, reason: step.reason }, 'refused by the peer');
+        this.close(CloseCode.REFUSED, `refused by the peer: ${step.code}: ${step.reason}`, true);
+        return;
+      case 'done': {
+        this.address = step.peer.url || `ip:${this.remoteAddress}`;
+        const refusal = this.hooks.admit(this, step.peer);
+        if (refusal) {
+          this.refuse(refusal);
+          return;
+        }
+        this.peer = step.peer;
+        this.state = 'open';
+        this.wasOpen = true;
+        this.openedAt = Date.now();
+        if (this.deadline) clearTimeout(this.deadline);
+        this.deadline = null;
+        this.log = this.log.child({ peer: step.peer.node });
+        this.hooks.opened(this);
+        return;
+      }
+    }
+  }
+
+  private onLinkMessage(data: Buffer): void {
+    const m = decodeLink(data);
+    if (m?.t === 'directory') {
+      const known = checkKnown(m.known);
+      if (known === null) this.protocolError('malformed directory message');
+      else this.hooks.directory(this, known);
+      return;
+    }
+    if (m?.t === 'reject') {
+      this.hooks.rejected(this);
+      this.log.warn({ code: m.code, reason: m.reason }, 'refused by the peer');
+      this.close(CloseCode.REFUSED, `refused by the peer: ${m.code}: ${m.reason}`, true);
+      return;
+    }
+    this.protocolError(m === null ? 'malformed message (neither an envelope nor a link message)' : `unexpected ${m.t} after the handshake`);
+  }
+
+  private refuse(r: Refusal): void {
+    this.hooks.rejected(this);
+    this.selfConnection = r.self === true;
+    if (r.self) this.log.info({ url: this.url }, 'refusing a connection to this node itself');
+    else this.log.warn({ remote: this.remoteAddress, url: this.url, code: r.code, reason: r.reason }, 'refusing peer');
+    try {
+      this.ws.send(encodeReject(r), { binary: true, compress: false });
+    } catch {
+      // closing anyway
+    }
+    this.close(CloseCode.REFUSED, `${r.code}: ${r.reason}`, true);
+  }
+
+  private protocolError(reason: string): void {
+    this.fail(CloseCode.PROTOCOL, reason, true);
+  }
+
+  private fail(code: number, reason: string, protocol: boolean): void {
+    if (this.closing) return;
+    if (protocol) this.hooks.rejected(this);
+    const fields = { peer: this.peer?.node, remote: this.remoteAddress, url: this.url, ...(protocol ? { code: ErrorCodes.MALFORMED_FRAME } : {}) };
+    this.log.warn(fields, `closing the link: ${reason}`);
+    this.close(code, reason, true);
+  }
+
+  private onError(err: Error & { code?: string }): void {
+    // The close event follows. Protocol errors detected by ws (oversized or invalid frames) close with 1002/1009.
+    this.errorMessage = err.message;
+    if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' || (err.code?.startsWith('WS_ERR_') ?? false)) {
+      this.hooks.rejected(this);
+      this.log.warn({ peer: this.peer?.node, remote: this.remoteAddress, err: err.message }, 'closing the link: websocket protocol error');
+    } else {
+      this.log.debug({ peer: this.peer?.node, url: this.url, err: err.message }, 'websocket error');
+    }
+  }
+
+  private onClose(code: number, reasonBuf: Buffer): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.stopHeartbeat();
+    if (this.deadline) clearTimeout(this.deadline);
+    if (this.killTimer) clearTimeout(this.killTimer);
+    this.deadline = this.killTimer = null;
+    const byUs = this.closeReason !== '';
+    let reason: string;
+    if (byUs) reason = this.closeReason;
+    else if (this.errorMessage !== null) reason = this.errorMessage;
+    else reason = `closed by the peer (${code}${reasonBuf.length ? ` ${clip(reasonBuf.toString(), 100)}` : ''})`;
+    try {
+      this.hooks.closed(this, { reason, wasOpen: this.wasOpen, byUs, code: byUs ? this.closeCode : code, self: this.selfConnection });
+    } finally {
+      this.resolveClosed();
+    }
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+}

@@ -1,0 +1,98 @@
+import type { Logger } from 'pino';
+import { type CoreConfig, type CoreEvent, type Frame, Member, type MemberId } from '../core/index.js';
+import { FileSink } from '../trace/sinks.js';
+import { TraceRecorder } from '../trace/trace-recorder.js';
+
+/** What a member runtime needs from its node: a way to put frames on the wire. */
+export interface FrameOut {
+  sendFrame(group: string, from: MemberId, to: MemberId[], frame: Frame): void;
+}
+
+export interface MemberRuntimeOptions {
+  group: string;
+  id: MemberId;
+  config?: Partial<CoreConfig>;
+  traceDir?: string;
+  logger: Logger;
+  out: FrameOut;
+  onEvent: (e: CoreEvent) => void;
+  random?: () => number;
+}
+
+/**
+ * Runs one member incarnation: feeds it frames and ticks, and after each burst of input hands its output to
+ * the trace (first, so a `send` line precedes the frame), the application, and the wire. No protocol logic here.
+ */
+export class MemberRuntime {
+  readonly member: Member;
+  readonly id: MemberId;
+  private readonly recorder: TraceRecorder | null;
+  private scheduled = false;
+  private closed = false;
+
+  constructor(private readonly o: MemberRuntimeOptions) {
+    this.id = o.id;
+    this.member = new Member({ id: o.id, config: o.config, random: o.random ?? Math.random });
+    this.recorder = o.traceDir ? new TraceRecorder(o.id, new FileSink(`${o.traceDir}/${o.id.replace(/[^A-Za-z0-9#._-]/g, '_')}.jsonl`)) : null;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Runs `fn` against the core and schedules one output flush for everything it produced. */
+  input(fn: (m: Member) => void): void {
+    if (this.closed) return;
+    fn(this.member);
+    this.schedule();
+  }
+
+  /** Flushes output now (used for sends, so the `send` trace line is written before `send()` returns). */
+  inputNow<T>(fn: (m: Member) => T): T {
+    const r = fn(this.member);
+    this.flush();
+    return r;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  flush(): void {
+    if (this.closed) return;
+    const r = this.member.ready();
+    for (const e of r.events) {
+      this.recorder?.record(e);
+    }
+    for (const f of r.frames) this.o.out.sendFrame(this.o.group, this.id, f.to, f.frame);
+    for (const e of r.events) {
+      try {
+        this.o.onEvent(e);
+      } catch (err) {
+        this.o.logger.error({ err }, 'application event handler threw');
+      }
+    }
+  }
+
+  recordState(view: number, hash: string): void {
+    this.recorder?.state(view, hash);
+  }
+
+  /** Ends the trace (a clean end) while the member keeps running, e.g. to leave afterwards. */
+  endTrace(): void {
+    this.recorder?.end();
+  }
+
+  /** Stops this incarnation; `clean` writes `end` to its trace (a clean shutdown). */
+  close(clean: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (clean) this.recorder?.end();
+    else this.recorder?.close();
+  }
+}
