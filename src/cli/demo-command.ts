@@ -19,6 +19,7 @@ export async function runDemoCommand(_args: string[], out: (line: string) => voi
   const procs = new Map<string, MemberProcess>();
   const urls: string[] = [];
   const seenViews = new Set<number>();
+  const killed = new Set<MemberProcess>();
 
   const start = (name: string): MemberProcess => {
     const args = ['--listen', '127.0.0.1:0', '--group', GROUP, '--trace-dir', traceDir, '--send-rate', '100', '--payload-bytes', '64', '--status-ms', '250', '--no-rejoin'];
@@ -43,7 +44,7 @@ export async function runDemoCommand(_args: string[], out: (line: string) => voi
   const table = (): void => {
     const parts: string[] = [];
     for (const [name, p] of procs) {
-      if (p.exitCode !== null || p.child.killed) continue;
+      if (p.exitCode !== null || killed.has(p)) continue;
       const s = statusOf(p);
       if (s) parts.push(`${name}: view ${s.view}, ${s.delivered} delivered, at seq ${s.seq}`);
     }
@@ -72,6 +73,7 @@ export async function runDemoCommand(_args: string[], out: (line: string) => voi
     say('SIGKILL a: the coordinator and sequencer dies with messages in flight');
     const killedAt = Date.now();
     a.signal('SIGKILL');
+    killed.add(a);
     const b = procs.get('b')!;
     const from = b.lines.length;
     const nv = await b.waitFor(/^view id=(\d+) members=(\S+)/, 20_000, from);
@@ -100,6 +102,8 @@ export async function runDemoCommand(_args: string[], out: (line: string) => voi
       if (seqs.every((s) => s === seqs[0]) && Date.now() - quiet > 600) break;
     }
     table();
+    const finalSeqs = alive.map((p) => statusOf(p)?.seq ?? -1);
+    if (finalSeqs.every((x) => x === finalSeqs[0])) say(`all ${alive.length} members delivered the same order up to seq ${finalSeqs[0]}`);
     say('SIGTERM everyone: each ends its trace and leaves');
     for (const p of alive) p.signal('SIGTERM');
     await Promise.all(alive.map((p) => Promise.race([p.exited, sleep(10_000)])));

@@ -76,6 +76,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   group.on('excluded', (e) => out(`excluded member=${e.member} rejoining=${e.rejoining}`));
   group.on('minority', (m) => out(`minority view=${m.viewId} reachable=${m.reachable}/${m.members}`));
   group.on('left', () => out('left'));
+  const me = group.memberId;
   const view = group.currentView!;
   out(`ready me=${group.memberId} url=${node.url}`);
   out(`view id=${view.id} members=${view.members.join(',')} me=${group.memberId}`);
@@ -140,6 +141,6 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   await sending.catch(() => {});
   await group.leave({ signal: AbortSignal.timeout(2000) }).catch(() => {});
   await node.close();
-  out(`bye me=${group.memberId} delivered=${delivered} sent=${sent}`);
+  out(`bye me=${group.memberId ?? me} delivered=${delivered} sent=${sent}`);
   return 0;
 }

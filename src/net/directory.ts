@@ -9,6 +9,8 @@ export const MAX_DIRECTORY_ENTRIES = 4096;
 
 export class Directory {
   private readonly entries = new Map<string, NodeAddr>();
+  /** Counts changes: a link whose Hello carried an older version is sent the directory again when it opens. */
+  version = 0;
 
   constructor(
     private readonly self: string,
@@ -43,7 +45,10 @@ export class Directory {
     if (addr.node === this.self) return { changed: false, removed };
     const old = this.entries.get(addr.node);
     if (addr.url === '') {
-      if (old) this.entries.delete(addr.node);
+      if (old) {
+        this.entries.delete(addr.node);
+        this.version++;
+      }
       return { changed: false, removed };
     }
     for (const [name, e] of this.entries) {
@@ -54,6 +59,7 @@ export class Directory {
     }
     const changed = !old || old.url !== addr.url || old.epoch !== addr.epoch;
     if (changed && (old || this.entries.size < this.cap)) this.entries.set(addr.node, { ...addr });
+    if (changed || removed.length > 0) this.version++;
     return { changed, removed };
   }
 
@@ -70,10 +76,11 @@ export class Directory {
       this.entries.set(a.node, { ...a });
       changed.push(a);
     }
+    if (changed.length > 0) this.version++;
     return changed;
   }
 
   forget(node: string): void {
-    this.entries.delete(node);
+    if (this.entries.delete(node)) this.version++;
   }
 }

@@ -180,6 +180,11 @@ export class Handshake {
     private readonly isOwnNonce: (nonce: Uint8Array) => boolean,
   ) {}
 
+  /** The node the peer's Hello named (not authenticated yet); null before it. */
+  get peerNode(): string | null {
+    return this.peer?.node ?? null;
+  }
+
   /** Our Hello, to send first. */
   hello(known: NodeAddr[]): Uint8Array {
     return encodeHello(this.local, this.nonce, known);

@@ -58,7 +58,8 @@ export interface LinkParams {
   url: string | null;
   remoteAddress: string;
   handshake: Handshake;
-  known: () => NodeAddr[];
+  /** The directory to put in our Hello, and its version. */
+  known: () => { list: NodeAddr[]; version: number };
   heartbeatMs: number;
   handshakeTimeoutMs: number;
   logger: Logger;
@@ -88,6 +89,8 @@ export class PeerLink {
   /** Where the peer is: its advertised URL, or its IP address when it advertises none. */
   address = '';
   openedAt = 0;
+  /** Version of the directory our Hello carried. */
+  helloVersion = -1;
   private log: Logger;
   private nonceHex: string | undefined;
 
@@ -111,6 +114,11 @@ export class PeerLink {
   /** Our handshake nonce, hex. */
   get nonce(): string {
     return (this.nonceHex ??= this.params.handshake.nonce.toString('hex'));
+  }
+
+  /** Until the link opens: the node the peer's Hello named, not authenticated yet. */
+  get claimedNode(): string | null {
+    return this.wasOpen ? null : this.params.handshake.peerNode;
   }
 
   get outbound(): boolean {
@@ -188,7 +196,9 @@ export class PeerLink {
   private start(): void {
     if (this.state === 'closed' || this.closing) return;
     this.state = 'handshake';
-    this.ws.send(this.params.handshake.hello(this.params.known()), { binary: true, compress: false });
+    const known = this.params.known();
+    this.helloVersion = known.version;
+    this.ws.send(this.params.handshake.hello(known.list), { binary: true, compress: false });
     this.heartbeat = setInterval(() => this.beat(), this.params.heartbeatMs);
   }
 

@@ -161,10 +161,11 @@ export class Transport extends EventEmitter<TransportEvents> {
     }
     if (node === this.node) return this.drop();
     const d = this.dialerFor(node);
-    if (!d) return this.drop();
+    // A link in its handshake will do as well: the peer may see it open (and send to us) before we do.
+    if (!d && !this.handshaking(node)) return this.drop();
     const peer = p ?? this.peerOf(node);
     if (!peer.queue.push(bytes)) return this.drop();
-    d.kick();
+    d?.kick();
     return true;
   }
 
@@ -259,7 +260,7 @@ export class Transport extends EventEmitter<TransportEvents> {
         url,
         remoteAddress,
         handshake,
-        known: () => this.directory.list(MAX_KNOWN),
+        known: () => ({ list: this.directory.list(MAX_KNOWN), version: this.directory.version }),
         heartbeatMs: this.o.heartbeatMs,
         handshakeTimeoutMs: this.o.handshakeTimeoutMs,
         logger: this.log,
@@ -284,6 +285,7 @@ export class Transport extends EventEmitter<TransportEvents> {
   private onOpened(link: PeerLink): void {
     this.pending.delete(link);
     this.ownNonces.delete(link.nonce);
+    const versionBefore = this.directory.version;
     const peer = link.peer!;
     const name = peer.node;
     const p = this.peerOf(name);
@@ -306,6 +308,8 @@ export class Transport extends EventEmitter<TransportEvents> {
     const news = this.directory.learnHearsay(peer.known, (n) => this.hasLinks(n));
     if (changed) news.unshift({ node: name, url: peer.url, epoch: peer.epoch });
 
+    // What we learned while this link was in its handshake, which our Hello could not carry.
+    if (link.helloVersion !== versionBefore) link.send(encodeDirectory(this.directory.list(MAX_KNOWN)));
     this.flush(p, link);
     if (!p.up) {
       p.up = true;
@@ -334,6 +338,9 @@ export class Transport extends EventEmitter<TransportEvents> {
     const d = this.dialOf.get(link);
     this.dialOf.delete(link);
     if (!info.wasOpen) {
+      // Frames queued for the node this handshake claimed to be, which has no other route: dropped.
+      const claimed = link.claimedNode;
+      if (claimed !== null && !this.handshaking(claimed) && this.dialerFor(claimed, false) === null) this.forgetRoute(claimed);
       if (d && info.self) {
         this.log.info({ url: d.url }, 'seed URL leads to this node itself: not dialing it again');
         d.markSelf();
@@ -427,6 +434,12 @@ export class Transport extends EventEmitter<TransportEvents> {
       this.peerMap.set(name, p);
     }
     return p;
+  }
+
+  /** Whether a link in its handshake claims to lead to `node`. */
+  private handshaking(node: string): boolean {
+    for (const l of this.pending) if (l.claimedNode === node) return true;
+    return false;
   }
 
   private hasLinks(node: string): boolean {
