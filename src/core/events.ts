@@ -14,7 +14,14 @@ export type CoreEvent =
   /** This incarnation is out of the group for good; a new incarnation may join. */
   | { type: 'excluded'; view: number }
   /** The flush cannot gather a majority of the view: the member blocks until the partition heals. */
-  | { type: 'minority'; view: number; reachable: number; members: number };
+  | { type: 'minority'; view: number; reachable: number; members: number }
+  /**
+   * Stateful groups: the application must hand its state as of now (the cut of `view`, right after the install)
+   * to `Member.provideSnapshot(view, bytes)` before it applies any later delivery.
+   */
+  | { type: 'snapshot'; view: number }
+  /** Stateful groups, joiner: the group state at the cut of the view that admitted this member. Apply it. */
+  | { type: 'state'; view: number; data: Uint8Array };
 
 export interface Outgoing {
   to: MemberId[];

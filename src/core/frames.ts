@@ -53,7 +53,11 @@ export type Body =
   | { t: 'acc'; ballot: number; decision: Decision; source: MemberId }
   | { t: 'accd'; ballot: number }
   | { t: 'nv'; decision: Decision }
-  | { t: 'excl' };
+  | { t: 'excl' }
+  /** A joiner asks for `length` bytes of the state at its join cut, from `offset`. */
+  | { t: 'sreq'; offset: number; length: number }
+  /** Part of that state; `total` is its whole size (-1: no snapshot here for that view). */
+  | { t: 'schunk'; offset: number; total: number; data: Uint8Array };
 
 export type Frame = Body & { view: number };
 

@@ -26,6 +26,11 @@ export const CloseCode = {
 export const ENVELOPE_FIRST_BYTE = 0x08;
 /** Missed pongs before a link is terminated. */
 export const MAX_MISSED_PONGS = 3;
+/**
+ * Largest message accepted before the handshake completes (a Hello with a full directory is far smaller), so that
+ * unauthenticated connections cannot make us buffer maxPayload bytes each.
+ */
+export const HANDSHAKE_MAX_PAYLOAD = 1024 * 1024;
 
 export interface LinkClosed {
   reason: string;
@@ -62,6 +67,8 @@ export interface LinkParams {
   known: () => { list: NodeAddr[]; version: number };
   heartbeatMs: number;
   handshakeTimeoutMs: number;
+  /** Largest message after the handshake (the websocket's own limit). */
+  maxPayload: number;
   logger: Logger;
 }
 
@@ -77,6 +84,9 @@ export class PeerLink {
   private selfConnection = false;
   private wasOpen = false;
   private missed = 0;
+  /** For the heartbeat: bytes we had buffered at the last beat, and bytes sent since. */
+  private lastBuffered = 0;
+  private sentSinceBeat = 0;
   private heartbeat: NodeJS.Timeout | null = null;
   private deadline: NodeJS.Timeout | null = null;
   private killTimer: NodeJS.Timeout | null = null;
@@ -148,6 +158,7 @@ export class PeerLink {
 
   /** Sends one binary message; only on a usable link. The bytes are not copied: they must not change afterwards. */
   send(bytes: Uint8Array): void {
+    this.sentSinceBeat += bytes.byteLength;
     this.ws.send(bytes, { binary: true, compress: false });
   }
 
@@ -196,6 +207,7 @@ export class PeerLink {
   private start(): void {
     if (this.state === 'closed' || this.closing) return;
     this.state = 'handshake';
+    this.setMaxPayload(Math.min(HANDSHAKE_MAX_PAYLOAD, this.params.maxPayload));
     const known = this.params.known();
     this.helloVersion = known.version;
     this.ws.send(this.params.handshake.hello(known.list), { binary: true, compress: false });
@@ -203,6 +215,11 @@ export class PeerLink {
   }
 
   private beat(): void {
+    // Our ping waits behind what we have buffered: while the buffer drains, the peer is taking data, so it is alive.
+    const buffered = this.ws.bufferedAmount;
+    if (this.lastBuffered + this.sentSinceBeat - buffered > 0 && buffered > 0) this.missed = 0;
+    this.lastBuffered = buffered;
+    this.sentSinceBeat = 0;
     if (this.missed >= MAX_MISSED_PONGS) {
       this.log.warn({ peer: this.peer?.node, remote: this.remoteAddress }, `no pong for ${MAX_MISSED_PONGS} heartbeats: terminating the link`);
       this.terminate('heartbeat timeout');
@@ -254,6 +271,7 @@ export class PeerLink {
         }
         this.peer = step.peer;
         this.state = 'open';
+        this.setMaxPayload(this.params.maxPayload);
         this.wasOpen = true;
         this.openedAt = Date.now();
         if (this.deadline) clearTimeout(this.deadline);
@@ -263,6 +281,15 @@ export class PeerLink {
         return;
       }
     }
+  }
+
+  /**
+   * Sets the message size limit of the websocket's receiver. ws has no public API for it; this uses its internal
+   * field, when present (when not, the limit stays maxPayload throughout: safe, only less strict).
+   */
+  private setMaxPayload(n: number): void {
+    const receiver = (this.ws as unknown as { _receiver?: { _maxPayload?: unknown } })._receiver;
+    if (receiver && typeof receiver._maxPayload === 'number') receiver._maxPayload = n;
   }
 
   private onLinkMessage(data: Buffer): void {

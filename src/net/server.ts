@@ -29,7 +29,9 @@ export class LinkServer {
   private constructor(private readonly params: ServerParams) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: params.maxPayload, perMessageDeflate: false, clientTracking: false });
     this.wss.on('error', (err) => params.logger.warn({ err: err.message }, 'websocket server error'));
-    this.http = createServer((_req, res) => {
+    // Request and header timeouts are checked at this interval (Node's default: 30 s).
+    const checking = Math.max(100, Math.min(1000, params.handshakeTimeoutMs));
+    this.http = createServer({ connectionsCheckingInterval: checking }, (_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
       res.end('vsync: websocket only\n');
     });

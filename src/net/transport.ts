@@ -165,7 +165,7 @@ export class Transport extends EventEmitter<TransportEvents> {
     if (!d && !this.handshaking(node)) return this.drop();
     const peer = p ?? this.peerOf(node);
     if (!peer.queue.push(bytes)) return this.drop();
-    d?.kick();
+    if (!this.handshaking(node)) d?.kick();
     return true;
   }
 
@@ -263,6 +263,7 @@ export class Transport extends EventEmitter<TransportEvents> {
         known: () => ({ list: this.directory.list(MAX_KNOWN), version: this.directory.version }),
         heartbeatMs: this.o.heartbeatMs,
         handshakeTimeoutMs: this.o.handshakeTimeoutMs,
+        maxPayload: this.o.maxPayload,
         logger: this.log,
       },
       this.hooks,
@@ -317,6 +318,7 @@ export class Transport extends EventEmitter<TransportEvents> {
       this.emitSafe('peerUp', name);
     }
     this.checkWaiters();
+    if (this.closed) return; // by a listener
     if (news.length > 0) this.gossip(news, name);
     if (p.links.length > 1 && this.node < name) this.scheduleDedup(p);
   }
@@ -340,7 +342,11 @@ export class Transport extends EventEmitter<TransportEvents> {
     if (!info.wasOpen) {
       // Frames queued for the node this handshake claimed to be, which has no other route: dropped.
       const claimed = link.claimedNode;
-      if (claimed !== null && !this.handshaking(claimed) && this.dialerFor(claimed, false) === null) this.forgetRoute(claimed);
+      if (claimed !== null && !this.handshaking(claimed) && !this.hasLinks(claimed)) {
+        const cd = this.dialerFor(claimed, false);
+        if (cd) cd.kick();
+        else this.forgetRoute(claimed);
+      }
       if (d && info.self) {
         this.log.info({ url: d.url }, 'seed URL leads to this node itself: not dialing it again');
         d.markSelf();

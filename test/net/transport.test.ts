@@ -183,6 +183,23 @@ describe('transport: refusals', () => {
     expect(a.t.peers()).toEqual(['g']);
   });
 
+  it('accepts at most 1 MiB before the handshake, and large messages after it', async () => {
+    const a = await startNode('a');
+    const code = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(a.t.url!);
+      ws.on('open', () => ws.send(new Uint8Array(2 * 1024 * 1024)));
+      ws.on('error', () => {});
+      ws.on('close', (c) => resolve(c));
+    });
+    expect(code).toBe(CloseCode.TOO_BIG);
+    const b = await startNode('b', { seeds: [a.t.url!] });
+    await waitFor(() => b.t.peers().includes('a'), 'link');
+    const big = bytes('q'.repeat(3 * 1024 * 1024));
+    expect(b.t.send('a', big)).toBe(true);
+    await waitFor(() => a.frames.length === 1, 'a 3 MiB frame');
+    expect(a.frames[0]!.text.length).toBe(3 * 1024 * 1024);
+  });
+
   it('closes a link that sends a text message after the handshake', async () => {
     const a = await startNode('a');
     // A peer that completes the handshake by hand, then sends text.
@@ -280,6 +297,23 @@ describe('transport: reconnects and bounds', () => {
     // More sends do not grow it.
     for (let i = 0; i < 5000; i++) a.t.send('B', msg);
     expect(a.t.stats().queuedBytes).toBeLessThanOrEqual(64 * 1024);
+  });
+
+  it('drops (and counts) frames while the socket buffer is over the bound; the link survives', async () => {
+    const a = await startNode('A', { maxQueuedBytesPerPeer: 256 * 1024 });
+    const b = await startNode('B', { seeds: [a.t.url!] });
+    await waitFor(() => a.t.peers().includes('B'), 'link');
+    const chunk = bytes('w'.repeat(64 * 1024));
+    let sent = 0;
+    // 40 MiB in one go: the kernel takes what fits in its socket buffer, the websocket buffers at most 256 KiB more.
+    for (let i = 0; i < 640; i++) if (a.t.send('B', chunk)) sent++;
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThan(640);
+    expect(a.t.stats().dropped).toBe(640 - sent);
+    await waitFor(() => b.frames.length === sent, 'the frames that fitted');
+    expect(a.t.send('B', bytes('after'))).toBe(true);
+    await waitFor(() => b.frames.some((f) => f.text === 'after'), 'a frame once drained');
+    expect(a.downs).toEqual([]);
   });
 
   it('gives up on a node other than a seed after giveUpMs and drops its queue', async () => {
