@@ -3,7 +3,8 @@
  * The one public entry point; everything a user needs is exported from here.
  */
 export { Node, type NodeOptions, type JoinOptions } from './api/node.js';
-export { Group, type GroupEvents, type GroupOptions, type Message, type SendResult, type ViewInfo } from './api/group.js';
+export { Group, type GroupEvents, type GroupOptions, type Message, type SendResult, type StateHooks, type ViewInfo } from './api/group.js';
+export { HashChain } from './rsm/hash-chain.js';
 export { ErrorCodes, type ErrorCode, VsyncError, InvariantError } from './core/errors.js';
 export { Member, type MemberOptions, type CoreConfig, DEFAULT_CONFIG, type CoreEvent, type Frame, type MemberId, type View, type Ready, type Outgoing } from './core/index.js';
 export { checkTraces, checkTraceDir, formatReport, type CheckReport, PROPERTIES } from './check/index.js';

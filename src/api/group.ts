@@ -39,7 +39,17 @@ export interface GroupEvents {
   left: () => void;
 }
 
-export interface GroupOptions {
+/** Application state for state transfer: joiners receive it at the exact cut of the view that admits them. */
+export interface StateHooks {
+  /** The state now: called right after a view with joiners is installed, before any later delivery. */
+  getState: () => Uint8Array;
+  /** A joiner's state at its join cut; nothing is delivered to it before this. */
+  setState: (state: Uint8Array) => void;
+  /** Optional digest (16 hex characters) written as the trace's `state` line after each install. */
+  digest?: () => string;
+}
+
+export interface GroupOptions extends Partial<StateHooks> {
   /** Bound of each `messages()` / `views()` reader's buffer. */
   readerBuffer?: number;
   /** Rejoin as a new incarnation after an exclusion (default true). */
@@ -52,7 +62,7 @@ export interface GroupOptions {
 export interface GroupHost {
   newIncarnation(group: string): MemberId;
   contacts(): MemberId[];
-  runtimeOptions(group: string, id: MemberId, onEvent: (e: CoreEvent) => void): MemberRuntimeOptions;
+  runtimeOptions(group: string, id: MemberId, onEvent: (e: CoreEvent) => void | 'yield'): MemberRuntimeOptions;
   attach(group: string, rt: MemberRuntime | null): void;
   logger: Logger;
 }
@@ -79,6 +89,7 @@ export class Group extends EventEmitter<GroupEvents> {
   private readonly readerBuffer: number;
   private readonly rejoin: boolean;
   private readonly maxWaitingSends: number;
+  private readonly hooks: StateHooks | null;
 
   constructor(
     readonly name: string,
@@ -89,6 +100,10 @@ export class Group extends EventEmitter<GroupEvents> {
     this.readerBuffer = opts.readerBuffer ?? 10_000;
     this.rejoin = opts.rejoin ?? true;
     this.maxWaitingSends = opts.maxWaitingSends ?? 100_000;
+    if ((opts.getState === undefined) !== (opts.setState === undefined)) {
+      throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'getState and setState go together');
+    }
+    this.hooks = opts.getState && opts.setState ? { getState: opts.getState, setState: opts.setState, digest: opts.digest } : null;
   }
 
   /** The member id of the current incarnation. */
@@ -103,7 +118,7 @@ export class Group extends EventEmitter<GroupEvents> {
   /** @internal */
   start(found: boolean): void {
     const id = this.host.newIncarnation(this.name);
-    const rt = new MemberRuntime(this.host.runtimeOptions(this.name, id, (e) => this.onEvent(rt, e)));
+    const rt: MemberRuntime = new MemberRuntime({ ...this.host.runtimeOptions(this.name, id, (e) => this.onEvent(rt, e)), stateful: this.hooks !== null });
     this.rt = rt;
     this.host.attach(this.name, rt);
     if (found) rt.input((m) => m.bootstrap([id]));
@@ -201,6 +216,11 @@ export class Group extends EventEmitter<GroupEvents> {
     this.rt?.recordState(view, hash);
   }
 
+  private becomeMember(): void {
+    this.state = 'member';
+    for (const w of this.joinedWaiters.splice(0)) w.resolve();
+  }
+
   private finish(state: 'left' | 'closed', err: VsyncError): void {
     this.state = state;
     for (const p of this.pending.values()) p.reject(err);
@@ -212,18 +232,20 @@ export class Group extends EventEmitter<GroupEvents> {
     for (const w of this.leftWaiters.splice(0)) w();
   }
 
-  private onEvent(rt: MemberRuntime, e: CoreEvent): void {
+  private onEvent(rt: MemberRuntime, e: CoreEvent): void | 'yield' {
     if (rt !== this.rt) return;
     switch (e.type) {
       case 'install': {
         const v: ViewInfo = { id: e.view.id, members: e.view.members, joined: e.joined, left: e.left, coordinator: e.view.members[0]! };
         this.view = v;
-        if (this.state === 'joining') {
-          this.state = 'member';
-          for (const w of this.joinedWaiters.splice(0)) w.resolve();
-        }
+        const loading = rt.member.awaitingState;
+        if (this.hooks?.digest && !loading) rt.recordState(v.id, this.hooks.digest());
         for (const r of this.viewReaders) r.push(v);
         this.emit('view', v);
+        if (this.state === 'joining' && !loading) {
+          this.becomeMember();
+          return 'yield';
+        }
         break;
       }
       case 'deliver': {
@@ -241,6 +263,17 @@ export class Group extends EventEmitter<GroupEvents> {
         this.emit('message', m);
         break;
       }
+      case 'snapshot':
+        rt.member.provideSnapshot(e.view, this.hooks!.getState());
+        break;
+      case 'state':
+        this.hooks!.setState(e.data);
+        if (this.hooks!.digest) rt.recordState(e.view, this.hooks!.digest());
+        if (this.state === 'joining') {
+          this.becomeMember();
+          return 'yield';
+        }
+        break;
       case 'block':
         this.emit('block');
         break;

@@ -129,7 +129,7 @@ export class Node {
         nodes.delete(this.name);
         return [...nodes].map((n) => `${n}#*`);
       },
-      runtimeOptions: (group, id, onEvent: (e: CoreEvent) => void): MemberRuntimeOptions => ({
+      runtimeOptions: (group, id, onEvent: (e: CoreEvent) => void | 'yield'): MemberRuntimeOptions => ({
         group,
         id,
         config: this.opts.config,

@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Node } from '../api/node.js';
-import type { Group } from '../api/group.js';
+import type { Group, StateHooks } from '../api/group.js';
+import { HashChain } from '../rsm/hash-chain.js';
 
 const USAGE = `usage: vsync member --name <name> --listen <host:port> --group <g> [--seeds <ws-url,...>] [--send-rate <msgs/s>]
-       [--send-count <n>] [--payload-bytes <b>] [--trace-dir <dir>] [--secret <s>] [--no-rejoin] [--status-ms <ms>] [--log-level <level>]`;
+       [--send-count <n>] [--payload-bytes <b>] [--trace-dir <dir>] [--secret <s>] [--no-rejoin] [--status-ms <ms>] [--log-level <level>]
+       [--state-machine hashchain]`;
 
 export function parseHostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
@@ -26,7 +28,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
         name: { type: 'string' }, listen: { type: 'string' }, seeds: { type: 'string' }, group: { type: 'string' },
         'send-rate': { type: 'string' }, 'send-count': { type: 'string' }, 'payload-bytes': { type: 'string' },
         'trace-dir': { type: 'string' }, secret: { type: 'string' }, 'no-rejoin': { type: 'boolean' },
-        'status-ms': { type: 'string' }, 'log-level': { type: 'string' }, cluster: { type: 'string' }, help: { type: 'boolean' },
+        'status-ms': { type: 'string' }, 'state-machine': { type: 'string' }, 'log-level': { type: 'string' }, cluster: { type: 'string' }, help: { type: 'boolean' },
       },
       strict: true,
     }));
@@ -35,6 +37,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
       return 0;
     }
     if (!v.name || !v.listen || !v.group) throw new RangeError('--name, --listen and --group are required');
+    if (v['state-machine'] !== undefined && v['state-machine'] !== 'hashchain') throw new RangeError('--state-machine: only hashchain is known');
   } catch (err) {
     out(`vsync member: ${(err as Error).message}`);
     out(USAGE);
@@ -58,8 +61,13 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   let stopping = false;
   let stopSending = false;
   let group: Group;
+  // --state-machine hashchain: the state is a SHA-256 chain over delivered payloads, transferred to joiners.
+  const chain = v['state-machine'] === 'hashchain' ? new HashChain() : null;
+  const hooks: Partial<StateHooks> = chain
+    ? { getState: () => chain.snapshot(), setState: (s) => chain.restore(s), digest: () => chain.digest() }
+    : {};
   try {
-    group = await node.join(v.group, { rejoin: !v['no-rejoin'], signal: ac.signal });
+    group = await node.join(v.group, { rejoin: !v['no-rejoin'], signal: ac.signal, ...hooks });
   } catch (err) {
     out(`error ${(err as Error).message}`);
     await node.close();
@@ -70,10 +78,15 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   let lastSeq = 0;
   group.on('view', (view) => out(`view id=${view.id} members=${view.members.join(',')} me=${group.memberId}`));
   group.on('message', (m) => {
+    chain?.apply(m.payload);
     delivered++;
     lastSeq = m.seq;
   });
-  group.on('excluded', (e) => out(`excluded member=${e.member} rejoining=${e.rejoining}`));
+  group.on('excluded', (e) => {
+    out(`excluded member=${e.member} rejoining=${e.rejoining}`);
+    // A new incarnation starts empty and receives the group's state when it is admitted.
+    if (chain) chain.restore(new Uint8Array(32));
+  });
   group.on('minority', (m) => out(`minority view=${m.viewId} reachable=${m.reachable}/${m.members}`));
   group.on('left', () => out('left'));
   const me = group.memberId;
@@ -81,7 +94,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   out(`ready me=${group.memberId} url=${node.url}`);
   out(`view id=${view.id} members=${view.members.join(',')} me=${group.memberId}`);
 
-  const status = setInterval(() => out(`status me=${group.memberId} view=${group.currentView?.id} delivered=${delivered} sent=${sent} seq=${lastSeq}`), statusMs);
+  const status = setInterval(() => out(`status me=${group.memberId} view=${group.currentView?.id} delivered=${delivered} sent=${sent} seq=${lastSeq}${chain ? ` state=${chain.digest()}` : ''}`), statusMs);
   const pad = 'x'.repeat(bytes);
   const payload = (n: number): Uint8Array => {
     const head = `${group.memberId}:${n}:`;

@@ -7,6 +7,7 @@ import type { Accepted, Decision, Entry, Frame, FwdMsg } from './frames.js';
 import { MessageLog } from './message-log.js';
 import { Outbox } from './outbox.js';
 import { SequencerState } from './sequencer-state.js';
+import { STATE_PROVIDERS, StateDownload } from './state-transfer.js';
 import type { MemberId, View } from './types.js';
 
 export type Phase = 'idle' | 'joining' | 'member' | 'left' | 'excluded';
@@ -16,6 +17,11 @@ export interface MemberOptions {
   config?: Partial<CoreConfig>;
   /** Injected randomness in [0, 1): the core never calls Math.random. */
   random: () => number;
+  /**
+   * The group has application state: joiners receive it at the cut of the view that admits them (the
+   * `snapshot` and `state` events) and deliver nothing before it is in place. Every member must agree on this.
+   */
+  stateful?: boolean;
 }
 
 /** A flush this member leads: Paxos-style prepare/accept over the survivors of the view. */
@@ -51,6 +57,7 @@ export class Member {
   readonly id: MemberId;
   readonly cfg: CoreConfig;
   private readonly random: () => number;
+  private readonly stateful: boolean;
 
   private now = 0;
   phase: Phase = 'idle';
@@ -96,6 +103,10 @@ export class Member {
   private minorityReported = false;
   private sawFrozen = false;
 
+  // State transfer: what this member downloads as a joiner, and the snapshot it keeps for joiners.
+  private download: StateDownload | null = null;
+  private snapshot: { view: number; data: Uint8Array | null } | null = null;
+
   private readonly fd: FailureDetector;
   private seq: SequencerState | null = null;
 
@@ -115,6 +126,7 @@ export class Member {
     this.id = opts.id;
     this.cfg = resolveConfig(opts.config);
     this.random = opts.random;
+    this.stateful = opts.stateful ?? false;
     this.fd = new FailureDetector(this.cfg.suspectTicks, this.cfg.confirmTicks);
   }
 
@@ -165,6 +177,16 @@ export class Member {
     const m = this.outbox.push(payload);
     if (!this.frozen) this.assignForward(this.outbox.length - 1);
     return m.msgNo;
+  }
+
+  /** Answers a `snapshot` event: the application's state at the cut of `view` (right after its install). */
+  provideSnapshot(view: number, data: Uint8Array): void {
+    if (this.snapshot && this.snapshot.view === view && this.snapshot.data === null) this.snapshot.data = data;
+  }
+
+  /** True while a joiner is still receiving the group state (it delivers nothing until then). */
+  get awaitingState(): boolean {
+    return this.download !== null;
   }
 
   canSend(bytes = 0): boolean {
@@ -229,7 +251,7 @@ export class Member {
   }
   /** True when nothing is in flight: no flush, no pending change, every own message delivered. */
   get isQuiescent(): boolean {
-    return this.phase === 'member' && !this.frozen && this.attempt === null && this.outbox.length === 0 &&
+    return this.phase === 'member' && !this.frozen && this.attempt === null && this.outbox.length === 0 && this.download === null &&
       this.pendingJoins.size === 0 && this.pendingLeaves.size === 0 && this.delivered === this.log.received;
   }
 
@@ -295,6 +317,12 @@ export class Member {
         return;
       case 'accd':
         this.onAccepted(from, f.ballot);
+        return;
+      case 'sreq':
+        this.onStateRequest(from, f.offset, f.length);
+        return;
+      case 'schunk':
+        this.onStateChunk(from, f.offset, f.total, f.data);
         return;
       default:
         return;
@@ -384,6 +412,10 @@ export class Member {
     if (this.fetch && this.now - this.fetch.lastAt >= this.cfg.fetchRetryTicks) {
       this.fetch.idx = (this.fetch.idx + 1) % this.fetch.sources.length;
       this.sendFetch();
+    }
+    if (this.download && this.now - this.download.lastAt >= 4 * this.cfg.fetchRetryTicks) {
+      this.download.rotate(this.now);
+      this.requestState();
     }
     if (!this.frozen) {
       this.retryForwards();
@@ -566,7 +598,8 @@ export class Member {
     const fromSequencer = f.view === this.view.id && from === this.view.members[0];
     if (!f.fill && !fromSequencer) return;
     if (this.frozen && !f.fill) return;
-    const limit = this.frozen ? (this.fetch?.target ?? this.log.received) : Number.POSITIVE_INFINITY;
+    // Normal mode takes what fits the log bound; it binds only while deliveries wait (a joiner loading state).
+    const limit = this.frozen ? (this.fetch?.target ?? this.log.received) : this.delivered + this.cfg.maxLogEntries;
     const before = this.log.received;
     for (let i = 0; i < f.entries.length; i++) {
       const e = f.entries[i]!;
@@ -609,6 +642,7 @@ export class Member {
   }
 
   private deliverUpTo(limit: number): void {
+    if (this.download) return; // A joiner delivers nothing before the state it joins with is in place.
     const viewId = this.view!.id;
     while (this.delivered < limit) {
       const seq = this.delivered + 1;
@@ -843,7 +877,7 @@ export class Member {
   /** Accept only with every message up to the cut in hand, so whoever adopts this value can fetch from us. */
   private completeAccept(): void {
     const p = this.pendingAccept;
-    if (!p || this.log.received < p.decision.cut) return;
+    if (!p || this.log.received < p.decision.cut || this.download) return;
     this.pendingAccept = null;
     if (this.promised !== p.ballot) return;
     this.accepted = { ballot: p.ballot, decision: p.decision };
@@ -858,11 +892,11 @@ export class Member {
     if (this.phase !== 'member' || this.view === null || d.prevView !== this.view.id || this.installPending) return;
     if (d.members.includes(this.id)) {
       this.freeze();
-      if (this.log.received >= d.cut) this.install(d, true);
+      if (this.log.received >= d.cut && !this.download) this.install(d, true);
       else {
         this.installPending = d;
         this.pendingAccept = null;
-        this.startFetch(d.cut, [from, ...d.members.filter((m) => m !== this.id && m !== from)]);
+        if (this.log.received < d.cut) this.startFetch(d.cut, [from, ...d.members.filter((m) => m !== this.id && m !== from)]);
       }
     } else if (d.leavers.includes(this.id)) {
       this.deliverUpTo(Math.min(d.cut, this.log.received));
@@ -888,7 +922,12 @@ export class Member {
 
   private fetchDone(): void {
     this.fetch = null;
-    if (this.installPending && this.log.received >= this.installPending.cut) this.install(this.installPending, true);
+    this.afterCatchUp();
+  }
+
+  /** Messages or state just arrived: an install or an accept that waited for them may go ahead. */
+  private afterCatchUp(): void {
+    if (this.installPending && this.log.received >= this.installPending.cut && !this.download) this.install(this.installPending, true);
     else this.completeAccept();
   }
 
@@ -951,11 +990,72 @@ export class Member {
       this.blocked = false;
       this.emit({ type: 'unblock', view: view.id });
     }
+    if (this.stateful) this.startStateTransfer(d, prevMembers, oldMember);
     // What was not delivered in the old view is sent again in this one, in the original order.
     this.outbox.newView();
     this.toForward.length = 0;
     for (let i = 0; i < this.outbox.length; i++) this.assignForward(i);
     this.lastRequestAt = -Infinity;
+  }
+
+  // ---------------------------------------------------------------- state transfer
+
+  private startStateTransfer(d: Decision, prevMembers: readonly MemberId[], oldMember: boolean): void {
+    if (!oldMember) {
+      if (d.prevView === 0) return; // A founder starts from the application's initial state.
+      this.download = new StateDownload(d.view, d.members.slice(0, STATE_PROVIDERS).filter((m) => m !== this.id), this.now);
+      this.requestState();
+      return;
+    }
+    const joined = d.members.some((m) => !prevMembers.includes(m));
+    if (joined && this.rank < STATE_PROVIDERS) {
+      // Taken right after the install, before any delivery of the new view: exactly the state at the cut.
+      this.snapshot = { view: d.view, data: null };
+      this.emit({ type: 'snapshot', view: d.view });
+    }
+  }
+
+  private requestState(): void {
+    const dl = this.download!;
+    const req = dl.nextRequest(8 * this.cfg.maxFrameBytes);
+    if (req) this.sendTo([dl.source], { t: 'sreq', view: this.view!.id, offset: req.offset, length: req.length });
+  }
+
+  private onStateRequest(from: MemberId, offset: number, length: number): void {
+    const snap = this.snapshot;
+    const viewId = this.view!.id;
+    if (snap === null || snap.view !== viewId) {
+      this.sendTo([from], { t: 'schunk', view: viewId, offset, total: -1, data: new Uint8Array(0) });
+      return;
+    }
+    if (snap.data === null) return; // Not handed over yet: the joiner asks again.
+    const data = snap.data;
+    const end = Math.min(data.byteLength, offset + length);
+    let at = Math.min(offset, data.byteLength);
+    do {
+      const next = Math.min(end, at + this.cfg.maxFrameBytes);
+      this.sendTo([from], { t: 'schunk', view: viewId, offset: at, total: data.byteLength, data: data.subarray(at, next) });
+      at = next;
+    } while (at < end);
+  }
+
+  private onStateChunk(from: MemberId, offset: number, total: number, data: Uint8Array): void {
+    const dl = this.download;
+    if (dl === null || from !== dl.source) return;
+    if (total < 0) {
+      dl.rotate(this.now);
+      this.requestState();
+      return;
+    }
+    if (!dl.accept(offset, total, data, this.now)) return;
+    if (!dl.done) {
+      this.requestState();
+      return;
+    }
+    this.download = null;
+    this.emit({ type: 'state', view: dl.view, data: dl.assemble() });
+    this.deliverUpTo(Math.min(this.commit, this.log.received));
+    this.afterCatchUp();
   }
 
   private rememberExcluded(m: MemberId): void {

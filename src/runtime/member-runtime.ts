@@ -15,8 +15,10 @@ export interface MemberRuntimeOptions {
   traceDir?: string;
   logger: Logger;
   out: FrameOut;
-  onEvent: (e: CoreEvent) => void;
+  /** Returns 'yield' to let the event loop turn before the next event is handed over. */
+  onEvent: (e: CoreEvent) => void | 'yield';
   random?: () => number;
+  stateful?: boolean;
 }
 
 /**
@@ -28,11 +30,12 @@ export class MemberRuntime {
   readonly id: MemberId;
   private readonly recorder: TraceRecorder | null;
   private scheduled = false;
+  private backlog: CoreEvent[] = [];
   private closed = false;
 
   constructor(private readonly o: MemberRuntimeOptions) {
     this.id = o.id;
-    this.member = new Member({ id: o.id, config: o.config, random: o.random ?? Math.random });
+    this.member = new Member({ id: o.id, config: o.config, random: o.random ?? Math.random, stateful: o.stateful });
     this.recorder = o.traceDir ? new TraceRecorder(o.id, new FileSink(`${o.traceDir}/${o.id.replace(/[^A-Za-z0-9#._-]/g, '_')}.jsonl`)) : null;
   }
 
@@ -66,15 +69,29 @@ export class MemberRuntime {
   flush(): void {
     if (this.closed) return;
     const r = this.member.ready();
-    for (const e of r.events) {
-      this.recorder?.record(e);
-    }
+    for (const e of r.events) this.recorder?.record(e);
     for (const f of r.frames) this.o.out.sendFrame(this.o.group, this.id, f.to, f.frame);
-    for (const e of r.events) {
+    this.backlog.push(...r.events);
+    this.dispatch();
+  }
+
+  /**
+   * Hands events to the application in order. An event handler may ask to yield (the member just joined): the
+   * rest waits for the next turn of the event loop, so the code awaiting the join attaches its listeners before
+   * the first delivery reaches it.
+   */
+  private dispatch(): void {
+    while (this.backlog.length > 0 && !this.closed) {
+      const e = this.backlog.shift()!;
+      let yieldNow = false;
       try {
-        this.o.onEvent(e);
+        yieldNow = this.o.onEvent(e) === 'yield';
       } catch (err) {
         this.o.logger.error({ err }, 'application event handler threw');
+      }
+      if (yieldNow && this.backlog.length > 0) {
+        setImmediate(() => this.dispatch());
+        return;
       }
     }
   }

@@ -44,6 +44,20 @@ function mutate(m: Member, mutation: Mutation): Member {
       };
       break;
     }
+    case 'deliver-before-state': {
+      // A joiner delivers (applies) messages of its new view before the state it joins with is in place.
+      const orig = proto['deliverUpTo']!;
+      self['deliverUpTo'] = function (this: Internals, limit: number) {
+        const dl = this['download'];
+        this['download'] = null;
+        try {
+          return orig.call(this, limit);
+        } finally {
+          this['download'] = dl;
+        }
+      };
+      break;
+    }
   }
   return m;
 }

@@ -4,7 +4,7 @@ export const FAULT_KINDS = ['drop', 'dup', 'reorder', 'delay', 'partition', 'cra
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Deliberately broken protocols, to show that the simulator and checker catch them. */
-export const MUTATIONS = ['skip-flush', 'no-resend', 'early-deliver'] as const;
+export const MUTATIONS = ['skip-flush', 'no-resend', 'early-deliver', 'deliver-before-state'] as const;
 export type Mutation = (typeof MUTATIONS)[number];
 
 export interface SimOptions {
@@ -18,6 +18,8 @@ export interface SimOptions {
   settleSteps: number;
   /** Average multicasts per member per step while the fault phase lasts. */
   sendRate: number;
+  /** Members replicate a hash chain over their deliveries and joiners receive it by state transfer. */
+  stateful: boolean;
   mutation?: Mutation;
   config?: Partial<CoreConfig>;
 }
@@ -32,6 +34,7 @@ export function defaultSimOptions(seed: number): SimOptions {
     faults: new Set(FAULT_KINDS),
     settleSteps: 6000,
     sendRate: 0.3,
+    stateful: true,
   };
 }
 

@@ -1,5 +1,6 @@
-import type { Frame, Member, MemberId } from '../core/index.js';
+import type { CoreEvent, Frame, Member, MemberId } from '../core/index.js';
 import { InvariantError } from '../core/index.js';
+import { HashChain } from '../rsm/hash-chain.js';
 import { MemorySink, type TraceLine } from '../trace/sinks.js';
 import { TraceRecorder } from '../trace/trace-recorder.js';
 import { EventQueue } from './event-queue.js';
@@ -21,6 +22,8 @@ interface Slot {
   resumeAt: number;
   sent: number;
   joinedAt: number;
+  /** The replicated application: a hash chain over delivered payloads (as `vsync member --state-machine hashchain`). */
+  app: HashChain;
 }
 
 type Ev =
@@ -146,7 +149,7 @@ export class Simulation {
   // ------------------------------------------------------------ slots and incarnations
 
   private newSlot(name: string): Slot {
-    const s: Slot = { name, inc: 0, id: '', member: null, recorder: null, state: 'down', inbox: [], restartAt: -1, resumeAt: -1, sent: 0, joinedAt: 0 };
+    const s: Slot = { name, inc: 0, id: '', member: null, recorder: null, state: 'down', inbox: [], restartAt: -1, resumeAt: -1, sent: 0, joinedAt: 0, app: new HashChain() };
     this.slots.push(s);
     this.incarnate(s);
     return s;
@@ -160,7 +163,8 @@ export class Simulation {
     s.restartAt = -1;
     s.sent = 0;
     const seed = this.rng.fork();
-    s.member = createMember({ id: s.id, config: this.opts.config, random: () => seed.next() }, this.opts.mutation);
+    s.app = new HashChain();
+    s.member = createMember({ id: s.id, config: this.opts.config, random: () => seed.next(), stateful: this.opts.stateful }, this.opts.mutation);
     const sink = new MemorySink();
     s.recorder = new TraceRecorder(s.id, sink);
     this.allTraces.push({ file: `${s.id}.jsonl`, me: s.id, sink });
@@ -271,6 +275,7 @@ export class Simulation {
     }
     for (const ev of r.events) {
       s.recorder!.record(ev);
+      if (this.opts.stateful) this.applyToState(s, ev);
       if (ev.type === 'excluded') {
         this.stats.excluded++;
         this.kill(s);
@@ -282,6 +287,27 @@ export class Simulation {
         if (!this.settling && this.has('restart')) s.restartAt = this.step + this.rng.int(20, 200);
         return;
       }
+    }
+  }
+
+  /** The application side of state transfer: apply deliveries, hand snapshots over, take received state. */
+  private applyToState(s: Slot, ev: CoreEvent): void {
+    switch (ev.type) {
+      case 'deliver':
+        s.app.apply(ev.payload);
+        break;
+      case 'install':
+        if (!s.member!.awaitingState) s.recorder!.state(ev.view.id, s.app.digest());
+        break;
+      case 'snapshot':
+        s.member!.provideSnapshot(ev.view, s.app.snapshot());
+        break;
+      case 'state':
+        s.app.restore(ev.data);
+        s.recorder!.state(ev.view, s.app.digest());
+        break;
+      default:
+        break;
     }
   }
 
@@ -398,7 +424,7 @@ export class Simulation {
   }
 
   private newSlotDown(name: string): Slot {
-    const s: Slot = { name, inc: 0, id: `${name}#0`, member: null, recorder: null, state: 'down', inbox: [], restartAt: -1, resumeAt: -1, sent: 0, joinedAt: 0 };
+    const s: Slot = { name, inc: 0, id: `${name}#0`, member: null, recorder: null, state: 'down', inbox: [], restartAt: -1, resumeAt: -1, sent: 0, joinedAt: 0, app: new HashChain() };
     this.slots.push(s);
     this.q.push(this.time + this.rng.int(1, SIM_STEP_MS), { k: 'tick', slot: s });
     return s;

@@ -62,6 +62,12 @@ export function encodeFrame(group: string, from: MemberId, to: MemberId | '', fr
     case 'accd': env = { version, group, from, to, view, accd: frame }; break;
     case 'nv': env = { version, group, from, to, view, nv: frame }; break;
     case 'excl': env = { version, group, from, to, view, excl: EMPTY_MESSAGE }; break;
+    case 'sreq': env = { version, group, from, to, view, sreq: frame }; break;
+    case 'schunk':
+      env = frame.total < 0
+        ? { version, group, from, to, view, schunk: { offset: frame.offset, total: 0, data: frame.data, missing: true } }
+        : { version, group, from, to, view, schunk: frame };
+      break;
     default: {
       const t: never = frame;
       throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `encodeFrame: unknown frame type ${String((t as { t?: unknown }).t)}`);
@@ -101,6 +107,8 @@ function sizeHint(group: string, from: MemberId, to: string, frame: Frame): numb
     n = 64;
     const msgs = frame.msgs;
     for (let i = 0; i < msgs.length; i++) n += msgs[i]!.payload.length + 32;
+  } else if (frame.t === 'schunk') {
+    n = 64 + frame.data.length;
   } else {
     return 0;
   }
@@ -199,6 +207,13 @@ function decodeBody(env: DecodedEnvelope, view: number): Frame {
       return { t: 'nv', view, decision: decision(env.nv.decision, 'nv.decision') };
     case 'excl':
       return { t: 'excl', view };
+    case 'sreq':
+      return { t: 'sreq', view, offset: u64(env.sreq.offset, 'sreq.offset'), length: u64(env.sreq.length, 'sreq.length') };
+    case 'schunk': {
+      const c = env.schunk;
+      const data = c.data ?? new Uint8Array(0);
+      return { t: 'schunk', view, offset: u64(c.offset, 'schunk.offset'), total: c.missing === true ? -1 : u64(c.total, 'schunk.total'), data };
+    }
     default:
       throw malformed('missing body');
   }

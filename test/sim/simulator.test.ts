@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultSimOptions, parseFaults } from '../../src/sim/options.js';
+import { defaultSimOptions, type Mutation, parseFaults } from '../../src/sim/options.js';
 import { runSimulation } from '../../src/sim/run-sim.js';
 import { sweep } from './sweep.js';
 
@@ -57,7 +57,7 @@ describe('simulator', () => {
 });
 
 describe('the simulator and checker catch deliberately broken protocols', () => {
-  const caught = (mutation: 'skip-flush' | 'no-resend' | 'early-deliver', seeds: number[]): string[] => {
+  const caught = (mutation: Mutation, seeds: number[]): string[] => {
     const props: string[] = [];
     for (const seed of seeds) {
       const r = runSimulation({ ...defaultSimOptions(seed), mutation });
@@ -80,5 +80,11 @@ describe('the simulator and checker catch deliberately broken protocols', () => 
   it('a core that delivers before a majority holds the message (not uniform) is caught', () => {
     // Found by `vsync sim --seeds 1..150 --mutation early-deliver`: it takes a sequencer failure at the wrong moment.
     expect(caught('early-deliver', [7, 10, 20]).length).toBe(3);
+  });
+
+  it('a joiner that applies messages before its state arrives is caught (state agreement)', () => {
+    const props = caught('deliver-before-state', [1, 2, 3, 4, 5]);
+    expect(props.length).toBeGreaterThanOrEqual(3);
+    expect(props).toContain('state-agreement');
   });
 });

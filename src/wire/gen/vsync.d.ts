@@ -84,11 +84,17 @@ export namespace vsync {
             /** Envelope excl. */
             excl?: (vsync.wire.Excl.$Properties|null);
 
+            /** Envelope sreq. */
+            sreq?: (vsync.wire.Sreq.$Properties|null);
+
+            /** Envelope schunk. */
+            schunk?: (vsync.wire.Schunk.$Properties|null);
+
             /** Envelope to. */
             to: string;
 
             /** Envelope body. */
-            body?: ("heartbeat"|"ping"|"fwd"|"msgs"|"ack"|"fetch"|"join"|"leave"|"prep"|"prom"|"rej"|"acc"|"accd"|"nv"|"excl");
+            body?: ("heartbeat"|"ping"|"fwd"|"msgs"|"ack"|"fetch"|"join"|"leave"|"prep"|"prom"|"rej"|"acc"|"accd"|"nv"|"excl"|"sreq"|"schunk");
 
             /**
              * Creates a new Envelope instance using the specified properties.
@@ -179,11 +185,17 @@ export namespace vsync {
                 /** Envelope excl */
                 excl?: (vsync.wire.Excl.$Properties|null);
 
+                /** Envelope sreq */
+                sreq?: (vsync.wire.Sreq.$Properties|null);
+
+                /** Envelope schunk */
+                schunk?: (vsync.wire.Schunk.$Properties|null);
+
                 /** Envelope to */
                 to?: (string|null);
 
                 /** Envelope body */
-                body?: ("heartbeat"|"ping"|"fwd"|"msgs"|"ack"|"fetch"|"join"|"leave"|"prep"|"prom"|"rej"|"acc"|"accd"|"nv"|"excl");
+                body?: ("heartbeat"|"ping"|"fwd"|"msgs"|"ack"|"fetch"|"join"|"leave"|"prep"|"prom"|"rej"|"acc"|"accd"|"nv"|"excl"|"sreq"|"schunk");
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -210,10 +222,12 @@ export namespace vsync {
               accd?: vsync.wire.Accd.$Shape|null;
               nv?: vsync.wire.Nv.$Shape|null;
               excl?: vsync.wire.Excl.$Shape|null;
+              sreq?: vsync.wire.Sreq.$Shape|null;
+              schunk?: vsync.wire.Schunk.$Shape|null;
               to?: string|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ body?: undefined; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "heartbeat"; heartbeat: vsync.wire.Heartbeat.$Shape; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "ping"; heartbeat?: null; ping: vsync.wire.Ping.$Shape; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "fwd"; heartbeat?: null; ping?: null; fwd: vsync.wire.Fwd.$Shape; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "msgs"; heartbeat?: null; ping?: null; fwd?: null; msgs: vsync.wire.Msgs.$Shape; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "ack"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack: vsync.wire.Ack.$Shape; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "fetch"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch: vsync.wire.Fetch.$Shape; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "join"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join: vsync.wire.Join.$Shape; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "leave"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave: vsync.wire.Leave.$Shape; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "prep"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep: vsync.wire.Prep.$Shape; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "prom"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom: vsync.wire.Prom.$Shape; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "rej"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej: vsync.wire.Rej.$Shape; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "acc"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc: vsync.wire.Acc.$Shape; accd?: null; nv?: null; excl?: null }|{ body?: "accd"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd: vsync.wire.Accd.$Shape; nv?: null; excl?: null }|{ body?: "nv"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv: vsync.wire.Nv.$Shape; excl?: null }|{ body?: "excl"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl: vsync.wire.Excl.$Shape })
+              ({ body?: undefined; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "heartbeat"; heartbeat: vsync.wire.Heartbeat.$Shape; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "ping"; heartbeat?: null; ping: vsync.wire.Ping.$Shape; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "fwd"; heartbeat?: null; ping?: null; fwd: vsync.wire.Fwd.$Shape; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "msgs"; heartbeat?: null; ping?: null; fwd?: null; msgs: vsync.wire.Msgs.$Shape; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "ack"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack: vsync.wire.Ack.$Shape; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "fetch"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch: vsync.wire.Fetch.$Shape; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "join"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join: vsync.wire.Join.$Shape; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "leave"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave: vsync.wire.Leave.$Shape; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "prep"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep: vsync.wire.Prep.$Shape; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "prom"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom: vsync.wire.Prom.$Shape; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "rej"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej: vsync.wire.Rej.$Shape; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "acc"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc: vsync.wire.Acc.$Shape; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "accd"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd: vsync.wire.Accd.$Shape; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "nv"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv: vsync.wire.Nv.$Shape; excl?: null; sreq?: null; schunk?: null }|{ body?: "excl"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl: vsync.wire.Excl.$Shape; sreq?: null; schunk?: null }|{ body?: "sreq"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq: vsync.wire.Sreq.$Shape; schunk?: null }|{ body?: "schunk"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk: vsync.wire.Schunk.$Shape })
             );
         }
 
@@ -795,6 +809,160 @@ export namespace vsync {
 
             /** Shape of a Fetch. */
             type $Shape = vsync.wire.Fetch.$Properties;
+        }
+
+        /**
+         * Properties of a Sreq.
+         * @deprecated Use vsync.wire.Sreq.$Properties instead.
+         */
+        interface ISreq extends vsync.wire.Sreq.$Properties {
+        }
+
+        /** Represents a Sreq. */
+        class Sreq {
+
+            /**
+             * Constructs a new Sreq.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: vsync.wire.Sreq.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Sreq offset. */
+            offset: (number|Long);
+
+            /** Sreq length. */
+            length: (number|Long);
+
+            /**
+             * Creates a new Sreq instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Sreq instance
+             */
+            static create(properties: vsync.wire.Sreq.$Shape): vsync.wire.Sreq & vsync.wire.Sreq.$Shape;
+            static create(properties?: vsync.wire.Sreq.$Properties): vsync.wire.Sreq;
+
+            /**
+             * Encodes the specified Sreq message. Does not implicitly {@link vsync.wire.Sreq.verify|verify} messages.
+             * @param message Sreq message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: vsync.wire.Sreq.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Sreq message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {vsync.wire.Sreq & vsync.wire.Sreq.$Shape} Sreq
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): vsync.wire.Sreq & vsync.wire.Sreq.$Shape;
+        }
+
+        namespace Sreq {
+
+            /** Properties of a Sreq. */
+            interface $Properties {
+
+                /** Sreq offset */
+                offset?: (number|Long|null);
+
+                /** Sreq length */
+                length?: (number|Long|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Sreq. */
+            type $Shape = vsync.wire.Sreq.$Properties;
+        }
+
+        /**
+         * Properties of a Schunk.
+         * @deprecated Use vsync.wire.Schunk.$Properties instead.
+         */
+        interface ISchunk extends vsync.wire.Schunk.$Properties {
+        }
+
+        /** Represents a Schunk. */
+        class Schunk {
+
+            /**
+             * Constructs a new Schunk.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: vsync.wire.Schunk.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Schunk offset. */
+            offset: (number|Long);
+
+            /** Schunk total. */
+            total: (number|Long);
+
+            /** Schunk data. */
+            data: Uint8Array;
+
+            /** Schunk missing. */
+            missing: boolean;
+
+            /**
+             * Creates a new Schunk instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Schunk instance
+             */
+            static create(properties: vsync.wire.Schunk.$Shape): vsync.wire.Schunk & vsync.wire.Schunk.$Shape;
+            static create(properties?: vsync.wire.Schunk.$Properties): vsync.wire.Schunk;
+
+            /**
+             * Encodes the specified Schunk message. Does not implicitly {@link vsync.wire.Schunk.verify|verify} messages.
+             * @param message Schunk message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: vsync.wire.Schunk.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Schunk message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {vsync.wire.Schunk & vsync.wire.Schunk.$Shape} Schunk
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): vsync.wire.Schunk & vsync.wire.Schunk.$Shape;
+        }
+
+        namespace Schunk {
+
+            /** Properties of a Schunk. */
+            interface $Properties {
+
+                /** Schunk offset */
+                offset?: (number|Long|null);
+
+                /** Schunk total */
+                total?: (number|Long|null);
+
+                /** Schunk data */
+                data?: (Uint8Array|null);
+
+                /** Schunk missing */
+                missing?: (boolean|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Schunk. */
+            type $Shape = vsync.wire.Schunk.$Properties;
         }
 
         /**

@@ -52,8 +52,10 @@ export const vsync = $root.vsync = (() => {
              * @property {vsync.wire.Accd.$Properties|null} [accd] Envelope accd
              * @property {vsync.wire.Nv.$Properties|null} [nv] Envelope nv
              * @property {vsync.wire.Excl.$Properties|null} [excl] Envelope excl
+             * @property {vsync.wire.Sreq.$Properties|null} [sreq] Envelope sreq
+             * @property {vsync.wire.Schunk.$Properties|null} [schunk] Envelope schunk
              * @property {string|null} [to] Envelope to
-             * @property {"heartbeat"|"ping"|"fwd"|"msgs"|"ack"|"fetch"|"join"|"leave"|"prep"|"prom"|"rej"|"acc"|"accd"|"nv"|"excl"} [body] Envelope body
+             * @property {"heartbeat"|"ping"|"fwd"|"msgs"|"ack"|"fetch"|"join"|"leave"|"prep"|"prom"|"rej"|"acc"|"accd"|"nv"|"excl"|"sreq"|"schunk"} [body] Envelope body
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -87,10 +89,12 @@ export const vsync = $root.vsync = (() => {
              *   accd?: vsync.wire.Accd.$Shape|null;
              *   nv?: vsync.wire.Nv.$Shape|null;
              *   excl?: vsync.wire.Excl.$Shape|null;
+             *   sreq?: vsync.wire.Sreq.$Shape|null;
+             *   schunk?: vsync.wire.Schunk.$Shape|null;
              *   to?: string|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ body?: undefined; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "heartbeat"; heartbeat: vsync.wire.Heartbeat.$Shape; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "ping"; heartbeat?: null; ping: vsync.wire.Ping.$Shape; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "fwd"; heartbeat?: null; ping?: null; fwd: vsync.wire.Fwd.$Shape; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "msgs"; heartbeat?: null; ping?: null; fwd?: null; msgs: vsync.wire.Msgs.$Shape; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "ack"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack: vsync.wire.Ack.$Shape; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "fetch"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch: vsync.wire.Fetch.$Shape; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "join"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join: vsync.wire.Join.$Shape; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "leave"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave: vsync.wire.Leave.$Shape; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "prep"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep: vsync.wire.Prep.$Shape; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "prom"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom: vsync.wire.Prom.$Shape; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "rej"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej: vsync.wire.Rej.$Shape; acc?: null; accd?: null; nv?: null; excl?: null }|{ body?: "acc"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc: vsync.wire.Acc.$Shape; accd?: null; nv?: null; excl?: null }|{ body?: "accd"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd: vsync.wire.Accd.$Shape; nv?: null; excl?: null }|{ body?: "nv"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv: vsync.wire.Nv.$Shape; excl?: null }|{ body?: "excl"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl: vsync.wire.Excl.$Shape })
+             *   ({ body?: undefined; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "heartbeat"; heartbeat: vsync.wire.Heartbeat.$Shape; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "ping"; heartbeat?: null; ping: vsync.wire.Ping.$Shape; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "fwd"; heartbeat?: null; ping?: null; fwd: vsync.wire.Fwd.$Shape; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "msgs"; heartbeat?: null; ping?: null; fwd?: null; msgs: vsync.wire.Msgs.$Shape; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "ack"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack: vsync.wire.Ack.$Shape; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "fetch"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch: vsync.wire.Fetch.$Shape; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "join"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join: vsync.wire.Join.$Shape; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "leave"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave: vsync.wire.Leave.$Shape; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "prep"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep: vsync.wire.Prep.$Shape; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "prom"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom: vsync.wire.Prom.$Shape; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "rej"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej: vsync.wire.Rej.$Shape; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "acc"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc: vsync.wire.Acc.$Shape; accd?: null; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "accd"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd: vsync.wire.Accd.$Shape; nv?: null; excl?: null; sreq?: null; schunk?: null }|{ body?: "nv"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv: vsync.wire.Nv.$Shape; excl?: null; sreq?: null; schunk?: null }|{ body?: "excl"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl: vsync.wire.Excl.$Shape; sreq?: null; schunk?: null }|{ body?: "sreq"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq: vsync.wire.Sreq.$Shape; schunk?: null }|{ body?: "schunk"; heartbeat?: null; ping?: null; fwd?: null; msgs?: null; ack?: null; fetch?: null; join?: null; leave?: null; prep?: null; prom?: null; rej?: null; acc?: null; accd?: null; nv?: null; excl?: null; sreq?: null; schunk: vsync.wire.Schunk.$Shape })
              * )} vsync.wire.Envelope.$Shape
              */
 
@@ -262,6 +266,22 @@ export const vsync = $root.vsync = (() => {
             Envelope.prototype.excl = null;
 
             /**
+             * Envelope sreq.
+             * @member {vsync.wire.Sreq.$Properties|null|undefined} sreq
+             * @memberof vsync.wire.Envelope
+             * @instance
+             */
+            Envelope.prototype.sreq = null;
+
+            /**
+             * Envelope schunk.
+             * @member {vsync.wire.Schunk.$Properties|null|undefined} schunk
+             * @memberof vsync.wire.Envelope
+             * @instance
+             */
+            Envelope.prototype.schunk = null;
+
+            /**
              * Envelope to.
              * @member {string} to
              * @memberof vsync.wire.Envelope
@@ -274,12 +294,12 @@ export const vsync = $root.vsync = (() => {
 
             /**
              * Envelope body.
-             * @member {"heartbeat"|"ping"|"fwd"|"msgs"|"ack"|"fetch"|"join"|"leave"|"prep"|"prom"|"rej"|"acc"|"accd"|"nv"|"excl"|undefined} body
+             * @member {"heartbeat"|"ping"|"fwd"|"msgs"|"ack"|"fetch"|"join"|"leave"|"prep"|"prom"|"rej"|"acc"|"accd"|"nv"|"excl"|"sreq"|"schunk"|undefined} body
              * @memberof vsync.wire.Envelope
              * @instance
              */
             $Object.defineProperty(Envelope.prototype, "body", {
-                get: $util.oneOfGetter($oneOfFields = ["heartbeat", "ping", "fwd", "msgs", "ack", "fetch", "join", "leave", "prep", "prom", "rej", "acc", "accd", "nv", "excl"]),
+                get: $util.oneOfGetter($oneOfFields = ["heartbeat", "ping", "fwd", "msgs", "ack", "fetch", "join", "leave", "prep", "prom", "rej", "acc", "accd", "nv", "excl", "sreq", "schunk"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -355,6 +375,10 @@ export const vsync = $root.vsync = (() => {
                     $root.vsync.wire.Excl.encode(message.excl, writer.uint32(/* id 19, wireType 2 =*/154).fork(), _depth + 1).ldelim();
                 if (message.to != null && $Object.hasOwnProperty.call(message, "to") && message.to !== "")
                     writer.uint32(/* id 20, wireType 2 =*/162).string(message.to);
+                if (message.sreq != null && $Object.hasOwnProperty.call(message, "sreq"))
+                    $root.vsync.wire.Sreq.encode(message.sreq, writer.uint32(/* id 21, wireType 2 =*/170).fork(), _depth + 1).ldelim();
+                if (message.schunk != null && $Object.hasOwnProperty.call(message, "schunk"))
+                    $root.vsync.wire.Schunk.encode(message.schunk, writer.uint32(/* id 22, wireType 2 =*/178).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -538,6 +562,20 @@ export const vsync = $root.vsync = (() => {
                                 break;
                             message.excl = $root.vsync.wire.Excl.decode(reader, reader.size(), $undefined, _depth + 1, message.excl);
                             message.body = "excl";
+                            continue;
+                        }
+                    case 21: {
+                            if (wireType !== 2)
+                                break;
+                            message.sreq = $root.vsync.wire.Sreq.decode(reader, reader.size(), $undefined, _depth + 1, message.sreq);
+                            message.body = "sreq";
+                            continue;
+                        }
+                    case 22: {
+                            if (wireType !== 2)
+                                break;
+                            message.schunk = $root.vsync.wire.Schunk.decode(reader, reader.size(), $undefined, _depth + 1, message.schunk);
+                            message.body = "schunk";
                             continue;
                         }
                     case 20: {
@@ -1983,6 +2021,390 @@ export const vsync = $root.vsync = (() => {
             };
 
             return Fetch;
+        })();
+
+        wire.Sreq = (function() {
+
+            /**
+             * Properties of a Sreq.
+             * @typedef {Object} vsync.wire.Sreq.$Properties
+             * @property {number|Long|null} [offset] Sreq offset
+             * @property {number|Long|null} [length] Sreq length
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Sreq.
+             * @memberof vsync.wire
+             * @interface ISreq
+             * @augments vsync.wire.Sreq.$Properties
+             * @deprecated Use vsync.wire.Sreq.$Properties instead.
+             */
+
+            /**
+             * Shape of a Sreq.
+             * @typedef {vsync.wire.Sreq.$Properties} vsync.wire.Sreq.$Shape
+             */
+
+            /**
+             * Constructs a new Sreq.
+             * @memberof vsync.wire
+             * @classdesc Represents a Sreq.
+             * @constructor
+             * @param {vsync.wire.Sreq.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Sreq = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Sreq offset.
+             * @member {number|Long} offset
+             * @memberof vsync.wire.Sreq
+             * @instance
+             */
+            Sreq.prototype.offset = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Sreq length.
+             * @member {number|Long} length
+             * @memberof vsync.wire.Sreq
+             * @instance
+             */
+            Sreq.prototype.length = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Creates a new Sreq instance using the specified properties.
+             * @function create
+             * @memberof vsync.wire.Sreq
+             * @static
+             * @param {vsync.wire.Sreq.$Properties=} [properties] Properties to set
+             * @returns {vsync.wire.Sreq} Sreq instance
+             * @type {{
+             *   (properties: vsync.wire.Sreq.$Shape): vsync.wire.Sreq & vsync.wire.Sreq.$Shape;
+             *   (properties?: vsync.wire.Sreq.$Properties): vsync.wire.Sreq;
+             * }}
+             */
+            Sreq.create = function(properties) {
+                return new Sreq(properties);
+            };
+
+            /**
+             * Encodes the specified Sreq message. Does not implicitly {@link vsync.wire.Sreq.verify|verify} messages.
+             * @function encode
+             * @memberof vsync.wire.Sreq
+             * @static
+             * @param {vsync.wire.Sreq.$Properties} message Sreq message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Sreq.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.offset != null && $Object.hasOwnProperty.call(message, "offset") && (typeof message.offset === "object" ? message.offset.low || message.offset.high : message.offset !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.offset);
+                if (message.length != null && $Object.hasOwnProperty.call(message, "length") && (typeof message.length === "object" ? message.length.low || message.length.high : message.length !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.length);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Sreq message from the specified reader or buffer.
+             * @function decode
+             * @memberof vsync.wire.Sreq
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {vsync.wire.Sreq & vsync.wire.Sreq.$Shape} Sreq
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Sreq.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.vsync.wire.Sreq();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.offset = value;
+                            else
+                                delete message.offset;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.length = value;
+                            else
+                                delete message.length;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return Sreq;
+        })();
+
+        wire.Schunk = (function() {
+
+            /**
+             * Properties of a Schunk.
+             * @typedef {Object} vsync.wire.Schunk.$Properties
+             * @property {number|Long|null} [offset] Schunk offset
+             * @property {number|Long|null} [total] Schunk total
+             * @property {Uint8Array|null} [data] Schunk data
+             * @property {boolean|null} [missing] Schunk missing
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Schunk.
+             * @memberof vsync.wire
+             * @interface ISchunk
+             * @augments vsync.wire.Schunk.$Properties
+             * @deprecated Use vsync.wire.Schunk.$Properties instead.
+             */
+
+            /**
+             * Shape of a Schunk.
+             * @typedef {vsync.wire.Schunk.$Properties} vsync.wire.Schunk.$Shape
+             */
+
+            /**
+             * Constructs a new Schunk.
+             * @memberof vsync.wire
+             * @classdesc Represents a Schunk.
+             * @constructor
+             * @param {vsync.wire.Schunk.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Schunk = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Schunk offset.
+             * @member {number|Long} offset
+             * @memberof vsync.wire.Schunk
+             * @instance
+             */
+            Schunk.prototype.offset = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Schunk total.
+             * @member {number|Long} total
+             * @memberof vsync.wire.Schunk
+             * @instance
+             */
+            Schunk.prototype.total = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Schunk data.
+             * @member {Uint8Array} data
+             * @memberof vsync.wire.Schunk
+             * @instance
+             */
+            Schunk.prototype.data = $util.newBuffer([]);
+
+            /**
+             * Schunk missing.
+             * @member {boolean} missing
+             * @memberof vsync.wire.Schunk
+             * @instance
+             */
+            Schunk.prototype.missing = false;
+
+            /**
+             * Creates a new Schunk instance using the specified properties.
+             * @function create
+             * @memberof vsync.wire.Schunk
+             * @static
+             * @param {vsync.wire.Schunk.$Properties=} [properties] Properties to set
+             * @returns {vsync.wire.Schunk} Schunk instance
+             * @type {{
+             *   (properties: vsync.wire.Schunk.$Shape): vsync.wire.Schunk & vsync.wire.Schunk.$Shape;
+             *   (properties?: vsync.wire.Schunk.$Properties): vsync.wire.Schunk;
+             * }}
+             */
+            Schunk.create = function(properties) {
+                return new Schunk(properties);
+            };
+
+            /**
+             * Encodes the specified Schunk message. Does not implicitly {@link vsync.wire.Schunk.verify|verify} messages.
+             * @function encode
+             * @memberof vsync.wire.Schunk
+             * @static
+             * @param {vsync.wire.Schunk.$Properties} message Schunk message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Schunk.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.offset != null && $Object.hasOwnProperty.call(message, "offset") && (typeof message.offset === "object" ? message.offset.low || message.offset.high : message.offset !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.offset);
+                if (message.total != null && $Object.hasOwnProperty.call(message, "total") && (typeof message.total === "object" ? message.total.low || message.total.high : message.total !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.total);
+                if (message.data != null && $Object.hasOwnProperty.call(message, "data") && message.data.length)
+                    writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.data);
+                if (message.missing != null && $Object.hasOwnProperty.call(message, "missing") && message.missing !== false)
+                    writer.uint32(/* id 4, wireType 0 =*/32).bool(message.missing);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Schunk message from the specified reader or buffer.
+             * @function decode
+             * @memberof vsync.wire.Schunk
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {vsync.wire.Schunk & vsync.wire.Schunk.$Shape} Schunk
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Schunk.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.vsync.wire.Schunk();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.offset = value;
+                            else
+                                delete message.offset;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.total = value;
+                            else
+                                delete message.total;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.data = value;
+                            else
+                                delete message.data;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.missing = value;
+                            else
+                                delete message.missing;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return Schunk;
         })();
 
         wire.Join = (function() {

@@ -1,0 +1,115 @@
+import type { StatusReply, WorkerMode } from './protocol.js';
+import { WorkerHandle } from './worker-handle.js';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+let clusterSeq = 0;
+
+/** A set of bench worker processes on 127.0.0.1: a raw ws full mesh, or the members of one vsync group. */
+export class Cluster {
+  readonly workers: WorkerHandle[] = [];
+  readonly prefix: string;
+  private nextIndex = 0;
+
+  private constructor(readonly mode: WorkerMode, private readonly execArgv: string[] = []) {
+    this.prefix = `c${++clusterSeq}`;
+  }
+
+  /** Starts `n` ws workers and connects them in a full mesh (one connection per pair, used both ways). */
+  static async ws(n: number): Promise<Cluster> {
+    const c = new Cluster('ws');
+    try {
+      const ws = Array.from({ length: n }, () => c.spawn());
+      const infos = await Promise.all(ws.map((w) => w.start('ws')));
+      await Promise.all(ws.map((w, i) => w.call({ cmd: 'mesh', dial: infos.slice(0, i).map((x) => x.url), expect: n - 1 }, 20_000)));
+      return c;
+    } catch (err) {
+      await c.close();
+      throw err;
+    }
+  }
+
+  /** Starts `n` vsync members: the first founds the group, the others join one by one; waits for the full view. */
+  static async vsync(n: number, execArgv: string[] = []): Promise<Cluster> {
+    const c = new Cluster('vsync', execArgv);
+    try {
+      const ws = Array.from({ length: n }, () => c.spawn());
+      await ws[0]!.start('vsync', []);
+      for (let i = 1; i < n; i++) await ws[i]!.start('vsync', c.urls(ws.slice(0, i)));
+      await c.waitFullView(n);
+      return c;
+    } catch (err) {
+      await c.close();
+      throw err;
+    }
+  }
+
+  spawn(): WorkerHandle {
+    const i = this.nextIndex++;
+    const w = new WorkerHandle(`${this.prefix}m${i}`, i, { execArgv: this.execArgv });
+    this.workers.push(w);
+    return w;
+  }
+
+  urls(ws: WorkerHandle[] = this.alive()): string[] {
+    return ws.filter((w) => w.info).map((w) => w.info!.url);
+  }
+
+  /** Workers neither killed nor exited (a SIGSTOPped one counts as alive). */
+  alive(): WorkerHandle[] {
+    return this.workers.filter((w) => !w.killed && !w.exited);
+  }
+
+  async statuses(ws: WorkerHandle[] = this.alive()): Promise<StatusReply[]> {
+    return Promise.all(ws.map((w) => w.status()));
+  }
+
+  /** Waits until every live member reports the same view with `n` members. */
+  async waitFullView(n: number, ms = 30_000): Promise<StatusReply[]> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const st = await this.statuses();
+      if (st.every((s) => s.members.length === n && s.viewId === st[0]!.viewId)) return st;
+      if (Date.now() > until) throw new Error(`no common view of ${n} members after ${ms} ms: ${st.map((s) => `${s.memberId}@${s.viewId}[${s.members.length}]`).join(' ')}`);
+      await sleep(50);
+    }
+  }
+
+  /** The live worker whose member is the coordinator (the sequencer) of the current view. */
+  async coordinator(): Promise<{ coordinator: WorkerHandle; others: WorkerHandle[] }> {
+    const alive = this.alive();
+    const st = await this.statuses(alive);
+    const coordId = st[0]!.members[0];
+    const i = st.findIndex((s) => s.memberId === coordId);
+    if (i < 0) throw new Error(`coordinator ${coordId} is not one of the live workers`);
+    return { coordinator: alive[i]!, others: alive.filter((_, j) => j !== i) };
+  }
+
+  /**
+   * Waits until sending is over and everything sent was delivered everywhere: no send outstanding, and (vsync)
+   * every member at the same last seq, or (ws) no change of the delivery counts, for two polls in a row.
+   */
+  async quiesce(ms = 30_000, ws: WorkerHandle[] = this.alive()): Promise<{ ok: boolean; statuses: StatusReply[] }> {
+    const until = Date.now() + ms;
+    let prev = '';
+    let stable = 0;
+    for (;;) {
+      const st = await this.statuses(ws);
+      const idle = st.every((s) => s.outstanding === 0);
+      const key = this.mode === 'vsync' ? st.map((s) => s.lastSeq).join(',') : st.map((s) => s.delivered).join(',');
+      const same = this.mode === 'vsync' ? st.every((s) => s.lastSeq === st[0]!.lastSeq) : true;
+      if (idle && same && key === prev) {
+        if (++stable >= 2) return { ok: true, statuses: st };
+      } else {
+        stable = 0;
+      }
+      prev = key;
+      if (Date.now() > until) return { ok: false, statuses: st };
+      await sleep(this.mode === 'vsync' ? 50 : 100);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.exit(4000)));
+  }
+}

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import type { ProfileEntry } from './results.js';
+
+/** The parts of a V8 .cpuprofile (what `node --cpu-prof` writes) this summary reads. */
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }>;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function shortUrl(url: string): string {
+  if (!url) return '';
+  const i = url.indexOf('/dist/');
+  if (i >= 0) return url.slice(i + 1);
+  const nm = url.lastIndexOf('/node_modules/');
+  if (nm >= 0) return url.slice(nm + '/node_modules/'.length);
+  return url.replace(/^file:\/\//, '').replace(/^node:/, 'node:');
+}
+
+/**
+ * Self time per function (and per file) from a .cpuprofile: each sample's time delta goes to the function on top
+ * of the stack. Idle time ("(idle)") is left out of the percentages, which are of busy time.
+ */
+export function summarizeProfile(path: string, topN = 20): { totalMs: number; top: ProfileEntry[]; byFile: ProfileEntry[] } {
+  const p = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  for (let i = 0; i < p.samples.length; i++) {
+    const id = p.samples[i]!;
+    const dt = p.timeDeltas[i + 1] ?? 0;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + Math.max(0, dt));
+  }
+  const fns = new Map<string, { fn: string; where: string; us: number }>();
+  const files = new Map<string, number>();
+  let busy = 0;
+  for (const [id, us] of selfUs) {
+    const n = byId.get(id);
+    if (!n) continue;
+    const name = n.callFrame.functionName || '(anonymous)';
+    if (name === '(idle)') continue;
+    busy += us;
+    const file = shortUrl(n.callFrame.url) || name;
+    const where = n.callFrame.url ? `${shortUrl(n.callFrame.url)}:${n.callFrame.lineNumber + 1}` : '';
+    const key = `${name}@${where}`;
+    const e = fns.get(key) ?? { fn: name, where, us: 0 };
+    e.us += us;
+    fns.set(key, e);
+    files.set(file, (files.get(file) ?? 0) + us);
+  }
+  const pct = (us: number): number => (busy > 0 ? Math.round((1000 * us) / busy) / 10 : 0);
+  const top = [...fns.values()]
+    .sort((a, b) => b.us - a.us)
+    .slice(0, topN)
+    .map((e) => ({ fn: e.fn, where: e.where, selfMs: Math.round(e.us / 1000), pct: pct(e.us) }));
+  const byFile = [...files.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, topN)
+    .map(([f, us]) => ({ fn: f, where: '', selfMs: Math.round(us / 1000), pct: pct(us) }));
+  return { totalMs: Math.round(busy / 1000), top, byFile };
+}

@@ -1,0 +1,98 @@
+/**
+ * The line protocol between the bench parent and its worker processes: one JSON object per line, commands on the
+ * worker's stdin (each with an `id`), replies and events on its stdout.
+ */
+import type { DigestReport } from './digest.js';
+import type { HistogramData } from './histogram.js';
+
+export type WorkerMode = 'ws' | 'vsync';
+
+export type Command =
+  /** vsync: start a node (seeds: ws URLs of members) and join the group; ws: listen for mesh connections. */
+  | { cmd: 'start'; mode: WorkerMode; name: string; index: number; seeds?: string[]; group?: string }
+  /** ws: dial these URLs; resolves once the worker has `expect` open connections (dialed plus accepted). */
+  | { cmd: 'mesh'; dial: string[]; expect: number }
+  /** Starts multicasting. rate 0: as fast as possible with `window` sends outstanding; otherwise `rate` msgs/s. */
+  | { cmd: 'load'; rate: number; bytes: number; window: number }
+  | { cmd: 'stop' }
+  | { cmd: 'status' }
+  /** Counts deliveries for `ms` milliseconds from now (resetting the latency histograms first if `resetHist`). */
+  | { cmd: 'window'; ms: number; resetHist?: boolean }
+  | { cmd: 'hist'; reset?: boolean }
+  | { cmd: 'digest'; reset?: boolean }
+  | { cmd: 'mem' }
+  /** Leaves (vsync), closes and exits with code 0 (so that --cpu-prof writes its profile). */
+  | { cmd: 'exit' };
+
+export interface StartReply {
+  url: string;
+  memberId: string | null;
+  pid: number;
+  /** Wall-clock times (performance.timeOrigin + performance.now(), ms). */
+  tProcess: number;
+  tStartCmd: number;
+  tNodeStarted: number;
+  tJoined: number;
+  viewId: number;
+  members: string[];
+}
+
+export interface StatusReply {
+  sent: number;
+  completed: number;
+  failed: number;
+  skipped: number;
+  outstanding: number;
+  delivered: number;
+  received: number;
+  lastSeq: number;
+  viewId: number;
+  members: string[];
+  memberId: string | null;
+  lastError: string | null;
+}
+
+export interface WindowReply {
+  ms: number;
+  /** Every delivery (vsync: the whole ordered stream, own messages included; ws: received plus own sends). */
+  deliveries: number;
+  bytes: number;
+  /** Deliveries of other members' messages only (what came over the network). */
+  received: number;
+  sent: number;
+  /** CPU time of the process during the window, ms. */
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  rss: number;
+}
+
+export interface HistReply {
+  /** Latency of own messages, send() to delivery here. */
+  self: HistogramData;
+  /** Latency of other members' messages, their send() to delivery here. */
+  others: HistogramData;
+}
+
+export type DigestReply = DigestReport;
+
+export interface MemReply {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** Unsolicited events (vsync). `t`: wall-clock ms (performance.timeOrigin + performance.now()). */
+export type WorkerEvent =
+  | { ev: 'view'; t: number; id: number; members: string[]; me: string | null }
+  | { ev: 'block'; t: number }
+  | { ev: 'unblock'; t: number }
+  | { ev: 'excluded'; t: number; member: string; rejoining: boolean }
+  | { ev: 'minority'; t: number }
+  | { ev: 'error'; t: number; message: string };
+
+/** The wall clock the bench uses everywhere (sub-microsecond resolution, shared by processes on one machine). */
+export function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}

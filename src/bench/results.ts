@@ -1,0 +1,177 @@
+import type { DigestComparison } from './digest.js';
+import type { Percentiles } from './histogram.js';
+import type { BenchMode, Senders } from './settings.js';
+
+export interface MemberRate {
+  name: string;
+  /** Deliveries per second at this member (vsync: the ordered stream, own messages included; ws: received + own). */
+  deliveriesPerSec: number;
+  /** Of which other members' messages (what came over the network). */
+  receivedPerSec: number;
+  mbPerSec: number;
+  /** Messages this member sent per second during the window. */
+  sentPerSec: number;
+  /** CPU use of the process during the window, % of one core. */
+  cpuPct: number;
+  rssMB: number;
+}
+
+export interface ThroughputResult {
+  system: 'ws' | 'vsync';
+  n: number;
+  senders: Senders;
+  bytes: number;
+  windowMs: number;
+  members: MemberRate[];
+  medianDeliveriesPerSec: number;
+  minDeliveriesPerSec: number;
+  medianMBps: number;
+  /** vsync only: median deliveries/s divided by the ws baseline's for the same case. */
+  ratioToBaseline: number | null;
+  /** Latency at saturation (closed loop, so it mostly measures the queue of outstanding sends). */
+  latencySelf: Percentiles;
+  latencyOthers: Percentiles;
+  /** vsync: every member delivered the same sequence (else the numbers are void). ws: per-sender FIFO gaps. */
+  digest: DigestComparison | null;
+  quiesced: boolean;
+  void: boolean;
+  error?: string;
+}
+
+export interface LatencyResult {
+  system: 'ws' | 'vsync';
+  n: number;
+  senders: 'one' | 'seq' | 'all';
+  label: string;
+  /** Offered total rate, msgs/s. */
+  rate: number;
+  achievedRate: number;
+  bytes: number;
+  windowMs: number;
+  /** At the sender(s): send() to delivery back, µs. */
+  atSender: Percentiles;
+  /** At the other members: the sender's send() to delivery there, µs. */
+  atOthers: Percentiles;
+  digest: DigestComparison | null;
+  void: boolean;
+  error?: string;
+}
+
+export interface ViewChangeResult {
+  n: number;
+  victim: 'member' | 'coordinator';
+  round: number;
+  /** SIGKILL to the first 'block' (flush start) at any survivor, ms. */
+  detectionMs: number | null;
+  /** First 'block' to the new view installed at the last survivor, ms. */
+  flushInstallMs: number | null;
+  /** SIGKILL to the new view at every survivor: median and max, ms. */
+  totalMedianMs: number | null;
+  totalMaxMs: number | null;
+  newViewId: number | null;
+  error?: string;
+}
+
+export interface JoinResult {
+  n: number;
+  round: number;
+  /** node.join() called to the first view at the joiner, ms (state: empty). */
+  joinMs: number | null;
+  /** node.join() called to the view with the joiner at the last existing member, ms. */
+  viewAtOthersMs: number | null;
+  /** Process spawn to joined, ms (process start, module loading, Node.start, join). */
+  spawnToJoinedMs: number | null;
+  stateTransferMs: 'n/a';
+  error?: string;
+}
+
+export interface RssSeriesPoint {
+  t: number;
+  rssMB: number[];
+}
+
+export interface MemoryResult {
+  n: number;
+  bytes: number;
+  window: number;
+  overload: {
+    ms: number;
+    startRssMB: number[];
+    peakRssMB: number[];
+    /** Peak in the first and the second half of the period: bounded means the second is not much above the first. */
+    firstHalfPeakMB: number[];
+    secondHalfPeakMB: number[];
+    deliveriesPerSec: number;
+    bounded: boolean;
+  };
+  pause: {
+    ms: number;
+    paused: string;
+    /** Peak RSS of each member while one is SIGSTOPped (the paused one's is frozen). */
+    peakRssMB: number[];
+    firstHalfPeakMB: number[];
+    secondHalfPeakMB: number[];
+    /** Peak RSS of the paused member after SIGCONT (it works through what its socket buffered). */
+    pausedAfterPeakMB: number;
+    /** SIGSTOP to the view without the paused member at the survivors, ms (null: never excluded). */
+    excludedAfterMs: number | null;
+    /** After SIGCONT: the paused member was told it was excluded, and joined again as a new incarnation. */
+    rejoined: boolean;
+    /** Survivors' deliveries per second during the pause. */
+    deliveriesPerSec: number;
+    bounded: boolean;
+  };
+  /** VmHWM per member at the end, MB. */
+  hwmMB: number[];
+  series: RssSeriesPoint[];
+  digest: DigestComparison | null;
+  error?: string;
+}
+
+export interface ProfileEntry {
+  fn: string;
+  where: string;
+  selfMs: number;
+  pct: number;
+}
+
+export interface ProfileResult {
+  case: string;
+  deliveriesPerSec: number;
+  members: Array<{ name: string; role: string; totalMs: number; top: ProfileEntry[]; byFile: ProfileEntry[] }>;
+  dir: string;
+  error?: string;
+}
+
+export interface TargetResult {
+  name: string;
+  target: string;
+  value: string;
+  met: boolean | null;
+}
+
+export interface BenchResults {
+  meta: {
+    mode: BenchMode;
+    startedAt: string;
+    durationS: number;
+    node: string;
+    platform: string;
+    cpus: number;
+    cpuModel: string;
+    loadavgStart: number[];
+    loadavgEnd: number[];
+    settings: unknown;
+    notes: string[];
+  };
+  baseline: ThroughputResult[];
+  throughput: ThroughputResult[];
+  latency: LatencyResult[];
+  viewChanges: ViewChangeResult[];
+  joins: JoinResult[];
+  memory: MemoryResult | null;
+  profile: ProfileResult | null;
+  targets: TargetResult[];
+  /** Anything that voids a number or looks like a bug: digests disagreeing, hangs, crashes, growth. */
+  problems: string[];
+}

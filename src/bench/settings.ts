@@ -1,0 +1,115 @@
+export type BenchMode = 'full' | 'quick' | 'smoke';
+export type Senders = 'all' | 'one';
+
+export interface ThroughputCase {
+  n: number;
+  senders: Senders;
+  bytes: number;
+}
+
+export interface LatencyCase {
+  n: number;
+  /** 'one': a member that is not the sequencer; 'seq': the sequencer itself; 'all': every member, the rate split evenly. */
+  senders: 'one' | 'seq' | 'all';
+  /** Total msgs/s, or 'near-saturation': a fraction of the measured all-senders throughput. */
+  rate: number | 'near-saturation';
+  bytes: number;
+}
+
+export interface BenchSettings {
+  mode: BenchMode;
+  /** Throughput cases, run for the ws baseline and for vsync. */
+  throughput: ThroughputCase[];
+  warmupMs: number;
+  windowMs: number;
+  /** Outstanding group.send() promises per sending vsync member, at saturation. */
+  vsyncWindow: number;
+  /** Outstanding ws.send() callbacks per connection, at saturation (raw ws baseline). */
+  wsWindow: number;
+  latency: LatencyCase[];
+  /** Also measure the raw ws mesh at 1,000 msgs/s (one sender) as the latency floor. */
+  wsLatency: boolean;
+  latencyWindowMs: number;
+  nearSaturationFraction: number;
+  viewChange: { n: number[]; rounds: number; loadPerMember: number; bytes: number };
+  memory: { n: number; bytes: number; window: number; overloadMs: number; pauseMs: number; afterMs: number };
+  /** Quiesce timeout per case. */
+  quiesceMs: number;
+}
+
+const KB = 1024;
+
+function cases(ns: number[], senders: Senders[], sizes: number[]): ThroughputCase[] {
+  const out: ThroughputCase[] = [];
+  for (const n of ns) for (const s of senders) for (const bytes of sizes) out.push({ n, senders: s, bytes });
+  return out;
+}
+
+export function settingsFor(mode: BenchMode): BenchSettings {
+  switch (mode) {
+    case 'full':
+      return {
+        mode,
+        throughput: cases([3, 5], ['all', 'one'], [64, KB, 16 * KB]),
+        warmupMs: 1000,
+        windowMs: 3000,
+        vsyncWindow: 2000,
+        wsWindow: 1000,
+        latency: [
+          { n: 3, senders: 'one', rate: 1000, bytes: KB },
+          { n: 3, senders: 'seq', rate: 1000, bytes: KB },
+          { n: 3, senders: 'all', rate: 'near-saturation', bytes: KB },
+          { n: 5, senders: 'one', rate: 1000, bytes: KB },
+          { n: 5, senders: 'all', rate: 'near-saturation', bytes: KB },
+        ],
+        wsLatency: true,
+        latencyWindowMs: 5000,
+        nearSaturationFraction: 0.8,
+        viewChange: { n: [5, 3], rounds: 3, loadPerMember: 200, bytes: KB },
+        memory: { n: 3, bytes: KB, window: 5000, overloadMs: 15_000, pauseMs: 10_000, afterMs: 5000 },
+        quiesceMs: 30_000,
+      };
+    case 'quick':
+      return {
+        mode,
+        throughput: [
+          { n: 3, senders: 'all', bytes: KB },
+          { n: 3, senders: 'one', bytes: KB },
+          { n: 3, senders: 'all', bytes: 64 },
+        ],
+        warmupMs: 500,
+        windowMs: 1500,
+        vsyncWindow: 2000,
+        wsWindow: 1000,
+        latency: [
+          { n: 3, senders: 'one', rate: 1000, bytes: KB },
+          { n: 3, senders: 'all', rate: 'near-saturation', bytes: KB },
+        ],
+        wsLatency: true,
+        latencyWindowMs: 1500,
+        nearSaturationFraction: 0.8,
+        viewChange: { n: [5], rounds: 1, loadPerMember: 200, bytes: KB },
+        memory: { n: 3, bytes: KB, window: 5000, overloadMs: 3000, pauseMs: 3000, afterMs: 2000 },
+        quiesceMs: 15_000,
+      };
+    case 'smoke':
+      return {
+        mode,
+        throughput: [
+          { n: 3, senders: 'all', bytes: KB },
+          { n: 3, senders: 'one', bytes: 64 },
+        ],
+        warmupMs: 200,
+        windowMs: 400,
+        vsyncWindow: 1000,
+        wsWindow: 500,
+        latency: [{ n: 3, senders: 'one', rate: 1000, bytes: KB }],
+        wsLatency: false,
+        latencyWindowMs: 400,
+        nearSaturationFraction: 0.8,
+        viewChange: { n: [3], rounds: 1, loadPerMember: 100, bytes: KB },
+        memory: { n: 3, bytes: KB, window: 2000, overloadMs: 800, pauseMs: 1500, afterMs: 1000 },
+        quiesceMs: 15_000,
+      };
+  }
+}
