@@ -33,7 +33,7 @@ export class BlockDigest {
   private gaps = 0;
   private readonly head = Buffer.alloc(12);
 
-  constructor(private readonly size = 8192) {}
+  constructor(private readonly size = 1024) {}
 
   reset(): void {
     this.blocks = [];

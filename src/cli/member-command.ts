@@ -6,7 +6,7 @@ import { HashChain } from '../rsm/hash-chain.js';
 
 const USAGE = `usage: vsync member --name <name> --listen <host:port> --group <g> [--seeds <ws-url,...>] [--send-rate <msgs/s>]
        [--send-count <n>] [--payload-bytes <b>] [--trace-dir <dir>] [--secret <s>] [--no-rejoin] [--status-ms <ms>] [--log-level <level>]
-       [--state-machine hashchain]`;
+       [--state-machine hashchain] [--advertise <ws-url>]`;
 
 export function parseHostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
@@ -28,7 +28,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
         name: { type: 'string' }, listen: { type: 'string' }, seeds: { type: 'string' }, group: { type: 'string' },
         'send-rate': { type: 'string' }, 'send-count': { type: 'string' }, 'payload-bytes': { type: 'string' },
         'trace-dir': { type: 'string' }, secret: { type: 'string' }, 'no-rejoin': { type: 'boolean' },
-        'status-ms': { type: 'string' }, 'state-machine': { type: 'string' }, 'log-level': { type: 'string' }, cluster: { type: 'string' }, help: { type: 'boolean' },
+        'status-ms': { type: 'string' }, 'state-machine': { type: 'string' }, advertise: { type: 'string' }, 'log-level': { type: 'string' }, cluster: { type: 'string' }, help: { type: 'boolean' },
       },
       strict: true,
     }));
@@ -52,6 +52,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
     name: v.name,
     cluster: v.cluster,
     listen: parseHostPort(v.listen),
+    advertise: v.advertise,
     seeds: v.seeds ? v.seeds.split(',').filter(Boolean) : [],
     secret: v.secret ?? process.env['VSYNC_SECRET'],
     trace: v['trace-dir'],

@@ -1,4 +1,5 @@
 /** Options of the transport: their types, defaults and validation. */
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { ErrorCodes, VsyncError } from '../core/errors.js';
@@ -31,6 +32,11 @@ export interface TransportOptions {
   maxQueuedBytesPerPeer?: number;
   /** A connection whose handshake has not finished after this long is closed; default 5000. */
   handshakeTimeoutMs?: number;
+  /**
+   * Local address outgoing connections are made from. Default: the listen host when it is a specific IP address
+   * (so peers see the interface we listen on), otherwise the system's choice.
+   */
+  localAddress?: string;
 }
 
 export interface ResolvedOptions {
@@ -47,6 +53,7 @@ export interface ResolvedOptions {
   reconnect: { minMs: number; maxMs: number; giveUpMs: number };
   maxQueuedBytesPerPeer: number;
   handshakeTimeoutMs: number;
+  localAddress: string | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -124,6 +131,7 @@ export function resolveOptions(opts: TransportOptions): ResolvedOptions {
     reconnect: { minMs, maxMs, giveUpMs },
     maxQueuedBytesPerPeer: positiveInt(opts.maxQueuedBytesPerPeer, 64 * MiB, 'maxQueuedBytesPerPeer'),
     handshakeTimeoutMs: positiveInt(opts.handshakeTimeoutMs, 5000, 'handshakeTimeoutMs'),
+    localAddress: opts.localAddress ?? (listen && isIP(listen.host) !== 0 && !['0.0.0.0', '::'].includes(listen.host) ? listen.host : undefined),
   };
 }
 

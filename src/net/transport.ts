@@ -520,6 +520,7 @@ export class Transport extends EventEmitter<TransportEvents> {
         perMessageDeflate: false,
         handshakeTimeout: this.o.handshakeTimeoutMs,
         followRedirects: false,
+        ...(this.o.localAddress ? { localAddress: this.o.localAddress } : {}),
       });
     } catch (err) {
       this.log.warn({ url: d.url, err: (err as Error).message }, 'cannot dial');

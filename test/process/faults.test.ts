@@ -63,3 +63,25 @@ describe('real member processes on 127.0.0.1', () => {
     expectClean(await c.finish());
   });
 });
+
+describe('replicated state with real processes (--state-machine hashchain)', () => {
+  it('a member joins a loaded group and ends with the same state; restarts after SIGKILL go through state transfer', async () => {
+    const c = (cluster = new ProcCluster(['--send-rate', '150', '--state-machine', 'hashchain']));
+    for (const n of ['a', 'b', 'c']) await c.start(n);
+    await c.waitViews((m) => m.length === 3, 30_000, 'three members');
+    await sleep(800);
+    await c.start('d');
+    await c.waitViews((m) => m.length === 4, 30_000, 'd admitted');
+    await sleep(500);
+    c.kill('b');
+    await c.waitViews((m) => m.length === 3, 30_000, 'b removed');
+    await c.start('b2');
+    await c.waitViews((m) => m.length === 4, 30_000, 'b2 admitted');
+    await sleep(500);
+    await c.quiesce();
+    const states = c.alive().map((p) => p.lastMatch(/ state=(\w+)/)?.[1]);
+    expect(new Set(states).size).toBe(1);
+    const report = await c.finish();
+    expect(report.violations.map((v) => `${v.property}: ${v.message}`)).toEqual([]);
+  });
+});

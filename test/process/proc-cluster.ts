@@ -17,7 +17,7 @@ export class ProcCluster {
 
   async start(name: string, opts: { args?: string[]; seeds?: string[]; host?: string; env?: NodeJS.ProcessEnv; waitReady?: boolean } = {}): Promise<MemberProcess> {
     const seeds = opts.seeds ?? [...this.urls.values()];
-    const args = ['--listen', `${opts.host ?? '127.0.0.1'}:0`, '--group', 'g', '--trace-dir', this.dir, '--status-ms', '200', ...this.common, ...(opts.args ?? [])];
+    const args = [...(opts.args?.includes('--listen') ? [] : ["--listen", `${opts.host ?? '127.0.0.1'}:0`]), '--group', 'g', '--trace-dir', this.dir, '--status-ms', '200', ...this.common, ...(opts.args ?? [])];
     if (seeds.length > 0) args.push('--seeds', seeds.join(','));
     const p = new MemberProcess(name, args, { env: opts.env });
     this.procs.set(name, p);

@@ -78,8 +78,8 @@ describe('the simulator and checker catch deliberately broken protocols', () => 
   });
 
   it('a core that delivers before a majority holds the message (not uniform) is caught', () => {
-    // Found by `vsync sim --seeds 1..150 --mutation early-deliver`: it takes a sequencer failure at the wrong moment.
-    expect(caught('early-deliver', [7, 10, 20]).length).toBe(3);
+    // Found by `vsync sim --seeds 1..80 --mutation early-deliver` (10 of 80 seeds fail): it takes a sequencer failure at the wrong moment.
+    expect(caught('early-deliver', [10, 20, 29]).length).toBe(3);
   });
 
   it('a joiner that applies messages before its state arrives is caught (state agreement)', () => {

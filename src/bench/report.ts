@@ -1,0 +1,99 @@
+import type { Percentiles } from './histogram.js';
+import type { BenchResults } from './results.js';
+import { caseLabel, fmtUs } from './run.js';
+
+const num = (x: number): string => Math.round(x).toLocaleString('en-US');
+
+function table(head: string[], rows: string[][], right: boolean[] = []): string[] {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const cell = (s: string, i: number): string => (right[i] ? s.padStart(w[i]!) : s.padEnd(w[i]!));
+  const line = (r: string[]): string => r.map((c, i) => cell(c, i)).join('  ').trimEnd();
+  return [line(head), w.map((x) => '-'.repeat(x)).join('  '), ...rows.map(line)];
+}
+
+const lat = (p: Percentiles): string[] => [fmtUs(p.p50), fmtUs(p.p90), fmtUs(p.p99), fmtUs(p.max)];
+const ms = (x: number | null): string => (x === null ? '-' : `${x.toFixed(1)} ms`);
+
+/** The terminal report: one table per part, then the targets and the problems. */
+export function formatReport(r: BenchResults): string[] {
+  const out: string[] = [];
+  out.push(`vsync bench (${r.meta.mode}) — ${r.meta.node}, ${r.meta.cpus} × ${r.meta.cpuModel}, load average at start ${r.meta.loadavgStart.join(' ')}, end ${r.meta.loadavgEnd.join(' ')}; ${r.meta.durationS} s`);
+
+  if (r.throughput.length || r.baseline.length) {
+    out.push('', 'Throughput: deliveries/s per member (median of members; [min]), MB/s, ratio to the raw ws mesh; closed-loop latency at others');
+    const keys = [...r.baseline, ...r.throughput].map((t) => caseLabel(t)).filter((k, i, a) => a.indexOf(k) === i);
+    const rows = keys.map((k) => {
+      const b = r.baseline.find((t) => caseLabel(t) === k);
+      const v = r.throughput.find((t) => caseLabel(t) === k);
+      return [
+        k,
+        b ? `${num(b.medianDeliveriesPerSec)} [${num(b.minDeliveriesPerSec)}]` : '-',
+        b ? b.medianMBps.toFixed(1) : '-',
+        v ? `${num(v.medianDeliveriesPerSec)} [${num(v.minDeliveriesPerSec)}]${v.void ? ' VOID' : ''}` : '-',
+        v ? v.medianMBps.toFixed(1) : '-',
+        v?.ratioToBaseline != null ? v.ratioToBaseline.toFixed(2) : '-',
+        v ? v.members.map((m) => `${m.cpuPct}`).join('/') : '-',
+        v ? `${fmtUs(v.latencyOthers.p50)} / ${fmtUs(v.latencyOthers.p99)}` : '-',
+        v?.digest ? (v.digest.agreed ? `ok (${num(v.digest.verified)})` : 'DISAGREE') : '-',
+      ];
+    });
+    out.push(...table(['case', 'ws mesh deliv/s', 'MB/s', 'vsync deliv/s', 'MB/s', 'ratio', 'vsync cpu %', 'p50 / p99', 'digest (deliveries)'], rows, [false, true, true, true, true, true, true, true, false]));
+  }
+
+  if (r.latency.length) {
+    out.push('', 'Latency: send() to delivery (sender wall time in the payload), at the sender and at the other members');
+    const rows = r.latency.map((l) => [
+      l.system === 'ws' ? 'ws mesh' : 'vsync', `n=${l.n}`, l.label, `${l.bytes >= 1024 ? `${l.bytes / 1024}KB` : `${l.bytes}B`}`, num(l.achievedRate),
+      ...(l.system === 'ws' ? ['-', '-', '-', '-'] : lat(l.atSender)), ...lat(l.atOthers), l.digest ? (l.digest.agreed ? 'ok' : 'DISAGREE') : '-',
+    ]);
+    out.push(...table(['system', 'n', 'load', 'size', 'msgs/s', 'snd p50', 'p90', 'p99', 'max', 'oth p50', 'p90', 'p99', 'max', 'digest'], rows,
+      [false, false, false, true, true, true, true, true, true, true, true, true, true, false]));
+  }
+
+  if (r.viewChanges.length) {
+    out.push('', 'View changes: SIGKILL under light load; detection = kill to first flush start (block), flush+install = first block to the new view at the last survivor');
+    const rows = r.viewChanges.map((v) => [`n=${v.n}`, v.victim, String(v.round), ms(v.detectionMs), ms(v.flushInstallMs), ms(v.totalMedianMs), ms(v.totalMaxMs), v.error ? `ERROR ${v.error}` : '']);
+    out.push(...table(['n', 'killed', 'round', 'detection', 'flush+install', 'new view (median)', '(max)', ''], rows, [false, false, true, true, true, true, true, false]));
+  }
+  if (r.joins.length) {
+    out.push('', 'Joins (empty state): join() to first view at the joiner; to the view at every member; process spawn to joined');
+    const rows = r.joins.map((j) => [`n=${j.n}`, String(j.round), ms(j.joinMs), ms(j.viewAtOthersMs), ms(j.spawnToJoinedMs), j.stateTransferMs, j.error ? `ERROR ${j.error}` : '']);
+    out.push(...table(['n', 'round', 'join', 'in view everywhere', 'spawn to joined', 'state transfer', ''], rows, [false, true, true, true, true, true, false]));
+  }
+
+  if (r.memory) {
+    const m = r.memory;
+    out.push('', `Memory (RSS from /proc, MB per member; ${m.n} members, ${m.bytes} B, ${m.window} sends outstanding per member)`);
+    const rows = [
+      ['before load', m.overload.startRssMB.join(' / '), ''],
+      [`overload ${m.overload.ms / 1000} s: peak`, m.overload.peakRssMB.join(' / '), `${num(m.overload.deliveriesPerSec)} deliv/s; 1st half ${m.overload.firstHalfPeakMB.join('/')}, 2nd half ${m.overload.secondHalfPeakMB.join('/')}: ${m.overload.bounded ? 'bounded' : 'GROWING'}`],
+      [`one paused ${m.pause.ms / 1000} s: peak`, m.pause.peakRssMB.join(' / '), `${num(m.pause.deliveriesPerSec)} deliv/s at survivors; 1st half ${m.pause.firstHalfPeakMB.join('/')}, 2nd half ${m.pause.secondHalfPeakMB.join('/')}: ${m.pause.bounded ? 'bounded' : 'GROWING'}`],
+      ['paused one after SIGCONT', String(m.pause.pausedAfterPeakMB), `excluded ${m.pause.excludedAfterMs === null ? 'never' : `after ${m.pause.excludedAfterMs} ms`}; ${m.pause.rejoined ? 'rejoined' : 'not rejoined'}`],
+      ['VmHWM at the end', m.hwmMB.join(' / '), m.digest ? `survivors' digests ${m.digest.agreed ? 'agreed' : 'DISAGREE'}` : ''],
+    ];
+    out.push(...table(['phase', 'RSS MB', ''], rows));
+  }
+
+  if (r.profile) {
+    out.push('', `CPU profile of vsync at saturation (${r.profile.case}, ${num(r.profile.deliveriesPerSec)} deliv/s while profiling; self time, % of busy time)`);
+    for (const m of r.profile.members) {
+      out.push(`  ${m.name} (${m.role}, ${m.totalMs} ms busy):`);
+      out.push(...table(['self %', 'function', 'where'], m.top.slice(0, 12).map((e) => [e.pct.toFixed(1), e.fn, e.where]), [true, false, false]).map((l) => `    ${l}`));
+      out.push(`    by file: ${m.byFile.slice(0, 8).map((e) => `${e.fn} ${e.pct}%`).join(', ')}`);
+    }
+    out.push(`  profiles: ${r.profile.dir}`);
+  }
+
+  if (r.targets.length) {
+    out.push('', 'Targets (for the report; 3 members, 1 KB, this machine)');
+    out.push(...table(['target', 'wanted', 'measured', 'met'], r.targets.map((t) => [t.name, t.target, t.value, t.met === null ? 'void' : t.met ? 'yes' : 'NO'])));
+  }
+  out.push('');
+  if (r.problems.length) {
+    out.push(`Problems (${r.problems.length}):`);
+    for (const p of r.problems) out.push(`  - ${p}`);
+  } else {
+    out.push('No problems: every digest agreed, every case quiesced.');
+  }
+  return out;
+}

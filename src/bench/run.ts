@@ -1,0 +1,531 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cluster, sleep } from './cluster.js';
+import { compareDigests, type DigestComparison } from './digest.js';
+import { Histogram } from './histogram.js';
+import { summarizeProfile } from './profile.js';
+import { type WorkerEvent, wallNow } from './protocol.js';
+import type {
+  BenchResults, JoinResult, LatencyResult, MemberRate, MemoryResult, ProfileResult, RssSeriesPoint, ThroughputResult, ViewChangeResult,
+} from './results.js';
+import type { BenchSettings, LatencyCase, ThroughputCase } from './settings.js';
+import { MB, max, median, round } from './stats.js';
+import { evaluateTargets } from './targets.js';
+import type { WorkerHandle } from './worker-handle.js';
+
+export interface RunOptions {
+  settings: BenchSettings;
+  /** Also profile vsync at saturation (node --cpu-prof on the members). */
+  profile: boolean;
+  profileDir?: string;
+  /** Which parts to run (default: all). */
+  only?: Set<string>;
+  progress: (line: string) => void;
+}
+
+const kb = (b: number): string => (b >= 1024 ? `${b / 1024}KB` : `${b}B`);
+export const caseLabel = (c: { n: number; senders: string; bytes: number }): string => `n=${c.n} ${c.senders === 'all' ? 'all send' : 'one sends'} ${kb(c.bytes)}`;
+
+/** Runs the benchmark; never throws for a failing case (it is recorded in `problems` and the case marked void). */
+export async function runBench(o: RunOptions): Promise<BenchResults> {
+  const s = o.settings;
+  const t0 = Date.now();
+  const say = (line: string): void => o.progress(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}`);
+  const want = (part: string): boolean => !o.only || o.only.has(part);
+  const res: BenchResults = {
+    meta: {
+      mode: s.mode,
+      startedAt: new Date().toISOString(),
+      durationS: 0,
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? '',
+      loadavgStart: loadavg().map((x) => round(x, 2)),
+      loadavgEnd: [],
+      settings: s,
+      notes: [
+        'deliveries/s count every message delivered at a member: in vsync the whole ordered stream (own messages included); in the ws mesh what it received plus what it sent (self delivery), so both count the same stream',
+        'every delivery is hashed (SHA-256 of seq, sender, payload) in both systems, so the baseline does the same per-delivery work',
+        `closed-loop sending keeps ${s.vsyncWindow} group.send() promises outstanding per vsync sender, ${s.wsWindow} ws.send() callbacks per ws connection`,
+        'one sender (vsync): a member that is not the sequencer (its messages take the forward hop)',
+        'latency: the sender puts performance.timeOrigin + performance.now() in the payload; receivers subtract it from their own',
+        'detection: SIGKILL to the first block event (flush start) at a survivor; it includes batchChangesTicks after suspicion',
+      ],
+    },
+    baseline: [],
+    throughput: [],
+    latency: [],
+    viewChanges: [],
+    joins: [],
+    memory: null,
+    profile: null,
+    targets: [],
+    problems: [],
+  };
+  const problem = (p: string): void => {
+    res.problems.push(p);
+    say(`PROBLEM: ${p}`);
+  };
+  if (res.meta.loadavgStart[0]! > res.meta.cpus * 0.5) {
+    res.meta.notes.push(`the machine was busy when the run started (load average ${res.meta.loadavgStart.join(', ')}): numbers are lower and noisier than on an idle machine`);
+  }
+
+  const ns = [...new Set(s.throughput.map((c) => c.n))];
+  const latNs = [...new Set(s.latency.map((c) => c.n))];
+
+  // ---- baseline: the raw ws mesh ----
+  if (want('baseline')) {
+    for (const n of [...new Set([...ns, ...(s.wsLatency ? [3] : [])])]) {
+      let c: Cluster | null = null;
+      try {
+        say(`baseline: starting a raw ws mesh of ${n} processes`);
+        c = await Cluster.ws(n);
+        for (const tc of s.throughput.filter((x) => x.n === n)) {
+          const r = await throughputCase(c, tc, s, 'ws', say, problem);
+          res.baseline.push(r);
+        }
+        if (s.wsLatency && n === 3) {
+          res.latency.push(await latencyCase(c, { n, senders: 'one', rate: 1000, bytes: 1024 }, 1000, s, 'ws', say, problem));
+        }
+      } catch (err) {
+        problem(`baseline n=${n}: ${(err as Error).message}`);
+      } finally {
+        await c?.close();
+      }
+    }
+  }
+
+  // ---- vsync throughput and latency ----
+  if (want('throughput') || want('latency')) {
+    for (const n of [...new Set([...ns, ...latNs])]) {
+      let c: Cluster | null = null;
+      try {
+        say(`vsync: starting ${n} member processes`);
+        c = await Cluster.vsync(n);
+        if (want('throughput')) {
+          for (const tc of s.throughput.filter((x) => x.n === n)) {
+            const r = await throughputCase(c, tc, s, 'vsync', say, problem);
+            const base = res.baseline.find((b) => b.n === tc.n && b.senders === tc.senders && b.bytes === tc.bytes);
+            r.ratioToBaseline = base && base.medianDeliveriesPerSec > 0 ? round(r.medianDeliveriesPerSec / base.medianDeliveriesPerSec, 2) : null;
+            res.throughput.push(r);
+          }
+        }
+        if (want('latency')) {
+          for (const lc of s.latency.filter((x) => x.n === n)) {
+            let rate: number;
+            if (lc.rate === 'near-saturation') {
+              let sat = res.throughput.find((t) => t.n === n && t.senders === 'all' && t.bytes === lc.bytes && !t.void)?.medianDeliveriesPerSec;
+              if (!sat) {
+                say(`latency: measuring saturation first (n=${n}, all send, ${kb(lc.bytes)})`);
+                sat = (await throughputCase(c, { n, senders: 'all', bytes: lc.bytes }, s, 'vsync', say, problem)).medianDeliveriesPerSec;
+              }
+              rate = Math.max(100, Math.round(sat * s.nearSaturationFraction));
+            } else {
+              rate = lc.rate;
+            }
+            res.latency.push(await latencyCase(c, lc, rate, s, 'vsync', say, problem));
+          }
+        }
+      } catch (err) {
+        problem(`vsync n=${n}: ${(err as Error).message}`);
+      } finally {
+        await c?.close();
+      }
+    }
+  }
+
+  // ---- view changes and joins ----
+  if (want('viewchange')) {
+    for (const n of s.viewChange.n) {
+      try {
+        await viewChanges(n, s, res, say, problem);
+      } catch (err) {
+        problem(`view changes n=${n}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  // ---- memory ----
+  if (want('memory')) {
+    try {
+      res.memory = await memory(s, say, problem);
+    } catch (err) {
+      problem(`memory: ${(err as Error).message}`);
+    }
+  }
+
+  // ---- CPU profile ----
+  if (o.profile) {
+    try {
+      res.profile = await profile(s, o.profileDir, say, problem);
+    } catch (err) {
+      problem(`profile: ${(err as Error).message}`);
+    }
+  }
+
+  res.targets = evaluateTargets(res);
+  res.meta.loadavgEnd = loadavg().map((x) => round(x, 2));
+  res.meta.durationS = round((Date.now() - t0) / 1000, 1);
+  return res;
+}
+
+type Say = (line: string) => void;
+
+function pctl(hs: Array<{ buckets: Array<[number, number]>; count: number; min: number; max: number; sum: number }>) {
+  const h = new Histogram();
+  for (const x of hs) h.add(x);
+  const p = h.percentiles();
+  return { count: p.count, p50: round(p.p50, 1), p90: round(p.p90, 1), p99: round(p.p99, 1), max: round(p.max, 1), mean: round(p.mean, 1) };
+}
+
+async function pickSenders(c: Cluster, senders: 'all' | 'one' | 'seq'): Promise<WorkerHandle[]> {
+  const alive = c.alive();
+  if (senders === 'all') return alive;
+  if (c.mode === 'ws') return [alive[alive.length - 1]!];
+  const { coordinator, others } = await c.coordinator();
+  return senders === 'seq' ? [coordinator] : [others[others.length - 1]!];
+}
+
+/** Compares the members' digests since the last reset, and resets them. */
+async function checkDigests(c: Cluster, ws: WorkerHandle[], requireComplete: boolean): Promise<DigestComparison> {
+  const reports = await Promise.all(ws.map((w) => w.digest(true)));
+  const cmp = compareDigests(reports);
+  if (c.mode === 'ws') {
+    // Per-sender FIFO only: no total order to compare.
+    return { ...cmp, agreed: cmp.gaps === 0, verified: reports.reduce((a, r) => a + r.deliveries, 0) };
+  }
+  if (requireComplete && !reports.every((r) => r.deliveries === cmp.verified)) {
+    return { ...cmp, agreed: false };
+  }
+  return cmp;
+}
+
+async function throughputCase(c: Cluster, tc: ThroughputCase, s: BenchSettings, system: 'ws' | 'vsync', say: Say, problem: (p: string) => void): Promise<ThroughputResult> {
+  const label = `${system === 'ws' ? 'baseline ws' : 'vsync'} ${caseLabel(tc)}`;
+  const members = c.alive();
+  const senders = await pickSenders(c, tc.senders);
+  const window = system === 'ws' ? s.wsWindow : s.vsyncWindow;
+  const empty = { count: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
+  const r: ThroughputResult = {
+    system, n: tc.n, senders: tc.senders, bytes: tc.bytes, windowMs: s.windowMs, members: [], medianDeliveriesPerSec: 0, minDeliveriesPerSec: 0,
+    medianMBps: 0, ratioToBaseline: null, latencySelf: empty, latencyOthers: empty, digest: null, quiesced: false, void: true,
+  };
+  try {
+    await Promise.all(members.map((w) => w.digest(true)));
+    await Promise.all(senders.map((w) => w.load(0, tc.bytes, window)));
+    await sleep(s.warmupMs);
+    const wins = await Promise.all(members.map((w) => w.window(s.windowMs, true)));
+    const hists = await Promise.all(members.map((w) => w.hist()));
+    await Promise.all(senders.map((w) => w.stop()));
+    const q = await c.quiesce(s.quiesceMs, members);
+    r.quiesced = q.ok;
+    if (!q.ok) problem(`${label}: did not quiesce within ${s.quiesceMs} ms (last seqs ${q.statuses.map((x) => x.lastSeq).join(',')}, outstanding ${q.statuses.map((x) => x.outstanding).join(',')})`);
+    r.members = wins.map((w, i): MemberRate => ({
+      name: members[i]!.name,
+      deliveriesPerSec: Math.round((w.deliveries * 1000) / w.ms),
+      receivedPerSec: Math.round((w.received * 1000) / w.ms),
+      mbPerSec: round((w.bytes * 1000) / w.ms / MB, 1),
+      sentPerSec: Math.round((w.sent * 1000) / w.ms),
+      cpuPct: Math.round(((w.cpuUserMs + w.cpuSystemMs) * 100) / w.ms),
+      rssMB: round(w.rss / MB, 1),
+    }));
+    r.medianDeliveriesPerSec = Math.round(median(r.members.map((m) => m.deliveriesPerSec)));
+    r.minDeliveriesPerSec = Math.min(...r.members.map((m) => m.deliveriesPerSec));
+    r.medianMBps = round(median(r.members.map((m) => m.mbPerSec)), 1);
+    r.latencySelf = pctl(hists.filter((_, i) => senders.includes(members[i]!)).map((h) => h.self));
+    r.latencyOthers = pctl(hists.map((h) => h.others));
+    r.digest = await checkDigests(c, members, true);
+    r.void = !r.quiesced || !r.digest.agreed;
+    if (!r.digest.agreed) {
+      problem(`${label}: ${system === 'vsync' ? 'digests disagree' : 'FIFO gaps'} (verified ${r.digest.verified}, mismatches ${r.digest.mismatches}, gaps ${r.digest.gaps}, last seqs ${r.digest.lastSeqs.join(',')})`);
+    }
+    const st = q.statuses.filter((x) => x.failed > 0);
+    if (st.length) problem(`${label}: ${st.reduce((a, x) => a + x.failed, 0)} sends failed (${st[0]!.lastError})`);
+    say(`${label}: ${r.medianDeliveriesPerSec.toLocaleString('en-US')} deliveries/s per member (min ${r.minDeliveriesPerSec.toLocaleString('en-US')}), ${r.medianMBps} MB/s, cpu ${r.members.map((m) => m.cpuPct + '%').join(' ')}${system === 'vsync' ? `, digest ${r.digest.agreed ? 'agreed' : 'DISAGREED'} over ${r.digest.verified} deliveries` : ''}`);
+  } catch (err) {
+    r.error = (err as Error).message;
+    problem(`${label}: ${r.error}`);
+    await Promise.all(senders.map((w) => w.stop().catch(() => {})));
+    await c.quiesce(s.quiesceMs, members).catch(() => {});
+  }
+  return r;
+}
+
+async function latencyCase(c: Cluster, lc: LatencyCase, rate: number, s: BenchSettings, system: 'ws' | 'vsync', say: Say, problem: (p: string) => void): Promise<LatencyResult> {
+  const who = lc.senders === 'all' ? `${lc.n} senders` : lc.senders === 'seq' ? '1 sender (the sequencer)' : '1 sender';
+  const label = `${lc.rate === 'near-saturation' ? `near saturation (${Math.round(s.nearSaturationFraction * 100)}%)` : `${rate}/s`}, ${who}`;
+  const members = c.alive();
+  const senders = await pickSenders(c, lc.senders);
+  const empty = { count: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
+  const r: LatencyResult = {
+    system, n: lc.n, senders: lc.senders, label, rate, achievedRate: 0, bytes: lc.bytes, windowMs: s.latencyWindowMs,
+    atSender: empty, atOthers: empty, digest: null, void: true,
+  };
+  try {
+    await Promise.all(members.map((w) => w.digest(true)));
+    const per = rate / senders.length;
+    await Promise.all(senders.map((w) => w.load(per, lc.bytes, system === 'ws' ? s.wsWindow : s.vsyncWindow)));
+    await sleep(s.warmupMs);
+    const wins = await Promise.all(members.map((w) => w.window(s.latencyWindowMs, true)));
+    const hists = await Promise.all(members.map((w) => w.hist()));
+    await Promise.all(senders.map((w) => w.stop()));
+    const q = await c.quiesce(s.quiesceMs, members);
+    if (!q.ok) problem(`latency ${system} n=${lc.n} ${label}: did not quiesce`);
+    r.achievedRate = Math.round(wins.filter((_, i) => senders.includes(members[i]!)).reduce((a, w) => a + (w.sent * 1000) / w.ms, 0));
+    r.atSender = pctl(hists.filter((_, i) => senders.includes(members[i]!)).map((h) => h.self));
+    r.atOthers = pctl(hists.map((h) => h.others));
+    r.digest = await checkDigests(c, members, true);
+    r.void = !q.ok || !r.digest.agreed;
+    if (!r.digest.agreed) problem(`latency ${system} n=${lc.n} ${label}: ${system === 'vsync' ? 'digests disagree' : 'FIFO gaps'}`);
+    if (r.achievedRate < rate * 0.9) problem(`latency ${system} n=${lc.n} ${label}: achieved only ${r.achievedRate} of ${rate} msgs/s`);
+    const f = (p: { p50: number; p99: number; max: number }): string => `p50 ${fmtUs(p.p50)} p99 ${fmtUs(p.p99)} max ${fmtUs(p.max)}`;
+    say(`latency ${system} n=${lc.n} ${label} (${r.achievedRate} msgs/s, ${kb(lc.bytes)}): at sender ${f(r.atSender)}; at others ${f(r.atOthers)}`);
+  } catch (err) {
+    r.error = (err as Error).message;
+    problem(`latency ${system} n=${lc.n} ${label}: ${r.error}`);
+    await Promise.all(senders.map((w) => w.stop().catch(() => {})));
+  }
+  return r;
+}
+
+export function fmtUs(us: number): string {
+  if (us >= 10_000) return `${(us / 1000).toFixed(0)}ms`;
+  if (us >= 1000) return `${(us / 1000).toFixed(1)}ms`;
+  return `${us.toFixed(0)}µs`;
+}
+
+// ---- view changes ----------------------------------------------------------------------------------------------
+
+function eventsSince(w: WorkerHandle, from: number): WorkerEvent[] {
+  return w.events.slice(from);
+}
+
+async function killAndMeasure(c: Cluster, victim: WorkerHandle, kind: 'member' | 'coordinator', n: number, round_: number): Promise<ViewChangeResult> {
+  const r: ViewChangeResult = { n, victim: kind, round: round_, detectionMs: null, flushInstallMs: null, totalMedianMs: null, totalMaxMs: null, newViewId: null };
+  const victimId = victim.memberId;
+  const survivors = c.alive().filter((w) => w !== victim);
+  const marks = survivors.map((w) => w.events.length);
+  const t0 = wallNow();
+  victim.signal('SIGKILL');
+  const views = await Promise.all(
+    survivors.map((w, i) => w.waitEvent((e) => e.ev === 'view' && !e.members.includes(victimId ?? '?'), 15_000, marks[i]) as Promise<Extract<WorkerEvent, { ev: 'view' }>>),
+  );
+  const blocks: number[] = [];
+  survivors.forEach((w, i) => {
+    const b = eventsSince(w, marks[i]!).find((e) => e.ev === 'block' && e.t >= t0);
+    if (b) blocks.push(b.t);
+  });
+  const installs = views.map((v) => v.t - t0);
+  r.newViewId = views[0]!.id;
+  r.totalMedianMs = round(median(installs), 1);
+  r.totalMaxMs = round(max(installs), 1);
+  if (blocks.length > 0) {
+    const first = Math.min(...blocks);
+    r.detectionMs = round(first - t0, 1);
+    r.flushInstallMs = round(Math.max(...views.map((v) => v.t)) - first, 1);
+  }
+  return r;
+}
+
+async function joinAndMeasure(c: Cluster, n: number, round_: number): Promise<JoinResult> {
+  const r: JoinResult = { n, round: round_, joinMs: null, viewAtOthersMs: null, spawnToJoinedMs: null, stateTransferMs: 'n/a' };
+  const existing = c.alive();
+  const marks = existing.map((w) => w.events.length);
+  const tSpawn = wallNow();
+  const w = c.spawn();
+  const info = await w.start('vsync', c.urls(existing));
+  const id = info.memberId!;
+  const views = await Promise.all(
+    existing.map((x, i) => x.waitEvent((e) => e.ev === 'view' && e.members.includes(id), 15_000, marks[i]) as Promise<Extract<WorkerEvent, { ev: 'view' }>>),
+  );
+  r.joinMs = round(info.tJoined - info.tNodeStarted, 1);
+  r.viewAtOthersMs = round(Math.max(...views.map((v) => v.t)) - info.tNodeStarted, 1);
+  r.spawnToJoinedMs = round(info.tJoined - tSpawn, 1);
+  return r;
+}
+
+async function viewChanges(n: number, s: BenchSettings, res: BenchResults, say: Say, problem: (p: string) => void): Promise<void> {
+  say(`view changes: starting ${n} member processes (each sending ${s.viewChange.loadPerMember} msgs/s of ${kb(s.viewChange.bytes)})`);
+  const c = await Cluster.vsync(n);
+  try {
+    const loadAll = async (): Promise<void> => {
+      await Promise.all(c.alive().map((w) => w.load(s.viewChange.loadPerMember, s.viewChange.bytes, s.vsyncWindow)));
+    };
+    await Promise.all(c.alive().map((w) => w.digest(true)));
+    await loadAll();
+    await sleep(500);
+    for (let round_ = 1; round_ <= s.viewChange.rounds; round_++) {
+      for (const kind of ['member', 'coordinator'] as const) {
+        try {
+          const { coordinator, others } = await c.coordinator();
+          const victim = kind === 'coordinator' ? coordinator : others[others.length - 1]!;
+          const v = await killAndMeasure(c, victim, kind, n, round_);
+          res.viewChanges.push(v);
+          say(`view change n=${n} SIGKILL ${kind}: detection ${v.detectionMs} ms, flush+install ${v.flushInstallMs} ms, new view at survivors after ${v.totalMedianMs} ms (max ${v.totalMaxMs})`);
+        } catch (err) {
+          res.viewChanges.push({ n, victim: kind, round: round_, detectionMs: null, flushInstallMs: null, totalMedianMs: null, totalMaxMs: null, newViewId: null, error: (err as Error).message });
+          problem(`view change n=${n} kill ${kind}: ${(err as Error).message}`);
+          throw err;
+        }
+        await sleep(300);
+        try {
+          const j = await joinAndMeasure(c, n, round_);
+          res.joins.push(j);
+          say(`join n=${n} (empty state): joined after ${j.joinMs} ms, in the view at every member after ${j.viewAtOthersMs} ms; spawn to joined ${j.spawnToJoinedMs} ms; state transfer n/a`);
+          await c.waitFullView(n, 15_000);
+          // The newcomer sends too, like the others.
+          await c.workers[c.workers.length - 1]!.load(s.viewChange.loadPerMember, s.viewChange.bytes, s.vsyncWindow);
+        } catch (err) {
+          res.joins.push({ n, round: round_, joinMs: null, viewAtOthersMs: null, spawnToJoinedMs: null, stateTransferMs: 'n/a', error: (err as Error).message });
+          problem(`join n=${n}: ${(err as Error).message}`);
+          throw err;
+        }
+        await sleep(300);
+      }
+    }
+    await Promise.all(c.alive().map((w) => w.stop()));
+    const q = await c.quiesce(s.quiesceMs);
+    if (!q.ok) problem(`view changes n=${n}: did not quiesce after the last view change`);
+    const d = await checkDigests(c, c.alive(), false);
+    if (!d.agreed) problem(`view changes n=${n}: digests disagree (verified ${d.verified}, mismatches ${d.mismatches}, gaps ${d.gaps})`);
+    else say(`view changes n=${n}: digests agreed over the ${d.verified} deliveries that every survivor saw`);
+  } finally {
+    await c.close();
+  }
+}
+
+// ---- memory ------------------------------------------------------------------------------------------------------
+
+async function memory(s: BenchSettings, say: Say, problem: (p: string) => void): Promise<MemoryResult> {
+  const m = s.memory;
+  say(`memory: starting ${m.n} member processes; overload: all send ${kb(m.bytes)} as fast as possible with ${m.window} sends outstanding each`);
+  const c = await Cluster.vsync(m.n);
+  const series: RssSeriesPoint[] = [];
+  const tStart = Date.now();
+  const rssNow = (): number[] => c.workers.map((w) => round((w.procMem()?.rss ?? 0) / MB, 1));
+  let sampler: NodeJS.Timeout | null = null;
+  const samples: Array<{ t: number; rss: number[] }> = [];
+  const sample = (): void => {
+    const x = { t: Date.now() - tStart, rss: rssNow() };
+    samples.push(x);
+  };
+  const peakOf = (from: number, to: number, i: number): number => max(samples.filter((x) => x.t >= from && x.t < to).map((x) => x.rss[i] ?? 0));
+  try {
+    const startRss = rssNow();
+    sampler = setInterval(sample, 200);
+    await Promise.all(c.workers.map((w) => w.digest(true)));
+    await Promise.all(c.workers.map((w) => w.load(0, m.bytes, m.window)));
+    const ovFrom = Date.now() - tStart;
+    const ovWin = await Promise.all(c.workers.map((w) => w.window(m.overloadMs)));
+    const ovTo = Date.now() - tStart;
+    const ovMid = (ovFrom + ovTo) / 2;
+    const idx = c.workers.map((_, i) => i);
+    const first = idx.map((i) => peakOf(ovFrom, ovMid, i));
+    const second = idx.map((i) => peakOf(ovMid, ovTo + 1, i));
+    const bounded = (a: number[], b: number[]): boolean => b.every((x, i) => x <= a[i]! * 1.2 + 16);
+    const overload = {
+      ms: m.overloadMs,
+      startRssMB: startRss,
+      peakRssMB: idx.map((i) => peakOf(ovFrom, ovTo + 1, i)),
+      firstHalfPeakMB: first,
+      secondHalfPeakMB: second,
+      deliveriesPerSec: Math.round(median(ovWin.map((w) => (w.deliveries * 1000) / w.ms))),
+      bounded: bounded(first, second),
+    };
+    say(`memory overload: peak RSS ${overload.peakRssMB.join(' / ')} MB (first half ${first.join(' / ')}, second half ${second.join(' / ')}), ${overload.deliveriesPerSec} deliveries/s`);
+    if (!overload.bounded) problem(`memory: RSS grew under sustained overload (first half peak ${first.join('/')} MB, second half ${second.join('/')} MB)`);
+
+    // One member (not the sequencer) is paused while the others keep sending as fast as they can.
+    const { others } = await c.coordinator();
+    const victim = others[others.length - 1]!;
+    const victimId = victim.memberId ?? '?';
+    const vi = c.workers.indexOf(victim);
+    const survivors = c.alive().filter((w) => w !== victim);
+    const marks = survivors.map((w) => w.events.length);
+    const vMark = victim.events.length;
+    say(`memory: SIGSTOP ${victimId} for ${m.pauseMs / 1000} s while the others keep sending`);
+    const tStop = wallNow();
+    const pFrom = Date.now() - tStart;
+    victim.signal('SIGSTOP');
+    const pWin = await Promise.all(survivors.map((w) => w.window(m.pauseMs)));
+    const pTo = Date.now() - tStart;
+    victim.signal('SIGCONT');
+    const pMid = (pFrom + pTo) / 2;
+    let excludedAfterMs: number | null = null;
+    const exViews = survivors.map((w, i) => w.events.slice(marks[i]).find((e) => e.ev === 'view' && !e.members.includes(victimId)));
+    if (exViews.every((e) => e !== undefined)) excludedAfterMs = round(Math.max(...exViews.map((e) => e!.t)) - tStop, 1);
+    await sleep(m.afterMs);
+    const aTo = Date.now() - tStart;
+    const rejoined = victim.events.slice(vMark).some((e) => e.ev === 'excluded') && victim.events.slice(vMark).some((e) => e.ev === 'view');
+    const pFirst = idx.map((i) => peakOf(pFrom, pMid, i));
+    const pSecond = idx.map((i) => peakOf(pMid, pTo + 1, i));
+    const pause = {
+      ms: m.pauseMs,
+      paused: victimId,
+      peakRssMB: idx.map((i) => peakOf(pFrom, pTo + 1, i)),
+      firstHalfPeakMB: pFirst,
+      secondHalfPeakMB: pSecond,
+      pausedAfterPeakMB: peakOf(pTo, aTo + 1, vi),
+      excludedAfterMs,
+      rejoined,
+      deliveriesPerSec: Math.round(median(pWin.map((w) => (w.deliveries * 1000) / w.ms))),
+      bounded: bounded(pFirst.filter((_, i) => i !== vi), pSecond.filter((_, i) => i !== vi)),
+    };
+    say(`memory pause: survivors' peak RSS ${pause.peakRssMB.filter((_, i) => i !== vi).join(' / ')} MB; ${victimId} ${excludedAfterMs === null ? 'was not excluded' : `excluded after ${excludedAfterMs} ms`}; after SIGCONT: peak ${pause.pausedAfterPeakMB} MB, ${rejoined ? 'rejoined as a new incarnation' : 'did not rejoin (yet)'}; ${pause.deliveriesPerSec} deliveries/s at the survivors during the pause`);
+    if (!pause.bounded) problem(`memory: survivors' RSS grew while a member was paused (first half peak ${pFirst.join('/')} MB, second half ${pSecond.join('/')} MB)`);
+
+    await Promise.all(c.alive().map((w) => w.stop()));
+    if (sampler) clearInterval(sampler);
+    sampler = null;
+    const q = await c.quiesce(s.quiesceMs, survivors);
+    if (!q.ok) problem('memory: the survivors did not quiesce after the pause');
+    const d = await checkDigests(c, survivors, false);
+    if (!d.agreed) problem(`memory: survivors' digests disagree (verified ${d.verified}, mismatches ${d.mismatches}, gaps ${d.gaps})`);
+    const hwm = c.workers.map((w) => round((w.procMem()?.hwm ?? 0) / MB, 1));
+    // One point per ~second keeps the JSON small.
+    for (let i = 0; i < samples.length; i += 5) series.push({ t: samples[i]!.t, rssMB: samples[i]!.rss });
+    return { n: m.n, bytes: m.bytes, window: m.window, overload, pause, hwmMB: hwm, series, digest: d };
+  } finally {
+    if (sampler) clearInterval(sampler);
+    await c.close();
+  }
+}
+
+// ---- CPU profile -----------------------------------------------------------------------------------------------
+
+async function profile(s: BenchSettings, dirOpt: string | undefined, say: Say, problem: (p: string) => void): Promise<ProfileResult> {
+  const dir = dirOpt ?? mkdtempSync(join(tmpdir(), 'vsync-prof-'));
+  const n = 3;
+  const bytes = 1024;
+  say(`profile: ${n} members with --cpu-prof (into ${dir}), all sending ${kb(bytes)} as fast as possible`);
+  const c = await Cluster.vsync(n, ['--cpu-prof', '--cpu-prof-dir', dir]);
+  let rate = 0;
+  const roles = new Map<number, string>();
+  try {
+    const { coordinator } = await c.coordinator();
+    for (const w of c.workers) roles.set(w.pid, w === coordinator ? 'sequencer' : 'member');
+    await Promise.all(c.workers.map((w) => w.load(0, bytes, s.vsyncWindow)));
+    await sleep(s.warmupMs);
+    const wins = await Promise.all(c.workers.map((w) => w.window(Math.max(s.windowMs, 2000))));
+    rate = Math.round(median(wins.map((w) => (w.deliveries * 1000) / w.ms)));
+    await Promise.all(c.workers.map((w) => w.stop()));
+    await c.quiesce(s.quiesceMs);
+  } finally {
+    await c.close();
+  }
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  const members: ProfileResult['members'] = [];
+  for (const w of c.workers) {
+    const f = files.find((x) => x.includes(`.${w.pid}.`));
+    if (!f) {
+      problem(`profile: no profile for ${w.name} (pid ${w.pid})`);
+      continue;
+    }
+    const sum = summarizeProfile(join(dir, f), 20);
+    members.push({ name: w.name, role: roles.get(w.pid) ?? 'member', ...sum });
+  }
+  say(`profile: ${rate} deliveries/s per member while profiling; ${members.length} profiles in ${dir}`);
+  return { case: `vsync n=${n} all send ${kb(bytes)} (saturation)`, deliveriesPerSec: rate, members, dir };
+}

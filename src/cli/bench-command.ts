@@ -1,0 +1,73 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatReport } from '../bench/report.js';
+import { runBench } from '../bench/run.js';
+import { type BenchMode, settingsFor } from '../bench/settings.js';
+
+const PARTS = ['baseline', 'throughput', 'latency', 'viewchange', 'memory', 'profile'];
+
+const USAGE = `usage: vsync bench [--quick | --smoke] [--out <file>] [--only <parts>] [--profile [--profile-dir <dir>]]
+                   [--window-ms <ms>] [--warmup-ms <ms>]
+
+  Benchmarks vsync with real member processes on 127.0.0.1 against a raw ws full mesh: throughput, latency,
+  view changes, joins and memory. Prints a table and writes JSON (default bench-results.json).
+
+  --quick         fewer cases, shorter windows (under a minute; for CI)
+  --smoke         the smallest run that exercises every part (for tests)
+  --out <file>    where to write the JSON results (default: bench-results.json in the current directory)
+  --only <parts>  comma-separated subset of: ${PARTS.join(', ')}
+  --profile       also run vsync at saturation under node --cpu-prof and print the top functions`;
+
+/** `vsync bench`: returns 0 when every case ran and every digest agreed (targets do not change the exit code). */
+export async function runBenchCommand(args: string[], out: (line: string) => void): Promise<number> {
+  let v;
+  try {
+    ({ values: v } = parseArgs({
+      args,
+      options: {
+        quick: { type: 'boolean' }, smoke: { type: 'boolean' }, out: { type: 'string' }, only: { type: 'string' },
+        profile: { type: 'boolean' }, 'profile-dir': { type: 'string' }, 'window-ms': { type: 'string' }, 'warmup-ms': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+    }));
+    if (v.help) {
+      out(USAGE);
+      return 0;
+    }
+  } catch (err) {
+    out(`vsync bench: ${(err as Error).message}`);
+    out(USAGE);
+    return 2;
+  }
+  const mode: BenchMode = v.smoke ? 'smoke' : v.quick ? 'quick' : 'full';
+  const settings = settingsFor(mode);
+  const posInt = (s: string | undefined, name: string): number | undefined => {
+    if (s === undefined) return undefined;
+    const n = Number(s);
+    if (!Number.isInteger(n) || n <= 0) throw new RangeError(`--${name} takes a positive integer`);
+    return n;
+  };
+  let only: Set<string> | undefined;
+  try {
+    settings.windowMs = posInt(v['window-ms'], 'window-ms') ?? settings.windowMs;
+    settings.warmupMs = posInt(v['warmup-ms'], 'warmup-ms') ?? settings.warmupMs;
+    if (v.only) {
+      only = new Set(v.only.split(',').map((x) => x.trim()).filter(Boolean));
+      for (const p of only) if (!PARTS.includes(p)) throw new RangeError(`--only: unknown part '${p}' (parts: ${PARTS.join(', ')})`);
+    }
+  } catch (err) {
+    out(`vsync bench: ${(err as Error).message}`);
+    return 2;
+  }
+  const file = resolve(v.out ?? 'bench-results.json');
+  out(`vsync bench (${mode}): real processes on 127.0.0.1; results to ${file}`);
+  const results = await runBench({ settings, profile: v.profile === true || (only?.has('profile') ?? false), profileDir: v['profile-dir'], only, progress: out });
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  out('');
+  for (const line of formatReport(results)) out(line);
+  out('');
+  out(`results: ${file}`);
+  return results.problems.length === 0 ? 0 : 1;
+}
