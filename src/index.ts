@@ -5,6 +5,10 @@
 export { Node, type NodeOptions, type JoinOptions } from './api/node.js';
 export { Group, type GroupEvents, type GroupOptions, type Message, type SendResult, type StateHooks, type ViewInfo } from './api/group.js';
 export { HashChain } from './rsm/hash-chain.js';
+export { ReplicatedStateMachine, type StateMachine, type RsmOptions } from './rsm/replicated-state-machine.js';
+export { ClientEndpoint, type ClientEndpointOptions } from './rsm/client-endpoint.js';
+export { RsmClient, type RsmClientOptions } from './rsm/rsm-client.js';
+export { KvStore } from './rsm/kv-store.js';
 export { ErrorCodes, type ErrorCode, VsyncError, InvariantError } from './core/errors.js';
 export { Member, type MemberOptions, type CoreConfig, DEFAULT_CONFIG, type CoreEvent, type Frame, type MemberId, type View, type Ready, type Outgoing } from './core/index.js';
 export { checkTraces, checkTraceDir, formatReport, type CheckReport, PROPERTIES } from './check/index.js';

@@ -19,7 +19,11 @@ export type Command =
   /** Counts deliveries for `ms` milliseconds from now (resetting the latency histograms first if `resetHist`). */
   | { cmd: 'window'; ms: number; resetHist?: boolean }
   | { cmd: 'hist'; reset?: boolean }
-  | { cmd: 'digest'; reset?: boolean }
+  /**
+   * The digest since the last reset; `reset` starts a new one, with blocks of `blockSize` seqs (default 1024) and
+   * the whole payload hashed for every `fullEvery`-th seq (default 16; 1: every payload).
+   */
+  | { cmd: 'digest'; reset?: boolean; blockSize?: number; fullEvery?: number }
   | { cmd: 'mem' }
   /** Leaves (vsync), closes and exits with code 0 (so that --cpu-prof writes its profile). */
   | { cmd: 'exit' };

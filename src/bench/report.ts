@@ -66,8 +66,8 @@ export function formatReport(r: BenchResults): string[] {
     out.push('', `Memory (RSS from /proc, MB per member; ${m.n} members, ${m.bytes} B, ${m.window} sends outstanding per member)`);
     const rows = [
       ['before load', m.overload.startRssMB.join(' / '), ''],
-      [`overload ${m.overload.ms / 1000} s: peak`, m.overload.peakRssMB.join(' / '), `${num(m.overload.deliveriesPerSec)} deliv/s; 1st half ${m.overload.firstHalfPeakMB.join('/')}, 2nd half ${m.overload.secondHalfPeakMB.join('/')}: ${m.overload.bounded ? 'bounded' : 'GROWING'}`],
-      [`one paused ${m.pause.ms / 1000} s: peak`, m.pause.peakRssMB.join(' / '), `${num(m.pause.deliveriesPerSec)} deliv/s at survivors; 1st half ${m.pause.firstHalfPeakMB.join('/')}, 2nd half ${m.pause.secondHalfPeakMB.join('/')}: ${m.pause.bounded ? 'bounded' : 'GROWING'}`],
+      [`overload ${m.overload.ms / 1000} s: peak`, m.overload.peakRssMB.join(' / '), `${num(m.overload.deliveriesPerSec)} deliv/s; after warm-up ${m.overload.afterWarmupPeakMB.join('/')}, last part ${m.overload.lastPartPeakMB.join('/')}: ${m.overload.bounded ? 'bounded' : 'GROWING'}`],
+      [`one paused ${m.pause.ms / 1000} s: peak`, m.pause.peakRssMB.join(' / '), `${num(m.pause.deliveriesPerSec)} deliv/s at survivors; after warm-up ${m.pause.afterWarmupPeakMB.join('/')}, last part ${m.pause.lastPartPeakMB.join('/')}: ${m.pause.bounded ? 'bounded' : 'GROWING'}`],
       ['paused one after SIGCONT', String(m.pause.pausedAfterPeakMB), `excluded ${m.pause.excludedAfterMs === null ? 'never' : `after ${m.pause.excludedAfterMs} ms`}; ${m.pause.rejoined ? 'rejoined' : 'not rejoined'}`],
       ['VmHWM at the end', m.hwmMB.join(' / '), m.digest ? `survivors' digests ${m.digest.agreed ? 'agreed' : 'DISAGREE'}` : ''],
     ];
@@ -89,6 +89,10 @@ export function formatReport(r: BenchResults): string[] {
     out.push(...table(['target', 'wanted', 'measured', 'met'], r.targets.map((t) => [t.name, t.target, t.value, t.met === null ? 'void' : t.met ? 'yes' : 'NO'])));
   }
   out.push('');
+  if (r.warnings.length) {
+    out.push(`Warnings (${r.warnings.length}):`);
+    for (const p of r.warnings) out.push(`  - ${p}`);
+  }
   if (r.problems.length) {
     out.push(`Problems (${r.problems.length}):`);
     for (const p of r.problems) out.push(`  - ${p}`);

@@ -98,9 +98,12 @@ export interface MemoryResult {
     ms: number;
     startRssMB: number[];
     peakRssMB: number[];
-    /** Peak in the first and the second half of the period: bounded means the second is not much above the first. */
-    firstHalfPeakMB: number[];
-    secondHalfPeakMB: number[];
+    /**
+     * Peak after the warm-up (the first quarter of the period) in the middle part and in the last part of the period:
+     * bounded means the last is not much above the middle (at most 10 % + 16 MB).
+     */
+    afterWarmupPeakMB: number[];
+    lastPartPeakMB: number[];
     deliveriesPerSec: number;
     bounded: boolean;
   };
@@ -109,8 +112,8 @@ export interface MemoryResult {
     paused: string;
     /** Peak RSS of each member while one is SIGSTOPped (the paused one's is frozen). */
     peakRssMB: number[];
-    firstHalfPeakMB: number[];
-    secondHalfPeakMB: number[];
+    afterWarmupPeakMB: number[];
+    lastPartPeakMB: number[];
     /** Peak RSS of the paused member after SIGCONT (it works through what its socket buffered). */
     pausedAfterPeakMB: number;
     /** SIGSTOP to the view without the paused member at the survivors, ms (null: never excluded). */
@@ -172,6 +175,8 @@ export interface BenchResults {
   memory: MemoryResult | null;
   profile: ProfileResult | null;
   targets: TargetResult[];
-  /** Anything that voids a number or looks like a bug: digests disagreeing, hangs, crashes, growth. */
+  /** What voids a number or is a bug: digests disagreeing, hangs, crashes, failed sends. They make the exit code 1. */
   problems: string[];
+  /** What looks wrong but depends on timing: memory growth, an offered rate not reached. */
+  warnings: string[];
 }

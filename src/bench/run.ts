@@ -47,7 +47,7 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
       settings: s,
       notes: [
         'deliveries/s count every message delivered at a member: in vsync the whole ordered stream (own messages included); in the ws mesh what it received plus what it sent (self delivery), so both count the same stream',
-        'every delivery is hashed (SHA-256 of seq, sender, payload) in both systems, so the baseline does the same per-delivery work',
+        `every delivery is hashed in both systems (SHA-256 of seq, sender, length and the payload's 16-byte header, plus the whole payload of every ${s.digestFullEvery === 1 ? '' : `${s.digestFullEvery}th `}seq), so the baseline does the same per-delivery work; vsync members compare these digests`,
         `closed-loop sending keeps ${s.vsyncWindow} group.send() promises outstanding per vsync sender, ${s.wsWindow} ws.send() callbacks per ws connection`,
         'one sender (vsync): a member that is not the sequencer (its messages take the forward hop)',
         'latency: the sender puts performance.timeOrigin + performance.now() in the payload; receivers subtract it from their own',
@@ -63,10 +63,15 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
     profile: null,
     targets: [],
     problems: [],
+    warnings: [],
   };
   const problem = (p: string): void => {
     res.problems.push(p);
     say(`PROBLEM: ${p}`);
+  };
+  const warn = (p: string): void => {
+    res.warnings.push(p);
+    say(`WARNING: ${p}`);
   };
   if (res.meta.loadavgStart[0]! > res.meta.cpus * 0.5) {
     res.meta.notes.push(`the machine was busy when the run started (load average ${res.meta.loadavgStart.join(', ')}): numbers are lower and noisier than on an idle machine`);
@@ -87,7 +92,7 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
           res.baseline.push(r);
         }
         if (s.wsLatency && n === 3) {
-          res.latency.push(await latencyCase(c, { n, senders: 'one', rate: 1000, bytes: 1024 }, 1000, s, 'ws', say, problem));
+          res.latency.push(await latencyCase(c, { n, senders: 'one', rate: 1000, bytes: 1024 }, 1000, s, 'ws', say, problem, warn));
         }
       } catch (err) {
         problem(`baseline n=${n}: ${(err as Error).message}`);
@@ -125,7 +130,7 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
             } else {
               rate = lc.rate;
             }
-            res.latency.push(await latencyCase(c, lc, rate, s, 'vsync', say, problem));
+            res.latency.push(await latencyCase(c, lc, rate, s, 'vsync', say, problem, warn));
           }
         }
       } catch (err) {
@@ -150,7 +155,7 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
   // ---- memory ----
   if (want('memory')) {
     try {
-      res.memory = await memory(s, say, problem);
+      res.memory = await memory(s, say, problem, warn);
     } catch (err) {
       problem(`memory: ${(err as Error).message}`);
     }
@@ -189,8 +194,8 @@ async function pickSenders(c: Cluster, senders: 'all' | 'one' | 'seq'): Promise<
 }
 
 /** Compares the members' digests since the last reset, and resets them. */
-async function checkDigests(c: Cluster, ws: WorkerHandle[], requireComplete: boolean): Promise<DigestComparison> {
-  const reports = await Promise.all(ws.map((w) => w.digest(true)));
+async function checkDigests(c: Cluster, ws: WorkerHandle[], requireComplete: boolean, fullEvery: number, blockSize = 1024): Promise<DigestComparison> {
+  const reports = await Promise.all(ws.map((w) => w.digest(true, blockSize, fullEvery)));
   const cmp = compareDigests(reports);
   if (c.mode === 'ws') {
     // Per-sender FIFO only: no total order to compare.
@@ -213,7 +218,7 @@ async function throughputCase(c: Cluster, tc: ThroughputCase, s: BenchSettings, 
     medianMBps: 0, ratioToBaseline: null, latencySelf: empty, latencyOthers: empty, digest: null, quiesced: false, void: true,
   };
   try {
-    await Promise.all(members.map((w) => w.digest(true)));
+    await Promise.all(members.map((w) => w.digest(true, 1024, s.digestFullEvery)));
     await Promise.all(senders.map((w) => w.load(0, tc.bytes, window)));
     await sleep(s.warmupMs);
     const wins = await Promise.all(members.map((w) => w.window(s.windowMs, true)));
@@ -236,7 +241,7 @@ async function throughputCase(c: Cluster, tc: ThroughputCase, s: BenchSettings, 
     r.medianMBps = round(median(r.members.map((m) => m.mbPerSec)), 1);
     r.latencySelf = pctl(hists.filter((_, i) => senders.includes(members[i]!)).map((h) => h.self));
     r.latencyOthers = pctl(hists.map((h) => h.others));
-    r.digest = await checkDigests(c, members, true);
+    r.digest = await checkDigests(c, members, true, s.digestFullEvery);
     r.void = !r.quiesced || !r.digest.agreed;
     if (!r.digest.agreed) {
       problem(`${label}: ${system === 'vsync' ? 'digests disagree' : 'FIFO gaps'} (verified ${r.digest.verified}, mismatches ${r.digest.mismatches}, gaps ${r.digest.gaps}, last seqs ${r.digest.lastSeqs.join(',')})`);
@@ -253,7 +258,9 @@ async function throughputCase(c: Cluster, tc: ThroughputCase, s: BenchSettings, 
   return r;
 }
 
-async function latencyCase(c: Cluster, lc: LatencyCase, rate: number, s: BenchSettings, system: 'ws' | 'vsync', say: Say, problem: (p: string) => void): Promise<LatencyResult> {
+async function latencyCase(
+  c: Cluster, lc: LatencyCase, rate: number, s: BenchSettings, system: 'ws' | 'vsync', say: Say, problem: (p: string) => void, warn: (p: string) => void,
+): Promise<LatencyResult> {
   const who = lc.senders === 'all' ? `${lc.n} senders` : lc.senders === 'seq' ? '1 sender (the sequencer)' : '1 sender';
   const label = `${lc.rate === 'near-saturation' ? `near saturation (${Math.round(s.nearSaturationFraction * 100)}%)` : `${rate}/s`}, ${who}`;
   const members = c.alive();
@@ -264,7 +271,7 @@ async function latencyCase(c: Cluster, lc: LatencyCase, rate: number, s: BenchSe
     atSender: empty, atOthers: empty, digest: null, void: true,
   };
   try {
-    await Promise.all(members.map((w) => w.digest(true)));
+    await Promise.all(members.map((w) => w.digest(true, 1024, s.digestFullEvery)));
     const per = rate / senders.length;
     await Promise.all(senders.map((w) => w.load(per, lc.bytes, system === 'ws' ? s.wsWindow : s.vsyncWindow)));
     await sleep(s.warmupMs);
@@ -276,10 +283,10 @@ async function latencyCase(c: Cluster, lc: LatencyCase, rate: number, s: BenchSe
     r.achievedRate = Math.round(wins.filter((_, i) => senders.includes(members[i]!)).reduce((a, w) => a + (w.sent * 1000) / w.ms, 0));
     r.atSender = pctl(hists.filter((_, i) => senders.includes(members[i]!)).map((h) => h.self));
     r.atOthers = pctl(hists.map((h) => h.others));
-    r.digest = await checkDigests(c, members, true);
+    r.digest = await checkDigests(c, members, true, s.digestFullEvery);
     r.void = !q.ok || !r.digest.agreed;
     if (!r.digest.agreed) problem(`latency ${system} n=${lc.n} ${label}: ${system === 'vsync' ? 'digests disagree' : 'FIFO gaps'}`);
-    if (r.achievedRate < rate * 0.9) problem(`latency ${system} n=${lc.n} ${label}: achieved only ${r.achievedRate} of ${rate} msgs/s`);
+    if (r.achievedRate < rate * 0.9) warn(`latency ${system} n=${lc.n} ${label}: achieved only ${r.achievedRate} of ${rate} msgs/s`);
     const f = (p: { p50: number; p99: number; max: number }): string => `p50 ${fmtUs(p.p50)} p99 ${fmtUs(p.p99)} max ${fmtUs(p.max)}`;
     say(`latency ${system} n=${lc.n} ${label} (${r.achievedRate} msgs/s, ${kb(lc.bytes)}): at sender ${f(r.atSender)}; at others ${f(r.atOthers)}`);
   } catch (err) {
@@ -336,6 +343,7 @@ async function joinAndMeasure(c: Cluster, n: number, round_: number): Promise<Jo
   const tSpawn = wallNow();
   const w = c.spawn();
   const info = await w.start('vsync', c.urls(existing));
+  await w.digest(true, 32, s.digestFullEvery);
   const id = info.memberId!;
   const views = await Promise.all(
     existing.map((x, i) => x.waitEvent((e) => e.ev === 'view' && e.members.includes(id), 15_000, marks[i]) as Promise<Extract<WorkerEvent, { ev: 'view' }>>),
@@ -353,7 +361,8 @@ async function viewChanges(n: number, s: BenchSettings, res: BenchResults, say: 
     const loadAll = async (): Promise<void> => {
       await Promise.all(c.alive().map((w) => w.load(s.viewChange.loadPerMember, s.viewChange.bytes, s.vsyncWindow)));
     };
-    await Promise.all(c.alive().map((w) => w.digest(true)));
+    // Small blocks: members that joined later share most of them with the others.
+    await Promise.all(c.alive().map((w) => w.digest(true, 32, s.digestFullEvery)));
     await loadAll();
     await sleep(500);
     for (let round_ = 1; round_ <= s.viewChange.rounds; round_++) {
@@ -388,7 +397,7 @@ async function viewChanges(n: number, s: BenchSettings, res: BenchResults, say: 
     await Promise.all(c.alive().map((w) => w.stop()));
     const q = await c.quiesce(s.quiesceMs);
     if (!q.ok) problem(`view changes n=${n}: did not quiesce after the last view change`);
-    const d = await checkDigests(c, c.alive(), false);
+    const d = await checkDigests(c, c.alive(), false, s.digestFullEvery, 32);
     if (!d.agreed) problem(`view changes n=${n}: digests disagree (verified ${d.verified}, mismatches ${d.mismatches}, gaps ${d.gaps})`);
     else say(`view changes n=${n}: digests agreed over the ${d.verified} deliveries that every survivor saw`);
   } finally {
@@ -398,7 +407,7 @@ async function viewChanges(n: number, s: BenchSettings, res: BenchResults, say: 
 
 // ---- memory ------------------------------------------------------------------------------------------------------
 
-async function memory(s: BenchSettings, say: Say, problem: (p: string) => void): Promise<MemoryResult> {
+async function memory(s: BenchSettings, say: Say, problem: (p: string) => void, warn: (p: string) => void): Promise<MemoryResult> {
   const m = s.memory;
   say(`memory: starting ${m.n} member processes; overload: all send ${kb(m.bytes)} as fast as possible with ${m.window} sends outstanding each`);
   const c = await Cluster.vsync(m.n);
@@ -415,27 +424,29 @@ async function memory(s: BenchSettings, say: Say, problem: (p: string) => void):
   try {
     const startRss = rssNow();
     sampler = setInterval(sample, 200);
-    await Promise.all(c.workers.map((w) => w.digest(true)));
+    await Promise.all(c.workers.map((w) => w.digest(true, 1024, s.digestFullEvery)));
     await Promise.all(c.workers.map((w) => w.load(0, m.bytes, m.window)));
     const ovFrom = Date.now() - tStart;
     const ovWin = await Promise.all(c.workers.map((w) => w.window(m.overloadMs)));
     const ovTo = Date.now() - tStart;
-    const ovMid = (ovFrom + ovTo) / 2;
+    // After a warm-up (the first quarter), the peak of the middle part against the peak of the last part.
+    const split = (from: number, to: number): [number, number] => [from + (to - from) / 4, from + ((to - from) * 5) / 8];
+    const [ovWarm, ovMid] = split(ovFrom, ovTo);
     const idx = c.workers.map((_, i) => i);
-    const first = idx.map((i) => peakOf(ovFrom, ovMid, i));
+    const first = idx.map((i) => peakOf(ovWarm, ovMid, i));
     const second = idx.map((i) => peakOf(ovMid, ovTo + 1, i));
-    const bounded = (a: number[], b: number[]): boolean => b.every((x, i) => x <= a[i]! * 1.2 + 16);
+    const bounded = (a: number[], b: number[]): boolean => b.every((x, i) => x <= a[i]! * 1.1 + 16);
     const overload = {
       ms: m.overloadMs,
       startRssMB: startRss,
       peakRssMB: idx.map((i) => peakOf(ovFrom, ovTo + 1, i)),
-      firstHalfPeakMB: first,
-      secondHalfPeakMB: second,
+      afterWarmupPeakMB: first,
+      lastPartPeakMB: second,
       deliveriesPerSec: Math.round(median(ovWin.map((w) => (w.deliveries * 1000) / w.ms))),
       bounded: bounded(first, second),
     };
     say(`memory overload: peak RSS ${overload.peakRssMB.join(' / ')} MB (first half ${first.join(' / ')}, second half ${second.join(' / ')}), ${overload.deliveriesPerSec} deliveries/s`);
-    if (!overload.bounded) problem(`memory: RSS grew under sustained overload (first half peak ${first.join('/')} MB, second half ${second.join('/')} MB)`);
+    if (!overload.bounded) warn(`memory: RSS grew under sustained overload (peak after warm-up ${first.join('/')} MB, in the last part ${second.join('/')} MB)`);
 
     // One member (not the sequencer) is paused while the others keep sending as fast as they can.
     const { others } = await c.coordinator();
@@ -452,21 +463,21 @@ async function memory(s: BenchSettings, say: Say, problem: (p: string) => void):
     const pWin = await Promise.all(survivors.map((w) => w.window(m.pauseMs)));
     const pTo = Date.now() - tStart;
     victim.signal('SIGCONT');
-    const pMid = (pFrom + pTo) / 2;
+    const [pWarm, pMid] = split(pFrom, pTo);
     let excludedAfterMs: number | null = null;
     const exViews = survivors.map((w, i) => w.events.slice(marks[i]).find((e) => e.ev === 'view' && !e.members.includes(victimId)));
     if (exViews.every((e) => e !== undefined)) excludedAfterMs = round(Math.max(...exViews.map((e) => e!.t)) - tStop, 1);
     await sleep(m.afterMs);
     const aTo = Date.now() - tStart;
     const rejoined = victim.events.slice(vMark).some((e) => e.ev === 'excluded') && victim.events.slice(vMark).some((e) => e.ev === 'view');
-    const pFirst = idx.map((i) => peakOf(pFrom, pMid, i));
+    const pFirst = idx.map((i) => peakOf(pWarm, pMid, i));
     const pSecond = idx.map((i) => peakOf(pMid, pTo + 1, i));
     const pause = {
       ms: m.pauseMs,
       paused: victimId,
       peakRssMB: idx.map((i) => peakOf(pFrom, pTo + 1, i)),
-      firstHalfPeakMB: pFirst,
-      secondHalfPeakMB: pSecond,
+      afterWarmupPeakMB: pFirst,
+      lastPartPeakMB: pSecond,
       pausedAfterPeakMB: peakOf(pTo, aTo + 1, vi),
       excludedAfterMs,
       rejoined,
@@ -474,14 +485,15 @@ async function memory(s: BenchSettings, say: Say, problem: (p: string) => void):
       bounded: bounded(pFirst.filter((_, i) => i !== vi), pSecond.filter((_, i) => i !== vi)),
     };
     say(`memory pause: survivors' peak RSS ${pause.peakRssMB.filter((_, i) => i !== vi).join(' / ')} MB; ${victimId} ${excludedAfterMs === null ? 'was not excluded' : `excluded after ${excludedAfterMs} ms`}; after SIGCONT: peak ${pause.pausedAfterPeakMB} MB, ${rejoined ? 'rejoined as a new incarnation' : 'did not rejoin (yet)'}; ${pause.deliveriesPerSec} deliveries/s at the survivors during the pause`);
-    if (!pause.bounded) problem(`memory: survivors' RSS grew while a member was paused (first half peak ${pFirst.join('/')} MB, second half ${pSecond.join('/')} MB)`);
+    if (!pause.bounded) warn(`memory: survivors' RSS grew while a member was paused (peak after warm-up ${pFirst.join('/')} MB, in the last part ${pSecond.join('/')} MB)`);
+    if (excludedAfterMs === null) warn(`memory: the paused member ${victimId} was not excluded within ${m.pauseMs} ms`);
 
     await Promise.all(c.alive().map((w) => w.stop()));
     if (sampler) clearInterval(sampler);
     sampler = null;
     const q = await c.quiesce(s.quiesceMs, survivors);
     if (!q.ok) problem('memory: the survivors did not quiesce after the pause');
-    const d = await checkDigests(c, survivors, false);
+    const d = await checkDigests(c, survivors, false, s.digestFullEvery);
     if (!d.agreed) problem(`memory: survivors' digests disagree (verified ${d.verified}, mismatches ${d.mismatches}, gaps ${d.gaps})`);
     const hwm = c.workers.map((w) => round((w.procMem()?.hwm ?? 0) / MB, 1));
     // One point per ~second keeps the JSON small.
@@ -508,7 +520,7 @@ async function profile(s: BenchSettings, dirOpt: string | undefined, say: Say, p
     for (const w of c.workers) roles.set(w.pid, w === coordinator ? 'sequencer' : 'member');
     await Promise.all(c.workers.map((w) => w.load(0, bytes, s.vsyncWindow)));
     await sleep(s.warmupMs);
-    const wins = await Promise.all(c.workers.map((w) => w.window(Math.max(s.windowMs, 2000))));
+    const wins = await Promise.all(c.workers.map((w) => w.window(Math.max(s.windowMs, 5000))));
     rate = Math.round(median(wins.map((w) => (w.deliveries * 1000) / w.ms)));
     await Promise.all(c.workers.map((w) => w.stop()));
     await c.quiesce(s.quiesceMs);

@@ -35,6 +35,8 @@ export interface BenchSettings {
   memory: { n: number; bytes: number; window: number; overloadMs: number; pauseMs: number; afterMs: number };
   /** Quiesce timeout per case. */
   quiesceMs: number;
+  /** Digests hash the whole payload of every n-th seq (1: every payload; the others contribute their header). */
+  digestFullEvery: number;
 }
 
 const KB = 1024;
@@ -68,6 +70,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         viewChange: { n: [5, 3], rounds: 3, loadPerMember: 200, bytes: KB },
         memory: { n: 3, bytes: KB, window: 5000, overloadMs: 15_000, pauseMs: 10_000, afterMs: 5000 },
         quiesceMs: 30_000,
+        digestFullEvery: 16,
       };
     case 'quick':
       return {
@@ -91,6 +94,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         viewChange: { n: [5], rounds: 1, loadPerMember: 200, bytes: KB },
         memory: { n: 3, bytes: KB, window: 5000, overloadMs: 3000, pauseMs: 3000, afterMs: 2000 },
         quiesceMs: 15_000,
+        digestFullEvery: 16,
       };
     case 'smoke':
       return {
@@ -108,8 +112,9 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         latencyWindowMs: 400,
         nearSaturationFraction: 0.8,
         viewChange: { n: [3], rounds: 1, loadPerMember: 100, bytes: KB },
-        memory: { n: 3, bytes: KB, window: 2000, overloadMs: 800, pauseMs: 1500, afterMs: 1000 },
+        memory: { n: 3, bytes: KB, window: 2000, overloadMs: 800, pauseMs: 2000, afterMs: 1000 },
         quiesceMs: 15_000,
+        digestFullEvery: 16,
       };
   }
 }

@@ -163,8 +163,8 @@ export class WorkerHandle {
     return this.call<HistReply>({ cmd: 'hist', reset });
   }
 
-  digest(reset = false): Promise<DigestReply> {
-    return this.call<DigestReply>({ cmd: 'digest', reset });
+  digest(reset = false, blockSize?: number, fullEvery?: number): Promise<DigestReply> {
+    return this.call<DigestReply>({ cmd: 'digest', reset, blockSize, fullEvery });
   }
 
   mem(): Promise<MemReply> {

@@ -137,10 +137,11 @@ function addConn(ws: WebSocket): void {
  * per-delivery work as a vsync member; its gap count doubles as a FIFO check of the mesh.
  */
 const wsDigests = new Map<number, BlockDigest>();
+let wsFullEvery = 16;
 function wsDigest(p: Uint8Array): BlockDigest {
   const idx = p[12]! | (p[13]! << 8) | (p[14]! << 16) | (p[15]! << 24);
   let d = wsDigests.get(idx);
-  if (!d) wsDigests.set(idx, (d = new BlockDigest()));
+  if (!d) wsDigests.set(idx, (d = new BlockDigest(1024, wsFullEvery)));
   return d;
 }
 
@@ -370,11 +371,14 @@ async function handle(c: Command): Promise<unknown> {
           gaps += x.gaps;
           deliveries += x.deliveries;
         }
-        if (c.reset) wsDigests.clear();
+        if (c.reset) {
+          wsDigests.clear();
+          if (c.fullEvery) wsFullEvery = c.fullEvery;
+        }
         return { first: 0, last: 0, deliveries, gaps, blocks: [] };
       }
       const r = digest.report();
-      if (c.reset) digest.reset();
+      if (c.reset) digest.reset(c.blockSize, c.fullEvery);
       return r;
     }
     case 'mem': {

@@ -8,7 +8,7 @@ import { type BenchMode, settingsFor } from '../bench/settings.js';
 const PARTS = ['baseline', 'throughput', 'latency', 'viewchange', 'memory', 'profile'];
 
 const USAGE = `usage: vsync bench [--quick | --smoke] [--out <file>] [--only <parts>] [--profile [--profile-dir <dir>]]
-                   [--window-ms <ms>] [--warmup-ms <ms>]
+                   [--window-ms <ms>] [--warmup-ms <ms>] [--digest-full]
 
   Benchmarks vsync with real member processes on 127.0.0.1 against a raw ws full mesh: throughput, latency,
   view changes, joins and memory. Prints a table and writes JSON (default bench-results.json).
@@ -17,7 +17,8 @@ const USAGE = `usage: vsync bench [--quick | --smoke] [--out <file>] [--only <pa
   --smoke         the smallest run that exercises every part (for tests)
   --out <file>    where to write the JSON results (default: bench-results.json in the current directory)
   --only <parts>  comma-separated subset of: ${PARTS.join(', ')}
-  --profile       also run vsync at saturation under node --cpu-prof and print the top functions`;
+  --profile       also run vsync at saturation under node --cpu-prof and print the top functions
+  --digest-full   hash every payload in full for the digests (default: every 16th; the others by header)`;
 
 /** `vsync bench`: returns 0 when every case ran and every digest agreed (targets do not change the exit code). */
 export async function runBenchCommand(args: string[], out: (line: string) => void): Promise<number> {
@@ -28,7 +29,7 @@ export async function runBenchCommand(args: string[], out: (line: string) => voi
       options: {
         quick: { type: 'boolean' }, smoke: { type: 'boolean' }, out: { type: 'string' }, only: { type: 'string' },
         profile: { type: 'boolean' }, 'profile-dir': { type: 'string' }, 'window-ms': { type: 'string' }, 'warmup-ms': { type: 'string' },
-        help: { type: 'boolean' },
+        'digest-full': { type: 'boolean' }, help: { type: 'boolean' },
       },
       strict: true,
     }));
@@ -53,6 +54,7 @@ export async function runBenchCommand(args: string[], out: (line: string) => voi
   try {
     settings.windowMs = posInt(v['window-ms'], 'window-ms') ?? settings.windowMs;
     settings.warmupMs = posInt(v['warmup-ms'], 'warmup-ms') ?? settings.warmupMs;
+    if (v['digest-full']) settings.digestFullEvery = 1;
     if (v.only) {
       only = new Set(v.only.split(',').map((x) => x.trim()).filter(Boolean));
       for (const p of only) if (!PARTS.includes(p)) throw new RangeError(`--only: unknown part '${p}' (parts: ${PARTS.join(', ')})`);

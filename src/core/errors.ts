@@ -15,6 +15,10 @@ export const ErrorCodes = {
   ABORTED: 'VSYNC_ERR_ABORTED',
   CLOSED: 'VSYNC_ERR_CLOSED',
   INVALID_ARGUMENT: 'VSYNC_ERR_INVALID_ARGUMENT',
+  /** Replicated state machine: a repeat of a request older than the client's last one (its result is gone). */
+  STALE_REQUEST: 'VSYNC_ERR_STALE_REQUEST',
+  /** Replicated state machine, byzantine output mode: not enough members gave the same result. */
+  REPLY_MISMATCH: 'VSYNC_ERR_REPLY_MISMATCH',
   /** An internal invariant was violated: a bug in vsync. */
   INVARIANT: 'VSYNC_ERR_INVARIANT',
 } as const;

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import type { Group, Message, ViewInfo } from '../api/group.js';
+import type { JoinOptions, Node } from '../api/node.js';
+import { ErrorCodes, VsyncError } from '../core/errors.js';
+import { withSignal } from '../api/abort.js';
+import { type ClientEntry, decodeCommand, decodeSnapshot, encodeCommand, encodeSnapshot } from './rsm-codec.js';
+
+/** The application: deterministic, so every member that applies the same commands holds the same state. */
+export interface StateMachine {
+  apply(command: Uint8Array, ctx: { client: string; seq: number }): Uint8Array;
+  snapshot(): Uint8Array;
+  restore(snapshot: Uint8Array): void;
+  /** Called at each view, at the same point of the command stream everywhere (e.g. release a departed holder's locks). */
+  onView?(view: ViewInfo): void;
+}
+
+export interface RsmOptions extends Omit<JoinOptions, 'getState' | 'setState' | 'digest'> {
+  /** Most clients remembered for exactly-once answers; the least recently active is forgotten first. */
+  maxClients?: number;
+}
+
+
+interface Waiter {
+  resolve: (r: Uint8Array) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * A replicated state machine on a group (Schneider 1990): commands go through the group's total order; every
+ * member applies them in that order; joiners receive the state (and the table of last answers per client) at
+ * their join cut. Commands carry a client id and a request number, so a retried command is applied once and
+ * answered with its first result, across view changes and state transfer.
+ */
+export class ReplicatedStateMachine {
+  private readonly clients = new Map<string, { request: number; result: Uint8Array }>();
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly localClient = `local:${randomUUID()}`;
+  private nextRequest = 1;
+  private readonly maxClients: number;
+  group!: Group;
+
+  private constructor(
+    private readonly sm: StateMachine,
+    opts: RsmOptions,
+  ) {
+    this.maxClients = opts.maxClients ?? 100_000;
+  }
+
+  static async join(node: Node, name: string, sm: StateMachine, opts: RsmOptions = {}): Promise<ReplicatedStateMachine> {
+    const rsm = new ReplicatedStateMachine(sm, opts);
+    rsm.group = await node.join(name, {
+      ...opts,
+      getState: () => rsm.snapshot(),
+      setState: (s) => rsm.restore(s),
+    });
+    rsm.group.on('message', (m) => rsm.onMessage(m));
+    rsm.group.on('view', (v) => sm.onView?.(v));
+    rsm.group.on('excluded', () => rsm.failAll(new VsyncError(ErrorCodes.EXCLUDED, 'excluded: the outcome of pending commands is unknown here')));
+    rsm.group.on('left', () => rsm.failAll(new VsyncError(ErrorCodes.LEAVING, 'left the group')));
+    return rsm;
+  }
+
+  /**
+   * Submits a command and resolves with its result once it is applied at this member. `client` and `request`
+   * identify it for exactly-once execution (an external client's retry); by default this member's own client.
+   */
+  async submit(command: Uint8Array, opts: { client?: string; request?: number; signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    const client = opts.client ?? this.localClient;
+    const request = opts.request ?? this.nextRequest++;
+    const key = `${client}\u0000${request}`;
+    let w!: Waiter;
+    const result = new Promise<Uint8Array>((resolve, reject) => {
+      w = { resolve, reject };
+      const list = this.waiters.get(key);
+      if (list) list.push(w);
+      else this.waiters.set(key, [w]);
+    });
+    const forget = (): void => {
+      const list = this.waiters.get(key)?.filter((x) => x !== w);
+      if (list && list.length > 0) this.waiters.set(key, list);
+      else this.waiters.delete(key);
+    };
+    this.group.send(encodeCommand({ client, request, body: command }), { signal: opts.signal }).catch((err) => {
+      forget();
+      w.reject(err);
+    });
+    return withSignal(result, opts.signal, forget);
+  }
+
+  private onMessage(m: Message): void {
+    let cmd;
+    try {
+      cmd = decodeCommand(m.payload);
+    } catch {
+      return; // Not a command: every member skips it alike.
+    }
+    const known = this.clients.get(cmd.client);
+    let result: Uint8Array;
+    let stale = false;
+    if (known && cmd.request <= known.request) {
+      if (cmd.request === known.request) result = known.result;
+      else {
+        result = new Uint8Array(0);
+        stale = true;
+      }
+    } else {
+      result = this.sm.apply(cmd.body, { client: cmd.client, seq: m.seq });
+      this.clients.delete(cmd.client);
+      this.clients.set(cmd.client, { request: cmd.request, result });
+      if (this.clients.size > this.maxClients) this.clients.delete(this.clients.keys().next().value as string);
+    }
+    const key = `${cmd.client}\u0000${cmd.request}`;
+    const list = this.waiters.get(key);
+    if (!list) return;
+    this.waiters.delete(key);
+    for (const w of list) {
+      if (stale) w.reject(new VsyncError(ErrorCodes.STALE_REQUEST, `request ${cmd.request} of ${cmd.client} is older than its last one`));
+      else w.resolve(result);
+    }
+  }
+
+  private snapshot(): Uint8Array {
+    const clients: ClientEntry[] = [];
+    for (const [client, e] of this.clients) clients.push({ client, request: e.request, result: e.result });
+    return encodeSnapshot(this.sm.snapshot(), clients);
+  }
+
+  private restore(data: Uint8Array): void {
+    const s = decodeSnapshot(data);
+    this.sm.restore(s.app);
+    this.clients.clear();
+    for (const c of s.clients) this.clients.set(c.client, { request: c.request, result: c.result });
+  }
+
+  private failAll(err: VsyncError): void {
+    for (const list of this.waiters.values()) for (const w of list) w.reject(err);
+    this.waiters.clear();
+  }
+
+  async leave(opts: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.group.leave(opts);
+  }
+}

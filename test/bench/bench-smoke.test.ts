@@ -1,0 +1,64 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { BenchResults } from '../../src/bench/results.js';
+import { WORKER_JS } from '../../src/bench/worker-handle.js';
+import { runBenchCommand } from '../../src/cli/bench-command.js';
+
+// The bench spawns compiled workers (dist/bench/worker.js): `npm test` builds first.
+describe.skipIf(!existsSync(WORKER_JS))('vsync bench --smoke', () => {
+  it('runs every part with real processes and writes JSON of the expected shape; digests agree', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vsync-bench-'));
+    const file = join(dir, 'out.json');
+    const lines: string[] = [];
+    const code = await runBenchCommand(['--smoke', '--out', file], (l) => lines.push(l));
+    const r = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
+
+    expect(r.problems, lines.join('\n')).toEqual([]);
+    expect(code).toBe(0);
+    expect(r.meta.mode).toBe('smoke');
+    expect(Array.isArray(r.warnings)).toBe(true);
+
+    expect(r.baseline.length).toBeGreaterThan(0);
+    for (const b of r.baseline) {
+      expect(b.system).toBe('ws');
+      expect(b.members).toHaveLength(b.n);
+      expect(b.medianDeliveriesPerSec).toBeGreaterThan(0);
+    }
+    expect(r.throughput.length).toBeGreaterThan(0);
+    for (const t of r.throughput) {
+      expect(t.system).toBe('vsync');
+      expect(t.members).toHaveLength(t.n);
+      expect(t.void).toBe(false);
+      expect(t.digest?.agreed).toBe(true);
+      expect(t.digest!.verified).toBeGreaterThan(0);
+      expect(new Set(t.digest!.lastSeqs).size).toBe(1);
+      expect(typeof t.ratioToBaseline).toBe('number');
+      for (const k of ['p50', 'p90', 'p99', 'max'] as const) expect(typeof t.latencyOthers[k]).toBe('number');
+    }
+    const lat = r.latency.filter((l) => l.system === 'vsync');
+    expect(lat.length).toBeGreaterThan(0);
+    for (const l of lat) {
+      expect(l.digest?.agreed).toBe(true);
+      expect(l.atSender.count).toBeGreaterThan(0);
+      expect(l.atOthers.count).toBeGreaterThan(0);
+    }
+    expect(r.viewChanges.map((v) => v.victim).sort()).toEqual(['coordinator', 'member']);
+    for (const v of r.viewChanges) {
+      expect(v.error).toBeUndefined();
+      expect(typeof v.totalMaxMs).toBe('number');
+    }
+    expect(r.joins.length).toBeGreaterThan(0);
+    for (const j of r.joins) {
+      expect(typeof j.joinMs).toBe('number');
+      expect(j.stateTransferMs).toBe('n/a');
+    }
+    expect(r.memory).not.toBeNull();
+    expect(r.memory!.overload.peakRssMB).toHaveLength(r.memory!.n);
+    expect(r.memory!.hwmMB.every((x) => x > 0)).toBe(true);
+    expect(r.memory!.digest?.agreed).toBe(true);
+    expect(r.targets.length).toBeGreaterThan(0);
+    expect(lines.some((l) => l.startsWith('Throughput'))).toBe(true);
+  }, 90_000);
+});
