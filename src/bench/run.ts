@@ -336,14 +336,14 @@ async function killAndMeasure(c: Cluster, victim: WorkerHandle, kind: 'member' |
   return r;
 }
 
-async function joinAndMeasure(c: Cluster, n: number, round_: number): Promise<JoinResult> {
+async function joinAndMeasure(c: Cluster, n: number, round_: number, fullEvery: number): Promise<JoinResult> {
   const r: JoinResult = { n, round: round_, joinMs: null, viewAtOthersMs: null, spawnToJoinedMs: null, stateTransferMs: 'n/a' };
   const existing = c.alive();
   const marks = existing.map((w) => w.events.length);
   const tSpawn = wallNow();
   const w = c.spawn();
   const info = await w.start('vsync', c.urls(existing));
-  await w.digest(true, 32, s.digestFullEvery);
+  await w.digest(true, 32, fullEvery);
   const id = info.memberId!;
   const views = await Promise.all(
     existing.map((x, i) => x.waitEvent((e) => e.ev === 'view' && e.members.includes(id), 15_000, marks[i]) as Promise<Extract<WorkerEvent, { ev: 'view' }>>),
@@ -380,7 +380,7 @@ async function viewChanges(n: number, s: BenchSettings, res: BenchResults, say: 
         }
         await sleep(300);
         try {
-          const j = await joinAndMeasure(c, n, round_);
+          const j = await joinAndMeasure(c, n, round_, s.digestFullEvery);
           res.joins.push(j);
           say(`join n=${n} (empty state): joined after ${j.joinMs} ms, in the view at every member after ${j.viewAtOthersMs} ms; spawn to joined ${j.spawnToJoinedMs} ms; state transfer n/a`);
           await c.waitFullView(n, 15_000);

@@ -2,11 +2,14 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Node } from '../api/node.js';
 import type { Group, StateHooks } from '../api/group.js';
+import { ClientEndpoint } from '../rsm/client-endpoint.js';
 import { HashChain } from '../rsm/hash-chain.js';
+import { KvStore } from '../rsm/kv-store.js';
+import { ReplicatedStateMachine } from '../rsm/replicated-state-machine.js';
 
 const USAGE = `usage: vsync member --name <name> --listen <host:port> --group <g> [--seeds <ws-url,...>] [--send-rate <msgs/s>]
        [--send-count <n>] [--payload-bytes <b>] [--trace-dir <dir>] [--secret <s>] [--no-rejoin] [--status-ms <ms>] [--log-level <level>]
-       [--state-machine hashchain] [--advertise <ws-url>]`;
+       [--state-machine hashchain|kv] [--client-listen <host:port>] [--advertise <ws-url>]`;
 
 export function parseHostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
@@ -28,7 +31,8 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
         name: { type: 'string' }, listen: { type: 'string' }, seeds: { type: 'string' }, group: { type: 'string' },
         'send-rate': { type: 'string' }, 'send-count': { type: 'string' }, 'payload-bytes': { type: 'string' },
         'trace-dir': { type: 'string' }, secret: { type: 'string' }, 'no-rejoin': { type: 'boolean' },
-        'status-ms': { type: 'string' }, 'state-machine': { type: 'string' }, advertise: { type: 'string' }, 'log-level': { type: 'string' }, cluster: { type: 'string' }, help: { type: 'boolean' },
+        'status-ms': { type: 'string' }, 'state-machine': { type: 'string' }, advertise: { type: 'string' },
+        'client-listen': { type: 'string' }, 'log-level': { type: 'string' }, cluster: { type: 'string' }, help: { type: 'boolean' },
       },
       strict: true,
     }));
@@ -37,7 +41,8 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
       return 0;
     }
     if (!v.name || !v.listen || !v.group) throw new RangeError('--name, --listen and --group are required');
-    if (v['state-machine'] !== undefined && v['state-machine'] !== 'hashchain') throw new RangeError('--state-machine: only hashchain is known');
+    if (v['state-machine'] !== undefined && !['hashchain', 'kv'].includes(v['state-machine'])) throw new RangeError('--state-machine is hashchain or kv');
+    if (v['client-listen'] !== undefined && v['state-machine'] !== 'kv') throw new RangeError('--client-listen needs --state-machine kv');
   } catch (err) {
     out(`vsync member: ${(err as Error).message}`);
     out(USAGE);
@@ -67,8 +72,19 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   const hooks: Partial<StateHooks> = chain
     ? { getState: () => chain.snapshot(), setState: (s) => chain.restore(s), digest: () => chain.digest() }
     : {};
+  let endpoint: ClientEndpoint | null = null;
   try {
-    group = await node.join(v.group, { rejoin: !v['no-rejoin'], signal: ac.signal, ...hooks });
+    if (v['state-machine'] === 'kv') {
+      // --state-machine kv: a replicated key-value store; external clients connect to --client-listen.
+      const rsm = await ReplicatedStateMachine.join(node, v.group, new KvStore(), { rejoin: !v['no-rejoin'], signal: ac.signal, traceDigest: true });
+      group = rsm.group;
+      if (v['client-listen']) {
+        endpoint = await ClientEndpoint.start(rsm, { ...parseHostPort(v['client-listen']), logger });
+        out(`clients url=${endpoint.url}`);
+      }
+    } else {
+      group = await node.join(v.group, { rejoin: !v['no-rejoin'], signal: ac.signal, ...hooks });
+    }
   } catch (err) {
     out(`error ${(err as Error).message}`);
     await node.close();
@@ -153,6 +169,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   group.endTrace();
   ac.abort();
   await sending.catch(() => {});
+  await endpoint?.close();
   await group.leave({ signal: AbortSignal.timeout(2000) }).catch(() => {});
   await node.close();
   out(`bye me=${group.memberId ?? me} delivered=${delivered} sent=${sent}`);

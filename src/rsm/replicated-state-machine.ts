@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Group, Message, ViewInfo } from '../api/group.js';
 import type { JoinOptions, Node } from '../api/node.js';
 import { ErrorCodes, VsyncError } from '../core/errors.js';
@@ -17,6 +17,8 @@ export interface StateMachine {
 export interface RsmOptions extends Omit<JoinOptions, 'getState' | 'setState' | 'digest'> {
   /** Most clients remembered for exactly-once answers; the least recently active is forgotten first. */
   maxClients?: number;
+  /** Write the state's digest (SHA-256 of the snapshot) as the trace's `state` line at every view. */
+  traceDigest?: boolean;
 }
 
 
@@ -52,6 +54,7 @@ export class ReplicatedStateMachine {
       ...opts,
       getState: () => rsm.snapshot(),
       setState: (s) => rsm.restore(s),
+      digest: opts.traceDigest ? () => createHash('sha256').update(rsm.snapshot()).digest('hex').slice(0, 16) : undefined,
     });
     rsm.group.on('message', (m) => rsm.onMessage(m));
     rsm.group.on('view', (v) => sm.onView?.(v));
