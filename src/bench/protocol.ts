@@ -68,6 +68,10 @@ export interface WindowReply {
   cpuUserMs: number;
   cpuSystemMs: number;
   rss: number;
+  /** Event-loop utilization during the window (0..1). */
+  elu: number;
+  /** Longest event-loop delay seen during the window, ms. */
+  loopDelayMaxMs: number;
 }
 
 export interface HistReply {

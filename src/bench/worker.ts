@@ -5,6 +5,7 @@
  * Payloads: bytes 0..7 the sender's wall-clock send time (float64, ms), 8..11 the sender's message counter,
  * 12..15 the sender's worker index; the rest zeros. Receivers compute the latency from the first 8 bytes.
  */
+import { monitorEventLoopDelay, performance as perf } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import WebSocket, { WebSocketServer } from 'ws';
 import { type Group, Node } from '../index.js';
@@ -301,6 +302,9 @@ async function mesh(dial: string[], expect: number): Promise<{ connections: numb
   return { connections: conns.length };
 }
 
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
+
 function windowCmd(ms: number, resetHist: boolean): Promise<WindowReply> {
   if (resetHist) {
     histSelf.reset();
@@ -311,6 +315,8 @@ function windowCmd(ms: number, resetHist: boolean): Promise<WindowReply> {
   const r0 = received;
   const s0 = sent;
   const cpu0 = process.cpuUsage();
+  const elu0 = perf.eventLoopUtilization();
+  loopDelay.reset();
   const t0 = performance.now();
   return new Promise((resolve) => {
     setTimeout(() => {
@@ -324,6 +330,8 @@ function windowCmd(ms: number, resetHist: boolean): Promise<WindowReply> {
         cpuUserMs: cpu.user / 1000,
         cpuSystemMs: cpu.system / 1000,
         rss: process.memoryUsage.rss(),
+        elu: perf.eventLoopUtilization(elu0).utilization,
+        loopDelayMaxMs: loopDelay.max / 1e6,
       });
     }, ms);
   });

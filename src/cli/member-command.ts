@@ -9,7 +9,7 @@ import { ReplicatedStateMachine } from '../rsm/replicated-state-machine.js';
 
 const USAGE = `usage: vsync member --name <name> --listen <host:port> --group <g> [--seeds <ws-url,...>] [--send-rate <msgs/s>]
        [--send-count <n>] [--payload-bytes <b>] [--trace-dir <dir>] [--secret <s>] [--no-rejoin] [--status-ms <ms>] [--log-level <level>]
-       [--state-machine hashchain|kv] [--client-listen <host:port>] [--advertise <ws-url>]`;
+       [--state-machine hashchain|kv] [--state-bytes <n>] [--client-listen <host:port>] [--advertise <ws-url>]`;
 
 export function parseHostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
@@ -32,7 +32,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
         'send-rate': { type: 'string' }, 'send-count': { type: 'string' }, 'payload-bytes': { type: 'string' },
         'trace-dir': { type: 'string' }, secret: { type: 'string' }, 'no-rejoin': { type: 'boolean' },
         'status-ms': { type: 'string' }, 'state-machine': { type: 'string' }, advertise: { type: 'string' },
-        'client-listen': { type: 'string' }, 'log-level': { type: 'string' }, cluster: { type: 'string' }, help: { type: 'boolean' },
+        'client-listen': { type: 'string' }, 'state-bytes': { type: 'string' }, 'log-level': { type: 'string' }, cluster: { type: 'string' }, help: { type: 'boolean' },
       },
       strict: true,
     }));
@@ -68,7 +68,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   let stopSending = false;
   let group: Group;
   // --state-machine hashchain: the state is a SHA-256 chain over delivered payloads, transferred to joiners.
-  const chain = v['state-machine'] === 'hashchain' ? new HashChain() : null;
+  const chain = v['state-machine'] === 'hashchain' ? new HashChain(Number(v['state-bytes'] ?? '0')) : null;
   const hooks: Partial<StateHooks> = chain
     ? { getState: () => chain.snapshot(), setState: (s) => chain.restore(s), digest: () => chain.digest() }
     : {};
@@ -102,7 +102,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   group.on('excluded', (e) => {
     out(`excluded member=${e.member} rejoining=${e.rejoining}`);
     // A new incarnation starts empty and receives the group's state when it is admitted.
-    if (chain) chain.restore(new Uint8Array(32));
+    chain?.reset();
   });
   group.on('minority', (m) => out(`minority view=${m.viewId} reachable=${m.reachable}/${m.members}`));
   group.on('left', () => out('left'));

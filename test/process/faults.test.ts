@@ -85,3 +85,22 @@ describe('replicated state with real processes (--state-machine hashchain)', () 
     expect(report.violations.map((v) => `${v.property}: ${v.message}`)).toEqual([]);
   });
 });
+
+describe('state transfer with real processes', () => {
+  it('the state provider is SIGKILLed during a large transfer: the joiner ends with the right state', async () => {
+    const c = (cluster = new ProcCluster(['--send-rate', '50', '--state-machine', 'hashchain', '--state-bytes', String(48 * 1024 * 1024)]));
+    for (const n of ['a', 'b', 'c']) await c.start(n);
+    await c.waitViews((m) => m.length === 3, 30_000, 'three members');
+    const d = await c.start('d', { waitReady: false });
+    // a (rank 0) serves d's state first; kill it as soon as d is in the view, while the state streams.
+    await c.waitViews((m) => m.length === 4, 30_000, 'd admitted', ['d']);
+    c.kill('a');
+    await d.waitFor(/^ready me=/, 60_000);
+    await c.waitViews((m) => m.length === 3 && !m.some((id) => id.startsWith('a#')), 30_000, 'a removed');
+    await c.quiesce();
+    const states = c.alive().map((p) => p.lastMatch(/ state=(\w+)/)?.[1]);
+    expect(new Set(states).size).toBe(1);
+    const report = await c.finish();
+    expect(report.violations.map((v) => `${v.property}: ${v.message}`)).toEqual([]);
+  });
+});
