@@ -838,33 +838,33 @@ export class Member {
     }
   }
 
-  private onPrepare(from: MemberId, ballot: number): void {
+  /**
+   * The part of prepare and accept that Paxos shares: an already decided view wins, a lower ballot is rejected,
+   * otherwise the member promises `ballot` and freezes. Returns false when the request was answered already.
+   */
+  private promise(from: MemberId, ballot: number): boolean {
     const view = this.view!;
     if (this.installPending) {
       this.sendTo([from], { t: 'nv', view: view.id, decision: this.installPending });
-      return;
+      return false;
     }
     if (ballot < this.promised) {
       this.sendTo([from], { t: 'rej', view: view.id, ballot: this.promised });
-      return;
+      return false;
     }
     this.promised = ballot;
     this.freeze();
-    this.sendTo([from], { t: 'prom', view: view.id, ballot, received: this.log.received, accepted: this.accepted });
+    return true;
+  }
+
+  private onPrepare(from: MemberId, ballot: number): void {
+    if (!this.promise(from, ballot)) return;
+    this.sendTo([from], { t: 'prom', view: this.view!.id, ballot, received: this.log.received, accepted: this.accepted });
   }
 
   private onAccept(from: MemberId, ballot: number, decision: Decision, source: MemberId): void {
+    if (!this.promise(from, ballot)) return;
     const view = this.view!;
-    if (this.installPending) {
-      this.sendTo([from], { t: 'nv', view: view.id, decision: this.installPending });
-      return;
-    }
-    if (ballot < this.promised) {
-      this.sendTo([from], { t: 'rej', view: view.id, ballot: this.promised });
-      return;
-    }
-    this.promised = ballot;
-    this.freeze();
     if (this.accepted && this.accepted.ballot === ballot) {
       this.sendTo([from], { t: 'accd', view: view.id, ballot });
       return;
