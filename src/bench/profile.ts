@@ -21,7 +21,27 @@ function shortUrl(url: string): string {
  * Self time per function (and per file) from a .cpuprofile: each sample's time delta goes to the function on top
  * of the stack. Idle time ("(idle)") is left out of the percentages, which are of busy time.
  */
-export function summarizeProfile(path: string, topN = 20): { totalMs: number; top: ProfileEntry[]; byFile: ProfileEntry[] } {
+/** A coarse layer for a function, from its file: where the time goes, in the project's own terms. */
+export function categoryOf(fn: string, url: string): string {
+  if (fn === '(garbage collector)') return 'gc';
+  if (fn === '(program)') return 'v8 (program)';
+  if (url.includes('/dist/core/')) return 'core (dist/core)';
+  if (url.includes('/dist/wire/') || url.includes('protobufjs')) return 'wire codec (dist/wire, protobufjs)';
+  if (url.includes('/dist/net/')) return 'transport (dist/net)';
+  if (url.includes('/node_modules/ws/')) return 'ws library';
+  if (url.includes('/dist/api/') || url.includes('/dist/runtime/') || url.includes('eventemitter3')) return 'api + runtime (dist/api, dist/runtime)';
+  if (url.includes('/dist/bench/')) return 'bench worker (dist/bench)';
+  if (/^(writev|writeBuffer|writeUtf8String|readStart|onStreamRead)$/.test(fn) || url.startsWith('node:net') || url.includes('stream_base_commons') || url.includes('internal/streams')) {
+    return 'socket I/O (node:net, streams, write syscalls)';
+  }
+  if (url.includes('node:internal/modules') || url.includes('bootstrap') || url.includes('cjs-module-lexer') || fn === 'compileSourceTextModule' || fn === 'openFileHandle') {
+    return 'startup (module loading)';
+  }
+  if (url.startsWith('node:') || !url) return 'node internals / native';
+  return 'other';
+}
+
+export function summarizeProfile(path: string, topN = 20): { totalMs: number; top: ProfileEntry[]; byFile: ProfileEntry[]; byLayer: ProfileEntry[] } {
   const p = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
@@ -32,6 +52,7 @@ export function summarizeProfile(path: string, topN = 20): { totalMs: number; to
   }
   const fns = new Map<string, { fn: string; where: string; us: number }>();
   const files = new Map<string, number>();
+  const layers = new Map<string, number>();
   let busy = 0;
   for (const [id, us] of selfUs) {
     const n = byId.get(id);
@@ -46,6 +67,8 @@ export function summarizeProfile(path: string, topN = 20): { totalMs: number; to
     e.us += us;
     fns.set(key, e);
     files.set(file, (files.get(file) ?? 0) + us);
+    const layer = categoryOf(name, n.callFrame.url);
+    layers.set(layer, (layers.get(layer) ?? 0) + us);
   }
   const pct = (us: number): number => (busy > 0 ? Math.round((1000 * us) / busy) / 10 : 0);
   const top = [...fns.values()]
@@ -56,5 +79,8 @@ export function summarizeProfile(path: string, topN = 20): { totalMs: number; to
     .sort((a, b) => b[1] - a[1])
     .slice(0, topN)
     .map(([f, us]) => ({ fn: f, where: '', selfMs: Math.round(us / 1000), pct: pct(us) }));
-  return { totalMs: Math.round(busy / 1000), top, byFile };
+  const byLayer = [...layers.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([f, us]) => ({ fn: f, where: '', selfMs: Math.round(us / 1000), pct: pct(us) }));
+  return { totalMs: Math.round(busy / 1000), top, byFile, byLayer };
 }

@@ -79,6 +79,7 @@ export function formatReport(r: BenchResults): string[] {
     for (const m of r.profile.members) {
       out.push(`  ${m.name} (${m.role}, ${m.totalMs} ms busy):`);
       out.push(...table(['self %', 'function', 'where'], m.top.slice(0, 12).map((e) => [e.pct.toFixed(1), e.fn, e.where]), [true, false, false]).map((l) => `    ${l}`));
+      out.push(`    by layer: ${m.byLayer.map((e) => `${e.fn} ${e.pct}%`).join(', ')}`);
       out.push(`    by file: ${m.byFile.slice(0, 8).map((e) => `${e.fn} ${e.pct}%`).join(', ')}`);
     }
     out.push(`  profiles: ${r.profile.dir}`);

@@ -141,7 +141,7 @@ export interface ProfileEntry {
 export interface ProfileResult {
   case: string;
   deliveriesPerSec: number;
-  members: Array<{ name: string; role: string; totalMs: number; top: ProfileEntry[]; byFile: ProfileEntry[] }>;
+  members: Array<{ name: string; role: string; totalMs: number; top: ProfileEntry[]; byFile: ProfileEntry[]; byLayer: ProfileEntry[] }>;
   dir: string;
   error?: string;
 }

@@ -87,6 +87,7 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
       try {
         say(`baseline: starting a raw ws mesh of ${n} processes`);
         c = await Cluster.ws(n);
+        await warmCluster(c, s, say);
         for (const tc of s.throughput.filter((x) => x.n === n)) {
           const r = await throughputCase(c, tc, s, 'ws', say, problem);
           res.baseline.push(r);
@@ -109,6 +110,7 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
       try {
         say(`vsync: starting ${n} member processes`);
         c = await Cluster.vsync(n);
+        await warmCluster(c, s, say);
         if (want('throughput')) {
           for (const tc of s.throughput.filter((x) => x.n === n)) {
             const r = await throughputCase(c, tc, s, 'vsync', say, problem);
@@ -177,6 +179,18 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
 }
 
 type Say = (line: string) => void;
+
+/** Runs every member at full speed for a while, unmeasured: the first seconds of a process are much slower (JIT). */
+async function warmCluster(c: Cluster, s: BenchSettings, say: Say): Promise<void> {
+  say(`warming up (${s.clusterWarmupMs} ms, all send 1KB, not measured)`);
+  const ws = c.alive();
+  await Promise.all(ws.map((w) => w.load(0, 1024, c.mode === 'ws' ? s.wsWindow : s.vsyncWindow)));
+  await sleep(s.clusterWarmupMs);
+  await Promise.all(ws.map((w) => w.stop()));
+  const q = await c.quiesce(s.quiesceMs);
+  if (!q.ok) throw new Error('the cluster did not quiesce after its warm-up');
+  await Promise.all(ws.map((w) => w.digest(true, 1024, s.digestFullEvery)));
+}
 
 function pctl(hs: Array<{ buckets: Array<[number, number]>; count: number; min: number; max: number; sum: number }>) {
   const h = new Histogram();

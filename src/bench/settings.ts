@@ -20,6 +20,9 @@ export interface BenchSettings {
   mode: BenchMode;
   /** Throughput cases, run for the ws baseline and for vsync. */
   throughput: ThroughputCase[];
+  /** Once per cluster, before its first case: all members send 1 KB as fast as they can (JIT, heap growth). */
+  clusterWarmupMs: number;
+  /** Before each measurement window, with the case's load running. */
   warmupMs: number;
   windowMs: number;
   /** Outstanding group.send() promises per sending vsync member, at saturation. */
@@ -53,6 +56,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
       return {
         mode,
         throughput: cases([3, 5], ['all', 'one'], [64, KB, 16 * KB]),
+        clusterWarmupMs: 4000,
         warmupMs: 1000,
         windowMs: 3000,
         vsyncWindow: 2000,
@@ -80,6 +84,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
           { n: 3, senders: 'one', bytes: KB },
           { n: 3, senders: 'all', bytes: 64 },
         ],
+        clusterWarmupMs: 2500,
         warmupMs: 500,
         windowMs: 1500,
         vsyncWindow: 2000,
@@ -103,6 +108,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
           { n: 3, senders: 'all', bytes: KB },
           { n: 3, senders: 'one', bytes: 64 },
         ],
+        clusterWarmupMs: 300,
         warmupMs: 200,
         windowMs: 400,
         vsyncWindow: 1000,

@@ -13,7 +13,10 @@ export type CoreEvent =
   | { type: 'left'; view: number }
   /** This incarnation is out of the group for good; a new incarnation may join. */
   | { type: 'excluded'; view: number }
-  /** The flush cannot gather a majority of the view: the member blocks until the partition heals. */
+  /**
+   * This member cannot reach a majority of its view: no view change and no new delivery until the partition heals
+   * (sends still queue, up to the send window). Reported once per view.
+   */
   | { type: 'minority'; view: number; reachable: number; members: number }
   /**
    * Stateful groups: the application must hand its state as of now (the cut of `view`, right after the install)

@@ -99,6 +99,7 @@ export class Member {
   private readonly distrusted = new Map<MemberId, number>();
   /** Tick at which this member's received prefix last advanced, or at which it was last not waiting for order. */
   private lastProgressAt = 0;
+  private lastKeepaliveAt = -Infinity;
   private readonly excludedIds = new Set<MemberId>();
   private minorityReported = false;
   private sawFrozen = false;
@@ -413,6 +414,7 @@ export class Member {
       this.fetch.idx = (this.fetch.idx + 1) % this.fetch.sources.length;
       this.sendFetch();
     }
+    this.keepAcceptAlive();
     if (this.download && this.now - this.download.lastAt >= 4 * this.cfg.fetchRetryTicks) {
       this.download.rotate(this.now);
       this.requestState();
@@ -701,7 +703,8 @@ export class Member {
     }
     if (this.now < this.nextAttemptAt) return;
     const suspects = view.members.some((m) => m !== this.id && (this.fd.isSuspected(m) || this.distrusted.has(m)));
-    const need = suspects || this.pendingJoins.size > 0 || this.pendingLeaves.size > 0 || this.frozen || this.sawFrozen;
+    const roomForJoins = this.pendingJoins.size > 0 && view.members.length < Math.min(RANKS, this.cfg.maxMembers);
+    const need = suspects || roomForJoins || this.pendingLeaves.size > 0 || this.frozen || this.sawFrozen;
     if (!need) {
       this.changeSince = null;
       return;
@@ -771,6 +774,11 @@ export class Member {
 
   private onPromise(from: MemberId, ballot: number, received: number, accepted: Accepted | null): void {
     const a = this.attempt;
+    if (a && a.phase === 'accept' && a.ballot === ballot && a.survivors.includes(from)) {
+      // A survivor still catching up (messages or its joining state) says it is working: not a silent one.
+      a.lastProgressAt = this.now;
+      return;
+    }
     if (!a || a.phase !== 'prepare' || a.ballot !== ballot || !a.survivors.includes(from) || a.promises.has(from)) return;
     a.promises.set(from, { received, accepted });
     a.lastProgressAt = this.now;
@@ -872,6 +880,20 @@ export class Member {
     this.pendingAccept = { ballot, decision, leader: from };
     if (this.log.received >= decision.cut) this.completeAccept();
     else this.startFetch(decision.cut, [source, from]);
+  }
+
+  /**
+   * While an accept waits for messages or for the joining state, tell the leader now and then, so that its flush
+   * timeout (meant for members that do not answer at all) does not exclude a member that is making progress.
+   * A download that made no progress for a flush timeout stops the keepalives: then the leader gives up on it.
+   */
+  private keepAcceptAlive(): void {
+    const p = this.pendingAccept;
+    if (!p || this.now - this.lastKeepaliveAt < this.cfg.flushRetryTicks) return;
+    const stuck = this.download !== null && this.now - this.download.progressAt > this.cfg.flushTimeoutTicks;
+    if ((this.fetch === null && this.download === null) || stuck) return;
+    this.lastKeepaliveAt = this.now;
+    this.sendTo([p.leader], { t: 'prom', view: this.view!.id, ballot: p.ballot, received: this.log.received, accepted: this.accepted });
   }
 
   /** Accept only with every message up to the cut in hand, so whoever adopts this value can fetch from us. */

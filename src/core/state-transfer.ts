@@ -12,6 +12,8 @@ export class StateDownload {
   private requestedTo = 0;
   idx = 0;
   lastAt: number;
+  /** When bytes last arrived (from any source). */
+  progressAt: number;
 
   constructor(
     readonly view: number,
@@ -19,6 +21,7 @@ export class StateDownload {
     now: number,
   ) {
     this.lastAt = now;
+    this.progressAt = now;
   }
 
   get source(): MemberId {
@@ -43,6 +46,7 @@ export class StateDownload {
     if (data.byteLength > 0) this.parts.push(data);
     this.received += data.byteLength;
     this.lastAt = now;
+    this.progressAt = now;
     return true;
   }
 
