@@ -156,7 +156,7 @@ export class Group extends EventEmitter<GroupEvents> {
         throw new VsyncError(ErrorCodes.PAYLOAD_TOO_LARGE, `payload of ${payload.byteLength} bytes exceeds ${rt.member.cfg.maxPayloadBytes}`);
       }
       if (rt.member.canSend(payload.byteLength)) {
-        const msgNo = rt.inputNow((m) => m.send(payload));
+        const msgNo = rt.input((m) => m.send(payload))!;
         return withSignal(new Promise<SendResult>((resolve, reject) => this.pending.set(msgNo, { resolve, reject })), opts.signal);
       }
       if (this.waiting.length >= this.maxWaitingSends) throw new VsyncError(ErrorCodes.BACKPRESSURE, 'too many sends waiting for the send window');

@@ -9,7 +9,10 @@ export type WorkerMode = 'ws' | 'vsync';
 
 export type Command =
   /** vsync: start a node (seeds: ws URLs of members) and join the group; ws: listen for mesh connections. */
-  | { cmd: 'start'; mode: WorkerMode; name: string; index: number; seeds?: string[]; group?: string }
+  /** `stateBytes` (vsync): join with state-transfer hooks, and hold application state of that many bytes. */
+  | { cmd: 'start'; mode: WorkerMode; name: string; index: number; seeds?: string[]; group?: string; stateBytes?: number }
+  /** Replaces this member's application state (stateful members) by `bytes` bytes. */
+  | { cmd: 'state'; bytes: number }
   /** ws: dial these URLs; resolves once the worker has `expect` open connections (dialed plus accepted). */
   | { cmd: 'mesh'; dial: string[]; expect: number }
   /** Starts multicasting. rate 0: as fast as possible with `window` sends outstanding; otherwise `rate` msgs/s. */
@@ -32,13 +35,17 @@ export interface StartReply {
   url: string;
   memberId: string | null;
   pid: number;
-  /** Wall-clock times (performance.timeOrigin + performance.now(), ms). */
+  /** wallNow() - monoNow() in this process: the same in every process unless their timeOrigins are skewed. */
+  wallMinusMono: number;
+  /** Times on the monoNow() clock, ms. */
   tProcess: number;
   tStartCmd: number;
   tNodeStarted: number;
   tJoined: number;
   viewId: number;
   members: string[];
+  /** Stateful members: size of the state received when joining (null when none was received). */
+  stateReceived: number | null;
 }
 
 export interface StatusReply {
@@ -70,8 +77,11 @@ export interface WindowReply {
   rss: number;
   /** Event-loop utilization during the window (0..1). */
   elu: number;
-  /** Longest event-loop delay seen during the window, ms. */
+  /** Longest event-loop stall seen during the window (timer lateness beyond its 5 ms interval), ms. */
   loopDelayMaxMs: number;
+  /** The window on the monotonic clock (process.hrtime, the clock of V8 CPU profiles), µs. */
+  hrFromUs: number;
+  hrToUs: number;
 }
 
 export interface HistReply {
@@ -91,7 +101,7 @@ export interface MemReply {
   arrayBuffers: number;
 }
 
-/** Unsolicited events (vsync). `t`: wall-clock ms (performance.timeOrigin + performance.now()). */
+/** Unsolicited events (vsync). `t`: monoNow() ms. */
 export type WorkerEvent =
   | { ev: 'view'; t: number; id: number; members: string[]; me: string | null }
   | { ev: 'block'; t: number }
@@ -100,7 +110,17 @@ export type WorkerEvent =
   | { ev: 'minority'; t: number }
   | { ev: 'error'; t: number; message: string };
 
-/** The wall clock the bench uses everywhere (sub-microsecond resolution, shared by processes on one machine). */
+/**
+ * The clock the bench stamps payloads and events with, in ms: CLOCK_MONOTONIC (process.hrtime), which every process
+ * on the machine reads alike. performance.timeOrigin + performance.now() would do as well only if no process saw
+ * the wall clock step or slew between the starts of two processes (each fixes its timeOrigin from the wall clock
+ * when it starts); the bench measures that skew (wallMinusMono) and reports it.
+ */
+export function monoNow(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/** The wall clock as the issue suggests it (performance.timeOrigin + performance.now()), ms. */
 export function wallNow(): number {
   return performance.timeOrigin + performance.now();
 }

@@ -8,7 +8,7 @@ function table(head: string[], rows: string[][], right: boolean[] = []): string[
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const cell = (s: string, i: number): string => (right[i] ? s.padStart(w[i]!) : s.padEnd(w[i]!));
   const line = (r: string[]): string => r.map((c, i) => cell(c, i)).join('  ').trimEnd();
-  return [line(head), w.map((x) => '-'.repeat(x)).join('  '), ...rows.map(line)];
+  return [line(head), w.map((x) => '-'.repeat(x)).join('  ').trimEnd(), ...rows.map(line)];
 }
 
 const lat = (p: Percentiles): string[] => [fmtUs(p.p50), fmtUs(p.p90), fmtUs(p.p99), fmtUs(p.max)];
@@ -17,7 +17,7 @@ const ms = (x: number | null): string => (x === null ? '-' : `${x.toFixed(1)} ms
 /** The terminal report: one table per part, then the targets and the problems. */
 export function formatReport(r: BenchResults): string[] {
   const out: string[] = [];
-  out.push(`vsync bench (${r.meta.mode}) — ${r.meta.node}, ${r.meta.cpus} × ${r.meta.cpuModel}, load average at start ${r.meta.loadavgStart.join(' ')}, end ${r.meta.loadavgEnd.join(' ')}; ${r.meta.durationS} s`);
+  out.push(`vsync bench (${r.meta.mode}) — ${r.meta.node}, ${r.meta.cpus} × ${r.meta.cpuModel}, load average at start ${r.meta.loadavgStart.join(' ')}, end ${r.meta.loadavgEnd.join(' ')}; ${r.meta.durationS} s; timeOrigin skew between workers ${r.meta.timeOriginSkewUs} µs (not used: stamps are CLOCK_MONOTONIC)`);
 
   if (r.throughput.length || r.baseline.length) {
     out.push('', 'Throughput: deliveries/s per member (median of members; [min]), MB/s, ratio to the raw ws mesh; closed-loop latency at others');
@@ -44,10 +44,11 @@ export function formatReport(r: BenchResults): string[] {
     out.push('', 'Latency: send() to delivery (sender wall time in the payload), at the sender and at the other members');
     const rows = r.latency.map((l) => [
       l.system === 'ws' ? 'ws mesh' : 'vsync', `n=${l.n}`, l.label, `${l.bytes >= 1024 ? `${l.bytes / 1024}KB` : `${l.bytes}B`}`, num(l.achievedRate),
-      ...(l.system === 'ws' ? ['-', '-', '-', '-'] : lat(l.atSender)), ...lat(l.atOthers), l.digest ? (l.digest.agreed ? 'ok' : 'DISAGREE') : '-',
+      ...(l.system === 'ws' ? ['-', '-', '-', '-'] : lat(l.atSender)), ...lat(l.atOthers), `${l.loopDelayMaxMs.toFixed(1)}ms`,
+      l.digest ? (l.digest.agreed ? 'ok' : 'DISAGREE') : '-',
     ]);
-    out.push(...table(['system', 'n', 'load', 'size', 'msgs/s', 'snd p50', 'p90', 'p99', 'max', 'oth p50', 'p90', 'p99', 'max', 'digest'], rows,
-      [false, false, false, true, true, true, true, true, true, true, true, true, true, false]));
+    out.push(...table(['system', 'n', 'load', 'size', 'msgs/s', 'snd p50', 'p90', 'p99', 'max', 'oth p50', 'p90', 'p99', 'max', 'loop delay max', 'digest'], rows,
+      [false, false, false, true, true, true, true, true, true, true, true, true, true, true, false]));
   }
 
   if (r.viewChanges.length) {
@@ -57,15 +58,22 @@ export function formatReport(r: BenchResults): string[] {
   }
   if (r.joins.length) {
     out.push('', 'Joins (empty state): join() to first view at the joiner; to the view at every member; process spawn to joined');
-    const rows = r.joins.map((j) => [`n=${j.n}`, String(j.round), ms(j.joinMs), ms(j.viewAtOthersMs), ms(j.spawnToJoinedMs), j.stateTransferMs, j.error ? `ERROR ${j.error}` : '']);
+    const rows = r.joins.map((j) => [`n=${j.n}`, String(j.round), ms(j.joinMs), ms(j.viewAtOthersMs), ms(j.spawnToJoinedMs), 'n/a', j.error ? `ERROR ${j.error}` : '']);
     out.push(...table(['n', 'round', 'join', 'in view everywhere', 'spawn to joined', 'state transfer', ''], rows, [false, true, true, true, true, true, false]));
+  }
+  if (r.stateJoins.length) {
+    out.push('', 'Joins with state transfer (stateful group, under light load): join() to first view with the state in place');
+    const size = (b: number | undefined): string => (b === undefined ? '-' : b >= 1 << 20 ? `${b / (1 << 20)} MB` : b >= 1024 ? `${b / 1024} KB` : `${b} B`);
+    const rows = r.stateJoins.map((j) => [`n=${j.n}`, size(j.stateBytes), ms(j.joinMs), ms(j.spawnToJoinedMs), j.error ? `ERROR ${j.error}` : '']);
+    out.push(...table(['n', 'state', 'join incl. transfer', 'spawn to joined', ''], rows, [false, true, true, true, false]));
   }
 
   if (r.memory) {
     const m = r.memory;
     out.push('', `Memory (RSS from /proc, MB per member; ${m.n} members, ${m.bytes} B, ${m.window} sends outstanding per member)`);
     const rows = [
-      ['before load', m.overload.startRssMB.join(' / '), ''],
+      ['fresh processes', m.overload.freshRssMB.join(' / '), ''],
+      ['after warm-up', m.overload.startRssMB.join(' / '), ''],
       [`overload ${m.overload.ms / 1000} s: peak`, m.overload.peakRssMB.join(' / '), `${num(m.overload.deliveriesPerSec)} deliv/s; after warm-up ${m.overload.afterWarmupPeakMB.join('/')}, last part ${m.overload.lastPartPeakMB.join('/')}: ${m.overload.bounded ? 'bounded' : 'GROWING'}`],
       [`one paused ${m.pause.ms / 1000} s: peak`, m.pause.peakRssMB.join(' / '), `${num(m.pause.deliveriesPerSec)} deliv/s at survivors; after warm-up ${m.pause.afterWarmupPeakMB.join('/')}, last part ${m.pause.lastPartPeakMB.join('/')}: ${m.pause.bounded ? 'bounded' : 'GROWING'}`],
       ['paused one after SIGCONT', String(m.pause.pausedAfterPeakMB), `excluded ${m.pause.excludedAfterMs === null ? 'never' : `after ${m.pause.excludedAfterMs} ms`}; ${m.pause.rejoined ? 'rejoined' : 'not rejoined'}`],
@@ -79,7 +87,8 @@ export function formatReport(r: BenchResults): string[] {
     for (const m of r.profile.members) {
       out.push(`  ${m.name} (${m.role}, ${m.totalMs} ms busy):`);
       out.push(...table(['self %', 'function', 'where'], m.top.slice(0, 12).map((e) => [e.pct.toFixed(1), e.fn, e.where]), [true, false, false]).map((l) => `    ${l}`));
-      out.push(`    by layer: ${m.byLayer.map((e) => `${e.fn} ${e.pct}%`).join(', ')}`);
+      out.push(`    by layer (self time): ${m.byLayer.map((e) => `${e.fn} ${e.pct}%`).join(', ')}`);
+      out.push(`    project functions by total time: ${m.inclusive.slice(0, 10).map((e) => `${e.fn} (${e.where}) ${e.pct}%`).join(', ')}`);
       out.push(`    by file: ${m.byFile.slice(0, 8).map((e) => `${e.fn} ${e.pct}%`).join(', ')}`);
     }
     out.push(`  profiles: ${r.profile.dir}`);

@@ -1,5 +1,6 @@
 import type { DigestComparison } from './digest.js';
 import type { Percentiles } from './histogram.js';
+import type { ProfileSummary } from './profile.js';
 import type { BenchMode, Senders } from './settings.js';
 
 export interface MemberRate {
@@ -52,6 +53,8 @@ export interface LatencyResult {
   atSender: Percentiles;
   /** At the other members: the sender's send() to delivery there, µs. */
   atOthers: Percentiles;
+  /** Longest event-loop delay of any member during the window, ms (a blocked or descheduled process). */
+  loopDelayMaxMs: number;
   digest: DigestComparison | null;
   void: boolean;
   error?: string;
@@ -81,7 +84,10 @@ export interface JoinResult {
   viewAtOthersMs: number | null;
   /** Process spawn to joined, ms (process start, module loading, Node.start, join). */
   spawnToJoinedMs: number | null;
-  stateTransferMs: 'n/a';
+  /** Empty-state joins: 'n/a'. Joins into a stateful group: join() to first view including the state transfer, ms. */
+  stateTransferMs: number | 'n/a';
+  /** Size of the state transferred (stateful groups only). */
+  stateBytes?: number;
   error?: string;
 }
 
@@ -96,6 +102,8 @@ export interface MemoryResult {
   window: number;
   overload: {
     ms: number;
+    /** RSS of the fresh processes, and after the cluster warm-up (right before the overload). */
+    freshRssMB: number[];
     startRssMB: number[];
     peakRssMB: number[];
     /**
@@ -134,6 +142,7 @@ export interface MemoryResult {
 export interface ProfileEntry {
   fn: string;
   where: string;
+  /** Self time, or for `inclusive` lists the total time, ms. */
   selfMs: number;
   pct: number;
 }
@@ -141,7 +150,7 @@ export interface ProfileEntry {
 export interface ProfileResult {
   case: string;
   deliveriesPerSec: number;
-  members: Array<{ name: string; role: string; totalMs: number; top: ProfileEntry[]; byFile: ProfileEntry[]; byLayer: ProfileEntry[] }>;
+  members: Array<{ name: string; role: string } & ProfileSummary>;
   dir: string;
   error?: string;
 }
@@ -164,6 +173,11 @@ export interface BenchResults {
     cpuModel: string;
     loadavgStart: number[];
     loadavgEnd: number[];
+    /**
+     * How far apart the workers' performance.timeOrigin + performance.now() clocks were (max - min of wall minus
+     * monotonic time over every worker), µs. The bench stamps with the monotonic clock, so this does not affect it.
+     */
+    timeOriginSkewUs: number;
     settings: unknown;
     notes: string[];
   };
@@ -172,6 +186,8 @@ export interface BenchResults {
   latency: LatencyResult[];
   viewChanges: ViewChangeResult[];
   joins: JoinResult[];
+  /** Joins into a group of stateful members (getState/setState), by state size. */
+  stateJoins: JoinResult[];
   memory: MemoryResult | null;
   profile: ProfileResult | null;
   targets: TargetResult[];

@@ -5,14 +5,14 @@ import { Cluster, sleep } from './cluster.js';
 import { compareDigests, type DigestComparison } from './digest.js';
 import { Histogram } from './histogram.js';
 import { summarizeProfile } from './profile.js';
-import { type WorkerEvent, wallNow } from './protocol.js';
+import { type WorkerEvent, monoNow } from './protocol.js';
 import type {
   BenchResults, JoinResult, LatencyResult, MemberRate, MemoryResult, ProfileResult, RssSeriesPoint, ThroughputResult, ViewChangeResult,
 } from './results.js';
 import type { BenchSettings, LatencyCase, ThroughputCase } from './settings.js';
 import { MB, max, median, round } from './stats.js';
 import { evaluateTargets } from './targets.js';
-import type { WorkerHandle } from './worker-handle.js';
+import { clockOffsets, type WorkerHandle } from './worker-handle.js';
 
 export interface RunOptions {
   settings: BenchSettings;
@@ -24,7 +24,7 @@ export interface RunOptions {
   progress: (line: string) => void;
 }
 
-const kb = (b: number): string => (b >= 1024 ? `${b / 1024}KB` : `${b}B`);
+const kb = (b: number): string => (b >= 1024 * 1024 ? `${b / 1024 / 1024}MB` : b >= 1024 ? `${b / 1024}KB` : `${b}B`);
 export const caseLabel = (c: { n: number; senders: string; bytes: number }): string => `n=${c.n} ${c.senders === 'all' ? 'all send' : 'one sends'} ${kb(c.bytes)}`;
 
 /** Runs the benchmark; never throws for a failing case (it is recorded in `problems` and the case marked void). */
@@ -44,13 +44,14 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
       cpuModel: cpus()[0]?.model ?? '',
       loadavgStart: loadavg().map((x) => round(x, 2)),
       loadavgEnd: [],
+      timeOriginSkewUs: 0,
       settings: s,
       notes: [
         'deliveries/s count every message delivered at a member: in vsync the whole ordered stream (own messages included); in the ws mesh what it received plus what it sent (self delivery), so both count the same stream',
         `every delivery is hashed in both systems (SHA-256 of seq, sender, length and the payload's 16-byte header, plus the whole payload of every ${s.digestFullEvery === 1 ? '' : `${s.digestFullEvery}th `}seq), so the baseline does the same per-delivery work; vsync members compare these digests`,
         `closed-loop sending keeps ${s.vsyncWindow} group.send() promises outstanding per vsync sender, ${s.wsWindow} ws.send() callbacks per ws connection`,
         'one sender (vsync): a member that is not the sequencer (its messages take the forward hop)',
-        'latency: the sender puts performance.timeOrigin + performance.now() in the payload; receivers subtract it from their own',
+        'latency: the sender puts its send time in the payload and receivers subtract it from their own; the clock is CLOCK_MONOTONIC (process.hrtime), shared by all processes of the machine (timeOrigin-based wall time is fixed per process at its start, so a wall-clock step between two starts skews it: see timeOriginSkewUs)',
         'detection: SIGKILL to the first block event (flush start) at a survivor; it includes batchChangesTicks after suspicion',
       ],
     },
@@ -59,6 +60,7 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
     latency: [],
     viewChanges: [],
     joins: [],
+    stateJoins: [],
     memory: null,
     profile: null,
     targets: [],
@@ -154,6 +156,15 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
     }
   }
 
+  // ---- joins with state transfer ----
+  if (want('state')) {
+    try {
+      await stateJoins(s, res, say, problem);
+    } catch (err) {
+      problem(`state transfer: ${(err as Error).message}`);
+    }
+  }
+
   // ---- memory ----
   if (want('memory')) {
     try {
@@ -172,6 +183,8 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
     }
   }
 
+  const offs = clockOffsets.splice(0);
+  res.meta.timeOriginSkewUs = offs.length ? round((Math.max(...offs) - Math.min(...offs)) * 1000, 1) : 0;
   res.targets = evaluateTargets(res);
   res.meta.loadavgEnd = loadavg().map((x) => round(x, 2));
   res.meta.durationS = round((Date.now() - t0) / 1000, 1);
@@ -282,7 +295,7 @@ async function latencyCase(
   const empty = { count: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
   const r: LatencyResult = {
     system, n: lc.n, senders: lc.senders, label, rate, achievedRate: 0, bytes: lc.bytes, windowMs: s.latencyWindowMs,
-    atSender: empty, atOthers: empty, digest: null, void: true,
+    atSender: empty, atOthers: empty, loopDelayMaxMs: 0, digest: null, void: true,
   };
   try {
     await Promise.all(members.map((w) => w.digest(true, 1024, s.digestFullEvery)));
@@ -297,6 +310,7 @@ async function latencyCase(
     r.achievedRate = Math.round(wins.filter((_, i) => senders.includes(members[i]!)).reduce((a, w) => a + (w.sent * 1000) / w.ms, 0));
     r.atSender = pctl(hists.filter((_, i) => senders.includes(members[i]!)).map((h) => h.self));
     r.atOthers = pctl(hists.map((h) => h.others));
+    r.loopDelayMaxMs = round(max(wins.map((w) => w.loopDelayMaxMs)), 1);
     r.digest = await checkDigests(c, members, true, s.digestFullEvery);
     r.void = !q.ok || !r.digest.agreed;
     if (!r.digest.agreed) problem(`latency ${system} n=${lc.n} ${label}: ${system === 'vsync' ? 'digests disagree' : 'FIFO gaps'}`);
@@ -328,7 +342,7 @@ async function killAndMeasure(c: Cluster, victim: WorkerHandle, kind: 'member' |
   const victimId = victim.memberId;
   const survivors = c.alive().filter((w) => w !== victim);
   const marks = survivors.map((w) => w.events.length);
-  const t0 = wallNow();
+  const t0 = monoNow();
   victim.signal('SIGKILL');
   const views = await Promise.all(
     survivors.map((w, i) => w.waitEvent((e) => e.ev === 'view' && !e.members.includes(victimId ?? '?'), 15_000, marks[i]) as Promise<Extract<WorkerEvent, { ev: 'view' }>>),
@@ -354,7 +368,7 @@ async function joinAndMeasure(c: Cluster, n: number, round_: number, fullEvery: 
   const r: JoinResult = { n, round: round_, joinMs: null, viewAtOthersMs: null, spawnToJoinedMs: null, stateTransferMs: 'n/a' };
   const existing = c.alive();
   const marks = existing.map((w) => w.events.length);
-  const tSpawn = wallNow();
+  const tSpawn = monoNow();
   const w = c.spawn();
   const info = await w.start('vsync', c.urls(existing));
   await w.digest(true, 32, fullEvery);
@@ -419,6 +433,43 @@ async function viewChanges(n: number, s: BenchSettings, res: BenchResults, say: 
   }
 }
 
+// ---- state transfer ----------------------------------------------------------------------------------------------
+
+async function stateJoins(s: BenchSettings, res: BenchResults, say: Say, problem: (p: string) => void): Promise<void> {
+  const { n, sizes } = s.stateTransfer;
+  say(`state transfer: starting ${n} stateful members (getState/setState); each size: one member joins, then leaves`);
+  const c = await Cluster.vsync(n, [], 0);
+  try {
+    await Promise.all(c.alive().map((w) => w.load(s.viewChange.loadPerMember, s.viewChange.bytes, s.vsyncWindow)));
+    for (const bytes of sizes) {
+      const r: JoinResult = { n, round: 1, joinMs: null, viewAtOthersMs: null, spawnToJoinedMs: null, stateTransferMs: 'n/a', stateBytes: bytes };
+      try {
+        await Promise.all(c.alive().map((w) => w.call({ cmd: 'state', bytes })));
+        const existing = c.alive();
+        const tSpawn = monoNow();
+        const w = c.spawn();
+        const info = await w.start('vsync', c.urls(existing), 0);
+        r.joinMs = round(info.tJoined - info.tNodeStarted, 1);
+        r.stateTransferMs = r.joinMs;
+        r.spawnToJoinedMs = round(info.tJoined - tSpawn, 1);
+        const got = info.stateReceived;
+        if (got !== bytes) problem(`state transfer of ${bytes} bytes: the joiner received ${got ?? 'no'} state`);
+        say(`state transfer: join with ${kb(bytes)} of state took ${r.joinMs} ms (join() to first view with the state in place)`);
+        await w.exit(10_000);
+        await c.waitFullView(n, 15_000);
+      } catch (err) {
+        r.error = (err as Error).message;
+        problem(`state transfer of ${kb(bytes)}: ${r.error}`);
+      }
+      res.stateJoins.push(r);
+    }
+    await Promise.all(c.alive().map((w) => w.stop()));
+    await c.quiesce(s.quiesceMs);
+  } finally {
+    await c.close();
+  }
+}
+
 // ---- memory ------------------------------------------------------------------------------------------------------
 
 async function memory(s: BenchSettings, say: Say, problem: (p: string) => void, warn: (p: string) => void): Promise<MemoryResult> {
@@ -436,6 +487,8 @@ async function memory(s: BenchSettings, say: Say, problem: (p: string) => void, 
   };
   const peakOf = (from: number, to: number, i: number): number => max(samples.filter((x) => x.t >= from && x.t < to).map((x) => x.rss[i] ?? 0));
   try {
+    const freshRss = rssNow();
+    await warmCluster(c, s, say);
     const startRss = rssNow();
     sampler = setInterval(sample, 200);
     await Promise.all(c.workers.map((w) => w.digest(true, 1024, s.digestFullEvery)));
@@ -452,6 +505,7 @@ async function memory(s: BenchSettings, say: Say, problem: (p: string) => void, 
     const bounded = (a: number[], b: number[]): boolean => b.every((x, i) => x <= a[i]! * 1.1 + 16);
     const overload = {
       ms: m.overloadMs,
+      freshRssMB: freshRss,
       startRssMB: startRss,
       peakRssMB: idx.map((i) => peakOf(ovFrom, ovTo + 1, i)),
       afterWarmupPeakMB: first,
@@ -471,7 +525,7 @@ async function memory(s: BenchSettings, say: Say, problem: (p: string) => void, 
     const marks = survivors.map((w) => w.events.length);
     const vMark = victim.events.length;
     say(`memory: SIGSTOP ${victimId} for ${m.pauseMs / 1000} s while the others keep sending`);
-    const tStop = wallNow();
+    const tStop = monoNow();
     const pFrom = Date.now() - tStart;
     victim.signal('SIGSTOP');
     const pWin = await Promise.all(survivors.map((w) => w.window(m.pauseMs)));
@@ -525,10 +579,12 @@ async function profile(s: BenchSettings, dirOpt: string | undefined, say: Say, p
   const dir = dirOpt ?? mkdtempSync(join(tmpdir(), 'vsync-prof-'));
   const n = 3;
   const bytes = 1024;
-  say(`profile: ${n} members with --cpu-prof (into ${dir}), all sending ${kb(bytes)} as fast as possible`);
+  say(`profile: ${n} members with --cpu-prof (into ${dir}), all sending ${kb(bytes)} as fast as possible; only the measurement window is summarized`);
   const c = await Cluster.vsync(n, ['--cpu-prof', '--cpu-prof-dir', dir]);
+  await warmCluster(c, s, say);
   let rate = 0;
   const roles = new Map<number, string>();
+  const ranges = new Map<number, { fromUs: number; toUs: number }>();
   try {
     const { coordinator } = await c.coordinator();
     for (const w of c.workers) roles.set(w.pid, w === coordinator ? 'sequencer' : 'member');
@@ -536,6 +592,7 @@ async function profile(s: BenchSettings, dirOpt: string | undefined, say: Say, p
     await sleep(s.warmupMs);
     const wins = await Promise.all(c.workers.map((w) => w.window(Math.max(s.windowMs, 5000))));
     rate = Math.round(median(wins.map((w) => (w.deliveries * 1000) / w.ms)));
+    c.workers.forEach((w, i) => ranges.set(w.pid, { fromUs: wins[i]!.hrFromUs, toUs: wins[i]!.hrToUs }));
     await Promise.all(c.workers.map((w) => w.stop()));
     await c.quiesce(s.quiesceMs);
   } finally {
@@ -549,9 +606,9 @@ async function profile(s: BenchSettings, dirOpt: string | undefined, say: Say, p
       problem(`profile: no profile for ${w.name} (pid ${w.pid})`);
       continue;
     }
-    const sum = summarizeProfile(join(dir, f), 20);
+    const sum = summarizeProfile(join(dir, f), 20, ranges.get(w.pid));
     members.push({ name: w.name, role: roles.get(w.pid) ?? 'member', ...sum });
   }
   say(`profile: ${rate} deliveries/s per member while profiling; ${members.length} profiles in ${dir}`);
-  return { case: `vsync n=${n} all send ${kb(bytes)} (saturation)`, deliveriesPerSec: rate, members, dir };
+  return { case: `vsync n=${n} all send ${kb(bytes)} (saturation, after the warm-up)`, deliveriesPerSec: rate, members, dir };
 }

@@ -35,6 +35,8 @@ export interface BenchSettings {
   latencyWindowMs: number;
   nearSaturationFraction: number;
   viewChange: { n: number[]; rounds: number; loadPerMember: number; bytes: number };
+  /** Joins into a group whose members hold application state of these sizes (state transfer at the join cut). */
+  stateTransfer: { n: number; sizes: number[] };
   memory: { n: number; bytes: number; window: number; overloadMs: number; pauseMs: number; afterMs: number };
   /** Quiesce timeout per case. */
   quiesceMs: number;
@@ -72,6 +74,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         latencyWindowMs: 5000,
         nearSaturationFraction: 0.8,
         viewChange: { n: [5, 3], rounds: 3, loadPerMember: 200, bytes: KB },
+        stateTransfer: { n: 3, sizes: [0, KB * KB, 16 * KB * KB, 64 * KB * KB] },
         memory: { n: 3, bytes: KB, window: 5000, overloadMs: 15_000, pauseMs: 10_000, afterMs: 5000 },
         quiesceMs: 30_000,
         digestFullEvery: 16,
@@ -84,7 +87,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
           { n: 3, senders: 'one', bytes: KB },
           { n: 3, senders: 'all', bytes: 64 },
         ],
-        clusterWarmupMs: 2500,
+        clusterWarmupMs: 2000,
         warmupMs: 500,
         windowMs: 1500,
         vsyncWindow: 2000,
@@ -97,6 +100,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         latencyWindowMs: 1500,
         nearSaturationFraction: 0.8,
         viewChange: { n: [5], rounds: 1, loadPerMember: 200, bytes: KB },
+        stateTransfer: { n: 3, sizes: [0, 16 * KB * KB] },
         memory: { n: 3, bytes: KB, window: 5000, overloadMs: 3000, pauseMs: 3000, afterMs: 2000 },
         quiesceMs: 15_000,
         digestFullEvery: 16,
@@ -118,6 +122,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         latencyWindowMs: 400,
         nearSaturationFraction: 0.8,
         viewChange: { n: [3], rounds: 1, loadPerMember: 100, bytes: KB },
+        stateTransfer: { n: 3, sizes: [64 * KB] },
         memory: { n: 3, bytes: KB, window: 2000, overloadMs: 800, pauseMs: 2000, afterMs: 1000 },
         quiesceMs: 15_000,
         digestFullEvery: 16,

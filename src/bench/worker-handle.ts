@@ -31,6 +31,15 @@ export function readProcMem(pid: number): ProcMem | null {
 
 type Reply = { id: number; ok: boolean; r?: unknown; error?: string };
 
+/** Workers not yet exited: killed when this process exits, so that none lingers (a SIGSTOPped one would). */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
+/** wallMinusMono of every worker started in this process (to report how far the timeOrigin clocks disagree). */
+export const clockOffsets: number[] = [];
+
 /** One worker process as the parent sees it: typed request/reply calls and a log of timestamped events. */
 export class WorkerHandle {
   readonly child: ChildProcess;
@@ -58,7 +67,9 @@ export class WorkerHandle {
       if (this.stderr.length > 50) this.stderr.shift();
     });
     this.child.stdin!.on('error', () => {});
+    live.add(this.child);
     this.whenExited = new Promise((resolve) => this.child.once('exit', (code) => {
+      live.delete(this.child);
       this.exited = true;
       this.exitCode = code;
       for (const c of this.calls.values()) {
@@ -138,8 +149,9 @@ export class WorkerHandle {
     });
   }
 
-  async start(mode: WorkerMode, seeds: string[] = []): Promise<StartReply> {
-    this.info = await this.call<StartReply>({ cmd: 'start', mode, name: this.name, index: this.index, seeds }, 40_000);
+  async start(mode: WorkerMode, seeds: string[] = [], stateBytes?: number): Promise<StartReply> {
+    this.info = await this.call<StartReply>({ cmd: 'start', mode, name: this.name, index: this.index, seeds, stateBytes }, 70_000);
+    clockOffsets.push(this.info.wallMinusMono);
     return this.info;
   }
 

@@ -2,7 +2,7 @@
  * A bench worker process: a raw-`ws` mesh node or a vsync member, driven by the bench parent over stdin/stdout
  * JSON lines (see protocol.ts). Spawned as `node dist/bench/worker.js`.
  *
- * Payloads: bytes 0..7 the sender's wall-clock send time (float64, ms), 8..11 the sender's message counter,
+ * Payloads: bytes 0..7 the sender's send time on the monoNow() clock (float64, ms), 8..11 the sender's message counter,
  * 12..15 the sender's worker index; the rest zeros. Receivers compute the latency from the first 8 bytes.
  */
 import { monitorEventLoopDelay, performance as perf } from 'node:perf_hooks';
@@ -11,11 +11,12 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { type Group, Node } from '../index.js';
 import { BlockDigest } from './digest.js';
 import { Histogram } from './histogram.js';
-import { type Command, type StartReply, type StatusReply, type WindowReply, type WorkerEvent, type WorkerMode, wallNow } from './protocol.js';
+import { type Command, type StartReply, type StatusReply, type WindowReply, type WorkerEvent, type WorkerMode, monoNow, wallNow } from './protocol.js';
 
 export const MIN_PAYLOAD = 16;
 
-const tProcess = performance.timeOrigin;
+/** Process start on the monoNow() clock. */
+const tProcess = monoNow() - performance.now();
 
 function write(obj: unknown): void {
   process.stdout.write(JSON.stringify(obj) + '\n');
@@ -44,7 +45,7 @@ function sendTimeOf(p: Uint8Array): number {
 }
 
 function onDelivery(p: Uint8Array, own: boolean): void {
-  const lat = (wallNow() - sendTimeOf(p)) * 1000;
+  const lat = (monoNow() - sendTimeOf(p)) * 1000;
   delivered++;
   deliveredBytes += p.byteLength;
   if (own) histSelf.record(lat);
@@ -78,13 +79,22 @@ function makePayload(bytes: number): Uint8Array {
   counter++;
   p.writeUInt32LE(counter >>> 0, 8);
   p.writeUInt32LE(index, 12);
-  p.writeDoubleLE(wallNow(), 0);
+  p.writeDoubleLE(monoNow(), 0);
   return p;
 }
 
 // vsync
 let node: Node | null = null;
 let group: Group | null = null;
+/** Application state, for members started with `stateBytes` (state transfer hands it to joiners). */
+let appState: Uint8Array = new Uint8Array(0);
+let stateReceived: number | null = null;
+
+function makeState(bytes: number): Uint8Array {
+  const b = Buffer.alloc(bytes);
+  for (let i = 0; i < bytes; i += 4096) b[i] = (i / 4096) & 0xff;
+  return b;
+}
 
 function sendVsync(): void {
   const p = makePayload(load.bytes);
@@ -247,7 +257,7 @@ function status(): StatusReply {
 async function start(c: Extract<Command, { cmd: 'start' }>): Promise<StartReply> {
   mode = c.mode;
   index = c.index;
-  const tStartCmd = wallNow();
+  const tStartCmd = monoNow();
   if (c.mode === 'ws') {
     const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
     wss = server;
@@ -257,27 +267,38 @@ async function start(c: Extract<Command, { cmd: 'start' }>): Promise<StartReply>
     });
     server.on('connection', (ws) => addConn(ws));
     const addr = server.address() as { port: number };
-    const t = wallNow();
-    return { url: `ws://127.0.0.1:${addr.port}`, memberId: null, pid: process.pid, tProcess, tStartCmd, tNodeStarted: t, tJoined: t, viewId: 0, members: [] };
+    const t = monoNow();
+    return { url: `ws://127.0.0.1:${addr.port}`, memberId: null, pid: process.pid, wallMinusMono: wallNow() - monoNow(), tProcess, tStartCmd, tNodeStarted: t, tJoined: t, viewId: 0, members: [], stateReceived: null };
   }
   const n = await Node.start({ name: c.name, listen: { host: '127.0.0.1', port: 0 }, seeds: c.seeds ?? [] });
   node = n;
-  const tNodeStarted = wallNow();
-  const g = await n.join(c.group ?? 'bench', { signal: AbortSignal.timeout(30_000) });
-  const tJoined = wallNow();
+  const tNodeStarted = monoNow();
+  const stateful = c.stateBytes !== undefined;
+  if (stateful) appState = makeState(c.stateBytes!);
+  const hooks = stateful
+    ? {
+        getState: (): Uint8Array => appState,
+        setState: (st: Uint8Array): void => {
+          appState = st;
+          stateReceived = st.byteLength;
+        },
+      }
+    : {};
+  const g = await n.join(c.group ?? 'bench', { signal: AbortSignal.timeout(60_000), ...hooks });
+  const tJoined = monoNow();
   group = g;
   g.on('message', (m) => {
     lastSeq = m.seq;
     digest.add(m.seq, m.sender, m.payload);
     onDelivery(m.payload, m.sender === g.memberId);
   });
-  g.on('view', (v) => emitEvent({ ev: 'view', t: wallNow(), id: v.id, members: [...v.members], me: g.memberId }));
-  g.on('block', () => emitEvent({ ev: 'block', t: wallNow() }));
-  g.on('unblock', () => emitEvent({ ev: 'unblock', t: wallNow() }));
-  g.on('excluded', (e) => emitEvent({ ev: 'excluded', t: wallNow(), member: e.member, rejoining: e.rejoining }));
-  g.on('minority', () => emitEvent({ ev: 'minority', t: wallNow() }));
+  g.on('view', (v) => emitEvent({ ev: 'view', t: monoNow(), id: v.id, members: [...v.members], me: g.memberId }));
+  g.on('block', () => emitEvent({ ev: 'block', t: monoNow() }));
+  g.on('unblock', () => emitEvent({ ev: 'unblock', t: monoNow() }));
+  g.on('excluded', (e) => emitEvent({ ev: 'excluded', t: monoNow(), member: e.member, rejoining: e.rejoining }));
+  g.on('minority', () => emitEvent({ ev: 'minority', t: monoNow() }));
   const v = g.currentView!;
-  return { url: n.url!, memberId: g.memberId, pid: process.pid, tProcess, tStartCmd, tNodeStarted, tJoined, viewId: v.id, members: [...v.members] };
+  return { url: n.url!, memberId: g.memberId, pid: process.pid, wallMinusMono: wallNow() - monoNow(), tProcess, tStartCmd, tNodeStarted, tJoined, viewId: v.id, members: [...v.members], stateReceived };
 }
 
 async function mesh(dial: string[], expect: number): Promise<{ connections: number }> {
@@ -302,7 +323,8 @@ async function mesh(dial: string[], expect: number): Promise<{ connections: numb
   return { connections: conns.length };
 }
 
-const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+const LOOP_RESOLUTION_MS = 5;
+const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
 loopDelay.enable();
 
 function windowCmd(ms: number, resetHist: boolean): Promise<WindowReply> {
@@ -317,6 +339,7 @@ function windowCmd(ms: number, resetHist: boolean): Promise<WindowReply> {
   const cpu0 = process.cpuUsage();
   const elu0 = perf.eventLoopUtilization();
   loopDelay.reset();
+  const hrFromUs = Number(process.hrtime.bigint() / 1000n);
   const t0 = performance.now();
   return new Promise((resolve) => {
     setTimeout(() => {
@@ -331,7 +354,10 @@ function windowCmd(ms: number, resetHist: boolean): Promise<WindowReply> {
         cpuSystemMs: cpu.system / 1000,
         rss: process.memoryUsage.rss(),
         elu: perf.eventLoopUtilization(elu0).utilization,
-        loopDelayMaxMs: loopDelay.max / 1e6,
+        // The histogram measures the whole sampling interval; what is beyond it is the stall.
+        loopDelayMaxMs: Math.max(0, loopDelay.max / 1e6 - LOOP_RESOLUTION_MS),
+        hrFromUs,
+        hrToUs: Number(process.hrtime.bigint() / 1000n),
       });
     }, ms);
   });
@@ -351,6 +377,9 @@ async function handle(c: Command): Promise<unknown> {
       return start(c);
     case 'mesh':
       return mesh(c.dial, c.expect);
+    case 'state':
+      appState = makeState(c.bytes);
+      return {};
     case 'load':
       startLoad(c.rate, c.bytes, c.window);
       return {};
@@ -420,6 +449,6 @@ rl.on('line', (line) => {
 // The parent is gone: do not linger.
 rl.on('close', () => process.exit(0));
 process.on('uncaughtException', (err) => {
-  emitEvent({ ev: 'error', t: wallNow(), message: err.stack ?? err.message });
+  emitEvent({ ev: 'error', t: monoNow(), message: err.stack ?? err.message });
   process.exit(1);
 });

@@ -5,7 +5,7 @@ import { formatReport } from '../bench/report.js';
 import { runBench } from '../bench/run.js';
 import { type BenchMode, settingsFor } from '../bench/settings.js';
 
-const PARTS = ['baseline', 'throughput', 'latency', 'viewchange', 'memory', 'profile'];
+const PARTS = ['baseline', 'throughput', 'latency', 'viewchange', 'state', 'memory', 'profile'];
 
 const USAGE = `usage: vsync bench [--quick | --smoke] [--out <file>] [--only <parts>] [--profile [--profile-dir <dir>]]
                    [--window-ms <ms>] [--warmup-ms <ms>] [--digest-full]

@@ -1,3 +1,4 @@
+import { runBenchCommand } from './bench-command.js';
 import { runCheckCommand } from './check-command.js';
 import { runDemoCommand } from './demo-command.js';
 import { runMemberCommand } from './member-command.js';
@@ -9,7 +10,8 @@ commands:
   demo     start a small group of real processes, kill the coordinator, add a member, check the traces
   member   run one member process (vsync member --help)
   sim      run the deterministic simulator (vsync sim --help)
-  check    check a folder of traces (vsync check <dir>)`;
+  check    check a folder of traces (vsync check <dir>)
+  bench    measure throughput, latency, view changes and memory against raw WebSocket (vsync bench --help)`;
 
 /** The CLI: prints to stdout (the library itself never prints). Returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -26,6 +28,8 @@ export async function main(argv: string[]): Promise<number> {
       return runMemberCommand(rest, out);
     case 'demo':
       return runDemoCommand(rest, out);
+    case 'bench':
+      return runBenchCommand(rest, out);
     case undefined:
     case '--help':
     case 'help':

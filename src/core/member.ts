@@ -5,7 +5,7 @@ import type { CoreEvent, Outgoing, Ready } from './events.js';
 import { FailureDetector } from './failure-detector.js';
 import type { Accepted, Decision, Entry, Frame, FwdMsg } from './frames.js';
 import { MessageLog } from './message-log.js';
-import { Outbox } from './outbox.js';
+import { type OwnMsg, Outbox } from './outbox.js';
 import { SequencerState } from './sequencer-state.js';
 import { STATE_PROVIDERS, StateDownload } from './state-transfer.js';
 import type { MemberId, View } from './types.js';
@@ -71,7 +71,8 @@ export class Member {
   private commit = 0;
   private knownLast = 0;
   private readonly outbox = new Outbox();
-  private toForward: number[] = [];
+  /** Own messages assigned a forward number since the last ready(): sent together in one frame. */
+  private toForward: OwnMsg[] = [];
   private leaving = false;
   private lastRequestAt = -Infinity;
   private contacts: MemberId[] = [];
@@ -441,7 +442,7 @@ export class Member {
     m.fseq = this.outbox.nextFseq++;
     m.sentAt = this.now;
     this.emit({ type: 'send', view: this.view!.id, msgNo: m.msgNo, payload: m.payload });
-    this.toForward.push(idx);
+    this.toForward.push(m);
   }
 
   private flushForwards(): void {
@@ -450,9 +451,9 @@ export class Member {
       return;
     }
     const msgs: FwdMsg[] = [];
-    for (const idx of this.toForward) {
-      const m = this.outbox.at(idx);
-      if (m && m.fseq > 0) msgs.push({ fseq: m.fseq, msgNo: m.msgNo, payload: m.payload });
+    // Message objects, not outbox positions: deliveries between send() and ready() move the outbox's head.
+    for (const m of this.toForward) {
+      if (m.fseq > 0) msgs.push({ fseq: m.fseq, msgNo: m.msgNo, payload: m.payload });
     }
     this.toForward.length = 0;
     this.forward(msgs);

@@ -43,17 +43,15 @@ export class MemberRuntime {
     return this.closed;
   }
 
-  /** Runs `fn` against the core and schedules one output flush for everything it produced. */
-  input(fn: (m: Member) => void): void {
-    if (this.closed) return;
-    fn(this.member);
-    this.schedule();
-  }
-
-  /** Flushes output now (used for sends, so the `send` trace line is written before `send()` returns). */
-  inputNow<T>(fn: (m: Member) => T): T {
+  /**
+   * Runs `fn` against the core and schedules one output flush for everything produced until then: sends and
+   * frames of one turn of the event loop leave together (one forward frame, one multicast, one write per peer).
+   * The trace still sees each `send` before its frame leaves, because the flush writes events first.
+   */
+  input<T>(fn: (m: Member) => T): T | undefined {
+    if (this.closed) return undefined;
     const r = fn(this.member);
-    this.flush();
+    this.schedule();
     return r;
   }
 

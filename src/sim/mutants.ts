@@ -27,7 +27,7 @@ function mutate(m: Member, mutation: Mutation): Member {
         const r = orig.call(this, d, oldMember);
         const ob = this['outbox'] as { length: number; delivered(n: number): unknown; at(i: number): { msgNo: number } };
         while (ob.length > 0) ob.delivered(ob.at(0).msgNo);
-        (this['toForward'] as number[]).length = 0;
+        (this['toForward'] as unknown[]).length = 0;
         const evs = this['events'] as Array<{ type: string }>;
         let at = evs.length - 1;
         while (at >= 0 && evs[at]!.type !== 'install') at--;

@@ -54,6 +54,11 @@ describe.skipIf(!existsSync(WORKER_JS))('vsync bench --smoke', () => {
       expect(typeof j.joinMs).toBe('number');
       expect(j.stateTransferMs).toBe('n/a');
     }
+    expect(r.stateJoins.length).toBeGreaterThan(0);
+    for (const j of r.stateJoins) {
+      expect(j.error).toBeUndefined();
+      expect(typeof j.stateTransferMs).toBe('number');
+    }
     expect(r.memory).not.toBeNull();
     expect(r.memory!.overload.peakRssMB).toHaveLength(r.memory!.n);
     expect(r.memory!.hwmMB.every((x) => x > 0)).toBe(true);
