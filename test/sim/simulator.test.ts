@@ -78,8 +78,11 @@ describe('the simulator and checker catch deliberately broken protocols', () => 
   });
 
   it('a core that delivers before a majority holds the message (not uniform) is caught', () => {
-    // Found by `vsync sim --seeds 1..80 --mutation early-deliver` (10 of 80 seeds fail): it takes a sequencer failure at the wrong moment.
-    expect(caught('early-deliver', [10, 20, 29]).length).toBe(3);
+    // It takes a sequencer failure at the wrong moment: about one seed in eight (`vsync sim --seeds 1..60
+    // --mutation early-deliver` found 7 when this was written). A range, not pinned seeds, so that unrelated
+    // changes to the run's dynamics do not silently turn this test into one that cannot fail.
+    const seeds = Array.from({ length: 60 }, (_, i) => i + 1);
+    expect(caught('early-deliver', seeds).length).toBeGreaterThanOrEqual(3);
   });
 
   it('a joiner that applies messages before its state arrives is caught (state agreement)', () => {
