@@ -67,11 +67,19 @@ export class Outbox {
     }
   }
 
-  /** Index of the first message not yet ordered in this view, or -1. */
+  /**
+   * Index of the first message not yet ordered in this view, or -1. Message numbers increase along the outbox,
+   * so a binary search does it: this runs every tick, with up to a full send window queued.
+   */
   firstUnordered(): number {
-    for (let i = this.head; i < this.items.length; i++) {
-      if (this.items[i]!.msgNo > this.orderedMsgNo) return i - this.head;
+    let lo = this.head;
+    let hi = this.items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.items[mid]!.msgNo > this.orderedMsgNo) hi = mid;
+      else lo = mid + 1;
     }
-    return -1;
+    return lo < this.items.length ? lo - this.head : -1;
   }
+
 }

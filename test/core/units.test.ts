@@ -121,3 +121,18 @@ describe('simulation building blocks', () => {
     expect([q.pop()!.item, q.pop()!.item, q.pop()!.item, q.pop()!.item]).toEqual(['a', 'b', 'c', 'd']);
   });
 });
+
+describe('Outbox.firstUnordered', () => {
+  it('finds the first message above the ordered mark, after deliveries moved the head', () => {
+    const o = new Outbox();
+    for (let i = 0; i < 10; i++) o.push(new Uint8Array(1));
+    expect(o.firstUnordered()).toBe(0);
+    o.orderedMsgNo = 4;
+    expect(o.firstUnordered()).toBe(4);
+    o.delivered(1);
+    o.delivered(2);
+    expect(o.firstUnordered()).toBe(2);
+    o.orderedMsgNo = 10;
+    expect(o.firstUnordered()).toBe(-1);
+  });
+});
