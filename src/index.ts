@@ -4,6 +4,8 @@
  */
 export { Node, type NodeOptions, type JoinOptions } from './api/node.js';
 export { Group, type GroupEvents, type GroupOptions, type Message, type SendResult, type StateHooks, type ViewInfo } from './api/group.js';
+export type { NodeStats, GroupStats, GroupRates, ViewMemberStats, ViewRecord, PeerStats, TransportStats, RateSample } from './api/stats.js';
+export type { HttpOptions } from './ops/http-server.js';
 export { HashChain } from './rsm/hash-chain.js';
 export { ReplicatedStateMachine, type StateMachine, type RsmOptions } from './rsm/replicated-state-machine.js';
 export { ClientEndpoint, type ClientEndpointOptions } from './rsm/client-endpoint.js';

@@ -4,6 +4,7 @@ import { type CoreEvent, ErrorCodes, type Frame, type MemberId, VsyncError } fro
 import { MemberRuntime, type MemberRuntimeOptions } from '../runtime/member-runtime.js';
 import { withSignal } from './abort.js';
 import { BoundedQueue } from './bounded-queue.js';
+import { type CoreFigures, GroupCounters, type GroupStats } from './stats.js';
 
 export interface ViewInfo {
   id: number;
@@ -65,6 +66,8 @@ export interface GroupHost {
   runtimeOptions(group: string, id: MemberId, onEvent: (e: CoreEvent) => void | 'yield'): MemberRuntimeOptions;
   attach(group: string, rt: MemberRuntime | null): void;
   logger: Logger;
+  /** Ops hook: a flush this member blocked for took `ms` (for the flush-duration histogram). */
+  flushed?(group: string, ms: number): void;
 }
 
 interface PendingSend {
@@ -90,6 +93,7 @@ export class Group extends EventEmitter<GroupEvents> {
   private readonly rejoin: boolean;
   private readonly maxWaitingSends: number;
   private readonly hooks: StateHooks | null;
+  private readonly counters = new GroupCounters();
 
   constructor(
     readonly name: string,
@@ -113,6 +117,38 @@ export class Group extends EventEmitter<GroupEvents> {
 
   get currentView(): ViewInfo | null {
     return this.view;
+  }
+
+  /**
+   * Counts, rates, view, send window, log marks and the recent view history of this group at this member
+   * (see GroupStats). Cheap: nothing is computed beyond a few fields.
+   */
+  stats(): GroupStats {
+    const m = this.rt?.member;
+    const core: CoreFigures | null = m
+      ? {
+          id: m.id,
+          view: m.currentView,
+          blocked: m.isBlocked,
+          suspected: m.suspectedMembers,
+          deliveredSeq: m.deliveredSeq,
+          receivedSeq: m.receivedSeq,
+          pendingSends: m.pendingSends,
+          pendingSendBytes: m.pendingSendBytes,
+          maxPendingSends: m.cfg.maxPendingSends,
+          maxPendingBytes: m.cfg.maxPendingBytes,
+          logMessages: m.logMessages,
+          logBytes: m.logBytes,
+          stableSeq: m.stableSeq,
+          commitSeq: m.commitSeq,
+        }
+      : null;
+    return this.counters.stats(this.name, this.state, core);
+  }
+
+  /** @internal Rate samples for the ops web page's chart. */
+  rateSeries(): ReturnType<GroupCounters['series']> {
+    return this.counters.series();
   }
 
   /** @internal */
@@ -140,6 +176,7 @@ export class Group extends EventEmitter<GroupEvents> {
   /** @internal */
   tick(): void {
     this.rt?.input((m) => m.tick());
+    if (this.rt) this.counters.sample(this.rt.member.receivedSeq);
   }
 
   /**
@@ -157,6 +194,7 @@ export class Group extends EventEmitter<GroupEvents> {
       }
       if (rt.member.canSend(payload.byteLength)) {
         const msgNo = rt.input((m) => m.send(payload))!;
+        this.counters.sent++;
         return withSignal(new Promise<SendResult>((resolve, reject) => this.pending.set(msgNo, { resolve, reject })), opts.signal);
       }
       if (this.waiting.length >= this.maxWaitingSends) throw new VsyncError(ErrorCodes.BACKPRESSURE, 'too many sends waiting for the send window');
@@ -238,6 +276,12 @@ export class Group extends EventEmitter<GroupEvents> {
       case 'install': {
         const v: ViewInfo = { id: e.view.id, members: e.view.members, joined: e.joined, left: e.left, coordinator: e.view.members[0]! };
         this.view = v;
+        const rec = this.counters.install(rt.id, e.view, e.joined, e.left, rt.member.lastLeavers);
+        this.host.logger.info(
+          { group: this.name, member: rt.id, viewId: v.id, members: v.members, joined: rec.joined, left: rec.left, failed: rec.failed, flushMs: rec.flushMs },
+          `view ${v.id} installed: ${rec.reason}`,
+        );
+        if (rec.flushMs !== null) this.host.flushed?.(this.name, rec.flushMs);
         const loading = rt.member.awaitingState;
         if (this.hooks?.digest && !loading) rt.recordState(v.id, this.hooks.digest());
         for (const r of this.viewReaders) r.push(v);
@@ -250,6 +294,7 @@ export class Group extends EventEmitter<GroupEvents> {
       }
       case 'deliver': {
         const m: Message = { sender: e.sender, seq: e.seq, viewId: e.view, payload: e.payload };
+        this.counters.delivered++;
         if (e.sender === rt.id) {
           const p = this.pending.get(e.msgNo);
           if (p) {
@@ -275,12 +320,19 @@ export class Group extends EventEmitter<GroupEvents> {
         }
         break;
       case 'block':
+        this.counters.block();
         this.emit('block');
         break;
       case 'unblock':
         this.emit('unblock');
         break;
       case 'minority':
+        this.counters.minority = true;
+        this.counters.minorityReports++;
+        this.host.logger.info(
+          { group: this.name, member: rt.id, viewId: e.view, reachable: e.reachable, members: e.members },
+          `minority: only ${e.reachable} of ${e.members} members of view ${e.view} reachable; blocked until the partition heals`,
+        );
         this.emit('minority', { viewId: e.view, reachable: e.reachable, members: e.members });
         break;
       case 'left':
@@ -297,9 +349,12 @@ export class Group extends EventEmitter<GroupEvents> {
         // Messages not yet delivered back may or may not have been delivered to the others: say so, do not guess.
         for (const p of this.pending.values()) p.reject(err);
         this.pending.clear();
+        this.counters.excluded++;
+        this.host.logger.info({ group: this.name, member: old, rejoining: this.rejoin }, `excluded from the group${this.rejoin ? ': rejoining as a new incarnation' : ''}`);
         this.emit('excluded', { member: old, rejoining: this.rejoin });
         if (this.rejoin) {
           this.state = 'joining';
+          this.counters.incarnation(true);
           this.start(false);
         } else {
           this.host.attach(this.name, null);

@@ -1,9 +1,11 @@
 import { pino, type Logger } from 'pino';
 import { type CoreConfig, type CoreEvent, ErrorCodes, type Frame, type MemberId, VsyncError } from '../core/index.js';
 import { Transport } from '../net/index.js';
+import { type HttpOptions, OpsServer } from '../ops/http-server.js';
 import type { MemberRuntime, MemberRuntimeOptions } from '../runtime/member-runtime.js';
 import { decodeFrame, encodeFrame } from '../wire/index.js';
 import { Group, type GroupHost, type GroupOptions } from './group.js';
+import type { NodeStats, RateSample } from './stats.js';
 
 export interface NodeOptions {
   /** Node name, unique in the cluster; member ids are `<name>#<incarnation>`. */
@@ -25,6 +27,11 @@ export interface NodeOptions {
   config?: Partial<CoreConfig>;
   /** Largest websocket message accepted (default 16 MiB). */
   maxFrameBytes?: number;
+  /**
+   * Ops HTTP endpoint (off by default): /healthz, /status, /metrics and a live web page; see docs/operations.md.
+   * Without `token` it binds only to loopback addresses.
+   */
+  http?: HttpOptions;
 }
 
 export interface JoinOptions extends GroupOptions {
@@ -53,6 +60,8 @@ export class Node {
   private incarnation = 0;
   private readonly incBase = Date.now().toString(36);
   private closed = false;
+  private readonly startedAt = Date.now();
+  private ops: OpsServer | null = null;
 
   private constructor(
     readonly name: string,
@@ -79,7 +88,40 @@ export class Node {
       logger,
       maxPayload: opts.maxFrameBytes,
     }, opts.signal);
-    return new Node(opts.name, transport, opts, logger);
+    const node = new Node(opts.name, transport, opts, logger);
+    if (opts.http) {
+      try {
+        node.ops = await OpsServer.start(opts.http, { stats: () => node.stats(), series: () => node.rateSeries() }, logger.child({ endpoint: 'http' }));
+      } catch (err) {
+        await node.close();
+        throw err;
+      }
+    }
+    return node;
+  }
+
+  /** The ops endpoint's URL (`http://host:port`), when started with `http`. */
+  get httpUrl(): string | null {
+    return this.ops?.url ?? null;
+  }
+
+  /** This node's groups, peers and transport totals now (see NodeStats). */
+  stats(): NodeStats {
+    return {
+      node: this.name,
+      url: this.transport.url,
+      startedAt: this.startedAt,
+      uptimeSec: Math.round((Date.now() - this.startedAt) / 1000),
+      groups: [...this.groups.values()].map((g) => g.stats()),
+      peers: this.transport.peerStats(),
+      transport: this.transport.stats(),
+    };
+  }
+
+  private rateSeries(): Record<string, RateSample[]> {
+    const out: Record<string, RateSample[]> = {};
+    for (const [name, g] of this.groups) out[name] = g.rateSeries();
+    return out;
   }
 
   /** The URL peers use to reach this node, if it listens. */
@@ -114,6 +156,7 @@ export class Node {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    await this.ops?.close();
     for (const g of this.groups.values()) g.close(true);
     this.groups.clear();
     await this.transport.close();
@@ -138,6 +181,7 @@ export class Node {
         out: { sendFrame: (g, from, to, frame) => this.sendFrame(g, from, to, frame) },
         onEvent,
       }),
+      flushed: (group, ms) => this.ops?.metrics.observeFlush(group, ms),
       attach: (group, rt) => {
         if (rt) this.runtimes.set(group, rt);
         else this.runtimes.delete(group);

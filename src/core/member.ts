@@ -251,6 +251,39 @@ export class Member {
   get ticks(): number {
     return this.now;
   }
+  // Read-only figures for node.stats() and the ops endpoint (src/api/stats.ts); nothing here changes state.
+  /** Ordered messages still held in the log (not yet known stable at every member). */
+  get logMessages(): number {
+    return this.log.size;
+  }
+  /** Payload bytes held in the log, including messages received ahead of a gap. */
+  get logBytes(): number {
+    return this.log.totalBytes;
+  }
+  /** Highest sequence number received without a gap. */
+  get receivedSeq(): number {
+    return this.log.received;
+  }
+  /** Highest sequence number every member is known to hold: the log is forgotten up to here. */
+  get stableSeq(): number {
+    return this.log.floor;
+  }
+  /** Highest sequence number known to be held by a majority of the view: deliverable. */
+  get commitSeq(): number {
+    return this.commit;
+  }
+  /** Payload bytes of own messages not yet delivered back (the send window's byte use). */
+  get pendingSendBytes(): number {
+    return this.outbox.bytes;
+  }
+  /** Members of the view the failure detector suspects now. */
+  get suspectedMembers(): MemberId[] {
+    return [...this.fd.suspects];
+  }
+  /** Members that left gracefully in the change that installed the current view (the others that left failed). */
+  get lastLeavers(): readonly MemberId[] {
+    return this.history[this.history.length - 1]?.leavers ?? [];
+  }
   /** True when nothing is in flight: no flush, no pending change, every own message delivered. */
   get isQuiescent(): boolean {
     return this.phase === 'member' && !this.frozen && this.attempt === null && this.outbox.length === 0 && this.download === null &&

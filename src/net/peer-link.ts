@@ -99,6 +99,9 @@ export class PeerLink {
   /** Where the peer is: its advertised URL, or its IP address when it advertises none. */
   address = '';
   openedAt = 0;
+  /** Round trip of the last heartbeat ping (ms, queueing behind buffered data included); null before the first pong. */
+  rttMs: number | null = null;
+  private pingAt = 0;
   /** Version of the directory our Hello carried. */
   helloVersion = -1;
   private log: Logger;
@@ -113,7 +116,11 @@ export class PeerLink {
     this.state = ws.readyState === WebSocket.CONNECTING ? 'connecting' : 'handshake';
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
-    ws.on('pong', () => (this.missed = 0));
+    ws.on('pong', () => {
+      this.missed = 0;
+      if (this.pingAt > 0) this.rttMs = performance.now() - this.pingAt;
+      this.pingAt = 0;
+    });
     ws.on('error', (err: Error & { code?: string }) => this.onError(err));
     ws.on('close', (code, reason) => this.onClose(code, reason));
     this.deadline = setTimeout(() => this.onDeadline(), params.handshakeTimeoutMs);
@@ -227,6 +234,7 @@ export class PeerLink {
     }
     this.missed++;
     try {
+      if (this.pingAt === 0) this.pingAt = performance.now();
       this.ws.ping();
     } catch {
       // not open any more: the close event follows

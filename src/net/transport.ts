@@ -41,6 +41,26 @@ export interface TransportStats {
   queuedBytes: number;
 }
 
+/** One peer node as `peerStats()` sees it. */
+export interface PeerStats {
+  node: string;
+  /** up: an authenticated link is open; connecting: a handshake is under way; down: neither (frames queue). */
+  state: 'up' | 'connecting' | 'down';
+  links: number;
+  /** Its advertised URL (or IP address), when known. */
+  address: string | null;
+  /** Whether we dialed the link in use; null without a link. */
+  outbound: boolean | null;
+  /** When the link in use opened (epoch ms). */
+  upSinceMs: number | null;
+  /** Round trip of the last heartbeat on the link in use (ms); null before the first pong. */
+  rttMs: number | null;
+  /** Bytes queued for it while it has no link. */
+  queuedBytes: number;
+  /** Bytes buffered in its link's socket. */
+  bufferedBytes: number;
+}
+
 /** Most inbound connections in their handshake at once; more are refused. */
 export const MAX_PENDING_HANDSHAKES = 64;
 
@@ -238,6 +258,26 @@ export class Transport extends EventEmitter<TransportEvents> {
       queuedBytes += p.queue.bytes;
     }
     return { ...this.counters, links, queuedBytes };
+  }
+
+  /** Read-only, for node.stats(): each known peer node, its link state and heartbeat round trip. */
+  peerStats(): PeerStats[] {
+    const out: PeerStats[] = [];
+    for (const p of this.peerMap.values()) {
+      const link = this.newestUsable(p) ?? p.links[p.links.length - 1];
+      out.push({
+        node: p.name,
+        state: p.links.length > 0 ? 'up' : this.handshaking(p.name) ? 'connecting' : 'down',
+        links: p.links.length,
+        address: link?.address ?? this.directory.url(p.name) ?? null,
+        outbound: link?.outbound ?? null,
+        upSinceMs: link && link.openedAt > 0 ? link.openedAt : null,
+        rttMs: link?.rttMs ?? null,
+        queuedBytes: p.queue.bytes,
+        bufferedBytes: link?.bufferedAmount ?? 0,
+      });
+    }
+    return out;
   }
 
   // ---- links ----

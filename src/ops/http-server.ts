@@ -1,0 +1,230 @@
+/**
+ * The node's ops endpoint: /healthz (no authentication: it tells only whether every group is primary), /status
+ * (node.stats() as JSON), /history (rate samples for the chart), /metrics (Prometheus text) and / (the live web
+ * page). Everything but /healthz needs the bearer token when one is set; without a token the server refuses to bind
+ * anything but a loopback address unless told `insecure: true`. Bounded: connections, header and request time, idle
+ * time; only GET and HEAD.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { NodeStats, RateSample } from '../api/stats.js';
+import { ErrorCodes, VsyncError } from '../core/errors.js';
+import { OpsMetrics } from './metrics.js';
+import { PAGE_CSP, PAGE_HTML } from './page.js';
+
+export interface HttpOptions {
+  /** Default 127.0.0.1. Without `token`, only a loopback address is accepted (unless `insecure`). */
+  host?: string;
+  /** Default 0: any free port (see `node.httpUrl`). */
+  port?: number;
+  /** Bearer token for everything but /healthz (`Authorization: Bearer <token>`; the page takes `/?token=<token>` once). */
+  token?: string;
+  /** Serve /status, /metrics and the page without a token on a non-loopback address. */
+  insecure?: boolean;
+  /** Most open connections at once (default 64); more are refused. */
+  maxConnections?: number;
+  /** Most time to receive a request, headers included (default 10 s). */
+  requestTimeoutMs?: number;
+}
+
+/** What the server reads from its node. */
+export interface OpsSource {
+  stats(): NodeStats;
+  series(): Record<string, RateSample[]>;
+}
+
+const COOKIE = 'vsync_token';
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** The health verdict: healthy when the node is in at least one group and every group is in a primary view. */
+export function health(stats: NodeStats): { ok: boolean; reason: string; groups: Array<{ group: string; state: string; primary: boolean; viewId: number | null; reason: string }> } {
+  const groups = stats.groups.map((g) => ({
+    group: g.group,
+    state: g.state,
+    primary: g.primary,
+    viewId: g.view?.id ?? null,
+    reason: g.primary
+      ? `primary view ${g.view!.id} of ${g.view!.members.length}`
+      : g.minority
+        ? `minority: cannot reach a majority of view ${g.view?.id}`
+        : g.state === 'joining'
+          ? 'joining: no view installed yet'
+          : `not a member (${g.state})`,
+  }));
+  const bad = groups.filter((g) => !g.primary);
+  const reason = groups.length === 0 ? 'not in any group' : bad.length === 0 ? 'every group is in a primary view' : bad.map((g) => `${g.group}: ${g.reason}`).join('; ');
+  return { ok: groups.length > 0 && bad.length === 0, reason, groups };
+}
+
+export class OpsServer {
+  readonly metrics = new OpsMetrics();
+  private rendering: Promise<unknown> = Promise.resolve();
+  private readonly tokenDigest: Buffer | null;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly source: OpsSource,
+    private readonly log: Logger,
+    token: string | undefined,
+    readonly url: string,
+  ) {
+    this.tokenDigest = token === undefined ? null : digest(token);
+  }
+
+  static async start(o: HttpOptions, source: OpsSource, log: Logger): Promise<OpsServer> {
+    const host = o.host ?? '127.0.0.1';
+    const port = o.port ?? 0;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `http.port must be an integer in 0..65535, got ${String(port)}`);
+    if (o.token !== undefined && (typeof o.token !== 'string' || o.token.length < 8)) {
+      throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'http.token must be a string of at least 8 characters');
+    }
+    if (o.token === undefined && !o.insecure && !isLoopback(host)) {
+      throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `http on ${host} (not loopback) needs http.token, or http.insecure: true to serve without authentication`);
+    }
+    const maxConnections = o.maxConnections ?? 64;
+    const requestTimeoutMs = o.requestTimeoutMs ?? 10_000;
+    let ops: OpsServer | null = null;
+    const server = createServer({ requestTimeout: requestTimeoutMs, headersTimeout: Math.min(requestTimeoutMs, 5000), keepAliveTimeout: 5000 }, (req, res) => {
+      if (ops) ops.handle(req, res);
+      else res.writeHead(503).end();
+    });
+    server.maxConnections = maxConnections;
+    server.maxRequestsPerSocket = 1000;
+    // Idle sockets (a client that opened a connection and says nothing) are closed.
+    server.setTimeout(30_000, (socket) => socket.destroy());
+    server.on('clientError', (_err, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(new VsyncError(ErrorCodes.INVALID_ARGUMENT, `http: cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.off('error', onError);
+        server.on('error', (err) => log.warn({ err: err.message }, 'http server error'));
+        resolve();
+      });
+    });
+    const addr = server.address() as { port: number };
+    const shown = host.includes(':') ? `[${host}]` : host;
+    ops = new OpsServer(server, source, log, o.token, `http://${shown}:${addr.port}`);
+    if (o.token === undefined) log.info({ url: ops.url }, 'ops http endpoint started without a token (loopback only)');
+    else log.info({ url: ops.url }, 'ops http endpoint started');
+    return ops;
+  }
+
+  /** Stops listening and closes every connection. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      this.route(req, res);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, url: req.url }, 'http request failed');
+      if (!res.headersSent) this.json(res, 500, { error: ErrorCodes.INVARIANT, message: 'internal error' });
+      else res.destroy();
+    }
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse): void {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      this.json(res, 405, { error: ErrorCodes.INVALID_ARGUMENT, message: 'only GET and HEAD' });
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://ops.invalid');
+    if (url.pathname === '/healthz') {
+      const h = health(this.source.stats());
+      this.json(res, h.ok ? 200 : 503, { status: h.ok ? 'ok' : 'unavailable', reason: h.reason, groups: h.groups });
+      return;
+    }
+    if (url.pathname === '/' && url.searchParams.has('token') && this.tokenDigest) {
+      // Browsers cannot send a header on navigation: a good token becomes a same-site cookie and leaves the address bar.
+      const t = url.searchParams.get('token') ?? '';
+      if (this.tokenOk(t)) {
+        res.writeHead(303, { Location: '/', 'Set-Cookie': `${COOKIE}=${encodeURIComponent(t)}; HttpOnly; SameSite=Strict; Path=/` }).end();
+        return;
+      }
+    }
+    if (!this.authorized(req)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="vsync"');
+      if (url.pathname === '/') {
+        res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' }).end('401: open this page as /?token=<token> (the node\'s http.token)\n');
+      } else {
+        this.json(res, 401, { error: ErrorCodes.AUTH, message: 'missing or wrong bearer token' });
+      }
+      return;
+    }
+    switch (url.pathname) {
+      case '/status':
+        this.json(res, 200, this.source.stats());
+        return;
+      case '/history':
+        this.json(res, 200, { now: Date.now(), groups: this.source.series() });
+        return;
+      case '/metrics':
+        this.serveMetrics(res);
+        return;
+      case '/':
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PAGE_CSP, 'Referrer-Policy': 'no-referrer' });
+        res.end(req.method === 'HEAD' ? undefined : PAGE_HTML);
+        return;
+      default:
+        this.json(res, 404, { error: ErrorCodes.INVALID_ARGUMENT, message: `no such path: ${url.pathname}` });
+    }
+  }
+
+  private serveMetrics(res: ServerResponse): void {
+    // One scrape at a time: render() resets and refills the shared metric objects.
+    const p = this.rendering.then(() => this.metrics.render(this.source.stats()));
+    this.rendering = p.catch(() => {});
+    p.then(
+      (text) => {
+        res.writeHead(200, { 'Content-Type': this.metrics.contentType });
+        res.end(text);
+      },
+      (err: unknown) => {
+        this.log.warn({ err: (err as Error).message }, 'metrics rendering failed');
+        if (!res.headersSent) this.json(res, 500, { error: ErrorCodes.INVARIANT, message: 'metrics failed' });
+      },
+    );
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    if (this.tokenDigest === null) return true;
+    const h = req.headers.authorization;
+    if (h?.startsWith('Bearer ') && this.tokenOk(h.slice(7).trim())) return true;
+    for (const part of (req.headers.cookie ?? '').split(';')) {
+      const [k, v] = part.trim().split('=', 2);
+      if (k === COOKIE && v !== undefined) {
+        try {
+          if (this.tokenOk(decodeURIComponent(v))) return true;
+        } catch {
+          // a malformed cookie is no token
+        }
+      }
+    }
+    return false;
+  }
+
+  private tokenOk(t: string): boolean {
+    return this.tokenDigest !== null && timingSafeEqual(digest(t), this.tokenDigest);
+  }
+
+  private json(res: ServerResponse, status: number, body: unknown): void {
+    res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify(body));
+  }
+}
