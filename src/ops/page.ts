@@ -19,7 +19,7 @@ main { padding:16px 20px; display:grid; gap:16px; grid-template-columns: minmax(
 .badge { font-size:11px; font-weight:600; padding:2px 8px; border-radius:10px; text-transform:uppercase; letter-spacing:.04em; }
 .b-ok { background:rgba(63,185,80,.15); color:var(--ok); } .b-warn { background:rgba(210,153,34,.15); color:var(--warn); }
 .b-bad { background:rgba(248,81,73,.15); color:var(--bad); } .b-dim { background:rgba(139,152,168,.15); color:var(--dim); }
-.grid { display:grid; gap:14px; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); }
+.grid { display:grid; gap:14px; align-items:start; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); }
 table { border-collapse:collapse; width:100%; font-size:13px; }
 th, td { text-align:left; padding:4px 8px; border-bottom:1px solid var(--line); white-space:nowrap; }
 td.wrap { white-space:normal; }
@@ -72,14 +72,16 @@ function chart(samples) {
     const dt = (b.t - a.t) / 1000;
     if (dt > 0) pts.push({ t: b.t, v: (b.delivered - a.delivered) / dt });
   }
-  const now = Date.now(), span = 5 * 60 * 1000;
+  // The x axis spans the samples there are, from one minute up to five: a young node's chart is not a sliver.
+  const now = Date.now();
+  const span = Math.min(5 * 60 * 1000, Math.max(60 * 1000, samples.length ? now - samples[0].t : 0));
   const max = Math.max(1, ...pts.map((p) => p.v));
   const x = (t) => P + (W - P - 4) * (1 - (now - t) / span);
   const y = (v) => H - 16 - (H - 24) * (v / max);
   svg.append($('svg:line', { x1: P, y1: H - 16, x2: W - 4, y2: H - 16, stroke: '#2a3440' }));
   svg.append($('svg:text', { x: 2, y: 12 }, fmt(max, max < 10 ? 1 : 0)));
   svg.append($('svg:text', { x: 2, y: H - 16 }, '0'));
-  svg.append($('svg:text', { x: P, y: H - 2 }, '-5 min'));
+  svg.append($('svg:text', { x: P, y: H - 2 }, span >= 5 * 60 * 1000 ? '-5 min' : '-' + Math.round(span / 1000) + ' s'));
   svg.append($('svg:text', { x: W - 40, y: H - 2 }, 'now'));
   const vis = pts.filter((p) => now - p.t <= span);
   if (vis.length > 1) {
@@ -97,11 +99,12 @@ function links(s) {
   const svg = $('svg:svg', { viewBox: '0 0 ' + W + ' ' + H, width: '100%', height: H, role: 'img', 'aria-label': 'links' });
   const n = s.peers.length;
   s.peers.forEach((p, i) => {
-    const a = (2 * Math.PI * i) / Math.max(1, n) - Math.PI / 2;
+    // Peers on a circle around this node, starting to its right so that two peers sit left and right.
+    const a = (2 * Math.PI * i) / Math.max(1, n);
     const px = cx + R * Math.cos(a), py = cy + R * Math.sin(a);
     const col = p.state === 'up' ? '#3fb950' : p.state === 'connecting' ? '#d29922' : '#f85149';
     svg.append($('svg:line', { x1: cx, y1: cy, x2: px, y2: py, stroke: col, 'stroke-width': 2, 'stroke-dasharray': p.state === 'up' ? null : '4 4' }));
-    svg.append($('svg:text', { x: (cx + px) / 2 + 4, y: (cy + py) / 2 - 4 }, p.rttMs === null ? p.state : fmt(p.rttMs, 1) + ' ms'));
+    svg.append($('svg:text', { x: (cx + px) / 2 - 14, y: (cy + py) / 2 - 6 }, p.rttMs === null || p.state !== 'up' ? p.state : fmt(p.rttMs, 1) + ' ms'));
     svg.append($('svg:circle', { cx: px, cy: py, r: 16, fill: '#171e26', stroke: col, 'stroke-width': 2 }));
     svg.append($('svg:text', { x: px - 4 * Math.min(p.node.length, 12) / 2, y: py + 30, style: 'fill:#d8dee6' }, p.node.slice(0, 12)));
   });
@@ -145,7 +148,7 @@ function group(g, s) {
       $('td', { class: link[1] }, link[0])));
   }
   cols.append($('div', null, $('h3', null, 'current view'), members));
-  cols.append($('div', null, $('h3', null, 'deliveries per second, last 5 minutes'), chart(history[g.group] || [])));
+  cols.append($('div', null, $('h3', null, 'deliveries per second, last minutes'), chart(history[g.group] || [])));
   card.append(cols);
 
   const hist = $('table', { 'data-testid': 'history' }, $('tr', null, $('th', null, 'view'), $('th', null, 'when'), $('th', null, 'members'), $('th', null, 'flush'), $('th', null, 'reason')));
@@ -199,7 +202,7 @@ export const PAGE_CSP = `default-src 'none'; script-src ${hash(SCRIPT)}; style-s
 
 export const PAGE_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>vsync</title><style>${STYLE}</style></head>
+<title>vsync</title><link rel="icon" href="data:,"><style>${STYLE}</style></head>
 <body><header><h1>vsync · <span id="node">…</span></h1><span id="meta" class="dim"></span><span id="conn" class="dim">connecting…</span></header>
 <main><div id="groups"></div><section class="card" id="links"></section></main>
 <script>${SCRIPT}</script></body></html>
