@@ -3,6 +3,7 @@ import { runCheckCommand } from './check-command.js';
 import { runDemoCommand } from './demo-command.js';
 import { runMemberCommand } from './member-command.js';
 import { runSimCommand } from './sim-command.js';
+import { runStatusCommand } from './status-command.js';
 
 const USAGE = `usage: vsync <command> [options]
 
@@ -11,6 +12,7 @@ commands:
   member   run one member process (vsync member --help)
   sim      run the deterministic simulator (vsync sim --help)
   check    check a folder of traces (vsync check <dir>)
+  status   show a running node's groups, views and links (vsync status <http-url>)
   bench    measure throughput, latency, view changes and memory against raw WebSocket (vsync bench --help)`;
 
 /** The CLI: prints to stdout (the library itself never prints). Returns the exit code. */
@@ -30,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
       return runDemoCommand(rest, out);
     case 'bench':
       return runBenchCommand(rest, out);
+    case 'status':
+      return runStatusCommand(rest, out);
     case undefined:
     case '--help':
     case 'help':

@@ -9,7 +9,8 @@ import { ReplicatedStateMachine } from '../rsm/replicated-state-machine.js';
 
 const USAGE = `usage: vsync member --name <name> --listen <host:port> --group <g> [--seeds <ws-url,...>] [--send-rate <msgs/s>]
        [--send-count <n>] [--payload-bytes <b>] [--trace-dir <dir>] [--secret <s>] [--no-rejoin] [--status-ms <ms>] [--log-level <level>]
-       [--state-machine hashchain|kv] [--state-bytes <n>] [--client-listen <host:port>] [--advertise <ws-url>]`;
+       [--state-machine hashchain|kv] [--state-bytes <n>] [--client-listen <host:port>] [--advertise <ws-url>]
+       [--http <host:port>] [--http-token <t>]`;
 
 export function parseHostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
@@ -33,6 +34,8 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
         'trace-dir': { type: 'string' }, secret: { type: 'string' }, 'no-rejoin': { type: 'boolean' },
         'status-ms': { type: 'string' }, 'state-machine': { type: 'string' }, advertise: { type: 'string' },
         'client-listen': { type: 'string' }, 'state-bytes': { type: 'string' }, 'log-level': { type: 'string' }, cluster: { type: 'string' }, help: { type: 'boolean' },
+        // Ops endpoint (docs/operations.md): off unless --http; the token defaults to $VSYNC_HTTP_TOKEN.
+        http: { type: 'string' }, 'http-token': { type: 'string' },
       },
       strict: true,
     }));
@@ -43,6 +46,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
     if (!v.name || !v.listen || !v.group) throw new RangeError('--name, --listen and --group are required');
     if (v['state-machine'] !== undefined && !['hashchain', 'kv'].includes(v['state-machine'])) throw new RangeError('--state-machine is hashchain or kv');
     if (v['client-listen'] !== undefined && v['state-machine'] !== 'kv') throw new RangeError('--client-listen needs --state-machine kv');
+    if (v.http !== undefined && !/^[^:]+:\d+$|^\[.*\]:\d+$/.test(v.http)) throw new RangeError(`--http takes host:port, got '${v.http}'`);
   } catch (err) {
     out(`vsync member: ${(err as Error).message}`);
     out(USAGE);
@@ -53,6 +57,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   const bytes = Math.max(16, Number(v['payload-bytes'] ?? '64'));
   const statusMs = Number(v['status-ms'] ?? '1000');
   const logger = pino({ level: v['log-level'] ?? 'warn' }, pino.destination(2));
+  const httpToken = v['http-token'] ?? process.env['VSYNC_HTTP_TOKEN'];
   const node = await Node.start({
     name: v.name,
     cluster: v.cluster,
@@ -62,7 +67,9 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
     secret: v.secret ?? process.env['VSYNC_SECRET'],
     trace: v['trace-dir'],
     logger,
+    ...(v.http !== undefined ? { http: { ...parseHostPort(v.http), ...(httpToken ? { token: httpToken } : {}) } } : {}),
   });
+  if (node.httpUrl) out(`http url=${node.httpUrl}`);
   const ac = new AbortController();
   let stopping = false;
   let stopSending = false;
