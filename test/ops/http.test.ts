@@ -1,4 +1,5 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, type GroupStats, Node, type NodeStats, VsyncError } from '../../src/index.js';
 import { eventually, type OpsCluster, opsCluster } from './cluster.js';
@@ -207,6 +208,32 @@ describe('ops HTTP endpoint of a three-member cluster', () => {
     } finally {
       for (const s of socks) s.destroy();
       await node.close();
+    }
+  });
+
+  it('logs view changes and minority reports at info through the node logger; /healthz says minority', async () => {
+    const lines: Array<{ level: number; msg: string; node?: string; group?: string }> = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+    const a = await Node.start({ name: 'la', listen: { host: '127.0.0.1', port: 0 }, secret: 'test-secret', logger, http: { port: 0 } });
+    const b = await Node.start({ name: 'lb', listen: { host: '127.0.0.1', port: 0 }, seeds: [a.url!], secret: 'test-secret' });
+    try {
+      const ga = await a.join('g');
+      await b.join('g', { signal: AbortSignal.timeout(20_000) });
+      await eventually(() => ga.currentView?.members.length === 2, 20_000, 'two members');
+      const views = (): string[] => lines.filter((l) => l.node === 'la' && l.group === 'g' && l.level === 30 && /^view \d+ installed/.test(l.msg)).map((l) => l.msg);
+      expect(views()[0]).toMatch(/^view 1 installed: founded by la#/);
+      expect(views()[1]).toMatch(/^view 2 installed: lb#\w+ joined$/);
+      // One of two gone: the survivor has no majority, reports it, and /healthz turns 503.
+      await b.close();
+      await eventually(() => lines.some((l) => l.level === 30 && /^minority: only 1 of 2 members of view 2 reachable/.test(l.msg)), 30_000, 'minority logged');
+      expect(ga.stats().minority).toBe(true);
+      expect(ga.stats().minorityReports).toBe(1);
+      const h = await getJson<{ reason: string }>(`${a.httpUrl}/healthz`);
+      expect(h.status).toBe(503);
+      expect(h.body.reason).toBe('g: minority: cannot reach a majority of view 2');
+    } finally {
+      await b.close();
+      await a.close();
     }
   });
 });
