@@ -92,7 +92,7 @@ export class OpsServer {
     const maxConnections = o.maxConnections ?? 64;
     const requestTimeoutMs = o.requestTimeoutMs ?? 10_000;
     let ops: OpsServer | null = null;
-    const server = createServer({ requestTimeout: requestTimeoutMs, headersTimeout: Math.min(requestTimeoutMs, 5000), keepAliveTimeout: 5000 }, (req, res) => {
+    const server = createServer({ requestTimeout: requestTimeoutMs, headersTimeout: Math.min(requestTimeoutMs, 5000), keepAliveTimeout: 5000, connectionsCheckingInterval: 1000 }, (req, res) => {
       if (ops) ops.handle(req, res);
       else res.writeHead(503).end();
     });
@@ -144,7 +144,13 @@ export class OpsServer {
       this.json(res, 405, { error: ErrorCodes.INVALID_ARGUMENT, message: 'only GET and HEAD' });
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://ops.invalid');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://ops.invalid');
+    } catch {
+      this.json(res, 400, { error: ErrorCodes.INVALID_ARGUMENT, message: 'bad request target' });
+      return;
+    }
     if (url.pathname === '/healthz') {
       const h = health(this.source.stats());
       this.json(res, h.ok ? 200 : 503, { status: h.ok ? 'ok' : 'unavailable', reason: h.reason, groups: h.groups });

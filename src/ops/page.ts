@@ -47,7 +47,7 @@ const $ = (tag, attrs, ...kids) => {
 const fmt = (n, d = 0) => (n === null || n === undefined) ? '–' : Number(n).toLocaleString(undefined, { maximumFractionDigits: d });
 const bytes = (n) => n < 1024 ? n + ' B' : n < 1048576 ? (n / 1024).toFixed(1) + ' KiB' : (n / 1048576).toFixed(1) + ' MiB';
 const ago = (t) => { const s = Math.max(0, Math.round((Date.now() - t) / 1000)); return s < 60 ? s + 's ago' : s < 3600 ? Math.floor(s / 60) + 'm ago' : Math.floor(s / 3600) + 'h ago'; };
-let history = {};
+let rateHistory = {};
 let lastOk = 0;
 
 async function get(path) {
@@ -148,7 +148,7 @@ function group(g, s) {
       $('td', { class: link[1] }, link[0])));
   }
   cols.append($('div', null, $('h3', null, 'current view'), members));
-  cols.append($('div', null, $('h3', null, 'deliveries per second, last minutes'), chart(history[g.group] || [])));
+  cols.append($('div', null, $('h3', null, 'deliveries per second, last minutes'), chart(rateHistory[g.group] || [])));
   card.append(cols);
 
   const hist = $('table', { 'data-testid': 'history' }, $('tr', null, $('th', null, 'view'), $('th', null, 'when'), $('th', null, 'members'), $('th', null, 'flush'), $('th', null, 'reason')));
@@ -188,7 +188,7 @@ async function poll() {
   }
 }
 async function pollHistory() {
-  try { history = (await get('/history')).groups; } catch (e) { /* the status poll reports it */ }
+  try { rateHistory = (await get('/history')).groups; } catch (e) { /* the status poll reports it */ }
 }
 pollHistory().then(poll);
 setInterval(poll, 1000);
