@@ -276,6 +276,8 @@ export class Group extends EventEmitter<GroupEvents> {
       case 'install': {
         const v: ViewInfo = { id: e.view.id, members: e.view.members, joined: e.joined, left: e.left, coordinator: e.view.members[0]! };
         this.view = v;
+        // Graceful leavers are read from the core now: events reach us right after the core produced them, so this
+        // is the change of this install (two installs in one burst would label the first one's leavers as failed).
         const rec = this.counters.install(rt.id, e.view, e.joined, e.left, rt.member.lastLeavers);
         this.host.logger.info(
           { group: this.name, member: rt.id, viewId: v.id, members: v.members, joined: rec.joined, left: rec.left, failed: rec.failed, flushMs: rec.flushMs },
