@@ -236,4 +236,14 @@ describe('ops HTTP endpoint of a three-member cluster', () => {
       await a.close();
     }
   });
+
+  it('a graceful leave is told apart from a failure in the history', async () => {
+    cluster = await opsCluster(3);
+    const leaver = cluster.groups[1]!.memberId!;
+    await cluster.groups[1]!.leave({ signal: AbortSignal.timeout(20_000) });
+    await eventually(() => cluster!.groups[0]!.stats().view?.members.length === 2, 20_000, 'a view without n1');
+    const last = cluster.groups[0]!.stats().history.at(-1)!;
+    expect(last).toMatchObject({ left: [leaver], failed: [], reason: `${leaver} left` });
+    expect(cluster.groups[1]!.stats()).toMatchObject({ state: 'left', primary: false, memberId: null });
+  });
 });
