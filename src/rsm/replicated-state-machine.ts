@@ -8,6 +8,11 @@ import { type ClientEntry, decodeCommand, decodeSnapshot, encodeCommand, encodeS
 /** The application: deterministic, so every member that applies the same commands holds the same state. */
 export interface StateMachine {
   apply(command: Uint8Array, ctx: { client: string; seq: number }): Uint8Array;
+  /**
+   * Optional: why a command is malformed, or null. A command refused here is answered with
+   * VSYNC_ERR_INVALID_ARGUMENT at submit and never ordered. It must not depend on the state.
+   */
+  validate?(command: Uint8Array): string | null;
   snapshot(): Uint8Array;
   restore(snapshot: Uint8Array): void;
   /** Called at each view, at the same point of the command stream everywhere (e.g. release a departed holder's locks). */
@@ -38,6 +43,7 @@ export class ReplicatedStateMachine {
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly localClient = `local:${randomUUID()}`;
   private nextRequest = 1;
+  private minority = false;
   private readonly maxClients: number;
   group!: Group;
 
@@ -57,7 +63,13 @@ export class ReplicatedStateMachine {
       digest: opts.traceDigest ? () => createHash('sha256').update(rsm.snapshot()).digest('hex').slice(0, 16) : undefined,
     });
     rsm.group.on('message', (m) => rsm.onMessage(m));
-    rsm.group.on('view', (v) => sm.onView?.(v));
+    rsm.group.on('view', (v) => {
+      rsm.minority = false;
+      sm.onView?.(v);
+    });
+    rsm.group.on('minority', () => {
+      rsm.minority = true;
+    });
     rsm.group.on('excluded', () => rsm.failAll(new VsyncError(ErrorCodes.EXCLUDED, 'excluded: the outcome of pending commands is unknown here')));
     rsm.group.on('left', () => rsm.failAll(new VsyncError(ErrorCodes.LEAVING, 'left the group')));
     return rsm;
@@ -68,6 +80,11 @@ export class ReplicatedStateMachine {
    * identify it for exactly-once execution (an external client's retry); by default this member's own client.
    */
   async submit(command: Uint8Array, opts: { client?: string; request?: number; signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    if (!(command instanceof Uint8Array)) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'command must be a Uint8Array');
+    if (opts.client !== undefined && (typeof opts.client !== 'string' || opts.client.length === 0)) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'client must be a non-empty string');
+    if (opts.request !== undefined && (!Number.isSafeInteger(opts.request) || opts.request < 0)) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'request must be a non-negative safe integer');
+    const invalid = this.sm.validate?.(command);
+    if (invalid) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `command refused: ${invalid}`);
     const client = opts.client ?? this.localClient;
     const request = opts.request ?? this.nextRequest++;
     const key = `${client}\u0000${request}`;
@@ -100,6 +117,7 @@ export class ReplicatedStateMachine {
     const known = this.clients.get(cmd.client);
     let result: Uint8Array;
     let stale = false;
+    let failed: VsyncError | null = null;
     if (known && cmd.request <= known.request) {
       if (cmd.request === known.request) result = known.result;
       else {
@@ -107,7 +125,14 @@ export class ReplicatedStateMachine {
         stale = true;
       }
     } else {
-      result = this.sm.apply(cmd.body, { client: cmd.client, seq: m.seq });
+      try {
+        result = this.sm.apply(cmd.body, { client: cmd.client, seq: m.seq });
+      } catch (err) {
+        // A state machine that throws (e.g. on input it did not expect) throws alike at every member: the command
+        // is answered with an error and counted as done, never left unanswered or allowed out of the handler.
+        failed = new VsyncError(ErrorCodes.INVALID_ARGUMENT, `command failed: ${(err as Error)?.message ?? String(err)}`);
+        result = new Uint8Array(0);
+      }
       this.clients.delete(cmd.client);
       this.clients.set(cmd.client, { request: cmd.request, result });
       if (this.clients.size > this.maxClients) this.clients.delete(this.clients.keys().next().value as string);
@@ -118,8 +143,19 @@ export class ReplicatedStateMachine {
     this.waiters.delete(key);
     for (const w of list) {
       if (stale) w.reject(new VsyncError(ErrorCodes.STALE_REQUEST, `request ${cmd.request} of ${cmd.client} is older than its last one`));
+      else if (failed) w.reject(failed);
       else w.resolve(result);
     }
+  }
+
+  /** True between a `minority` report and the next view: this member cannot order anything (no majority). */
+  get noQuorum(): boolean {
+    return this.minority;
+  }
+
+  /** Why the state machine refuses `command` before it is ordered, or null. */
+  validate(command: Uint8Array): string | null {
+    return this.sm.validate?.(command) ?? null;
   }
 
   private snapshot(): Uint8Array {
