@@ -4,8 +4,7 @@
 //   node demos/kv/server.mjs b 7601 7701 ws://127.0.0.1:7600   # joins: receives the store at its join cut
 // Members authenticate each other with VSYNC_SECRET (default 'demo-secret'). Clients authenticate too: the
 // file named by KV_CLIENTS holds 'client-id secret' lines; without it the one client is 'demo' / 'demo-secret'.
-import { ClientEndpoint, KvStore, Node, ReplicatedStateMachine } from '../../dist/index.js';
-import { readClientTokens } from '../../dist/rsm/client-tokens.js';
+import { ClientEndpoint, KvStore, Node, readClientTokens, ReplicatedStateMachine } from '../../dist/index.js';
 
 const [name, port, clientPort, ...seeds] = process.argv.slice(2);
 if (!name || !port || !clientPort) {

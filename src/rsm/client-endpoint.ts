@@ -129,7 +129,9 @@ export class ClientEndpoint {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(o.port, o.host, () => {
+      // A deep accept queue: a burst of connections reaches the guard (and is refused there) instead of waiting
+      // half-open in the kernel.
+      server.listen({ port: o.port, host: o.host, backlog: 2048 }, () => {
         server.off('error', reject);
         resolve();
       });

@@ -129,7 +129,7 @@ export class RsmClient {
   private async run(command: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<Uint8Array> {
     const request = ++this.request;
     const deadline = performance.now() + timeoutMs;
-    let lastFailure: string[] = [];
+    const seen = new Set<string>();
     for (let round = 0; ; round++) {
       if (signal?.aborted) throw abortError(signal);
       if (this.closed) throw new VsyncError(ErrorCodes.CLOSED, 'client closed');
@@ -141,7 +141,10 @@ export class RsmClient {
       if ('fatal' in outcome) throw outcome.fatal;
       if (signal?.aborted) throw abortError(signal);
       if (this.closed) throw new VsyncError(ErrorCodes.CLOSED, 'client closed');
-      lastFailure = outcome.failed;
+      for (const f of outcome.failed) seen.add(f);
+      if (outcome.failed.length >= this.urls.length && outcome.failed.every((c) => c === ErrorCodes.AUTH)) {
+        throw new VsyncError(ErrorCodes.AUTH, `request ${request}: every member refused this client's credentials`);
+      }
       if (this.mode === 'byzantine' && outcome.answered >= this.urls.length) {
         throw new VsyncError(ErrorCodes.REPLY_MISMATCH, `no ${this.faults + 1} of ${outcome.answered} members agree on request ${request}`);
       }
@@ -152,13 +155,10 @@ export class RsmClient {
       await this.sleep(Math.min(left, base / 2 + (Math.random() * base) / 2), signal);
       this.next = (this.next + 1) % this.urls.length;
     }
-    if (lastFailure.includes(ErrorCodes.NO_QUORUM)) {
-      throw new VsyncError(ErrorCodes.NO_QUORUM, `request ${request}: the group has no majority (members said so for ${timeoutMs} ms)`);
+    if (seen.has(ErrorCodes.NO_QUORUM)) {
+      throw new VsyncError(ErrorCodes.NO_QUORUM, `request ${request}: the group has no majority (members said so within ${timeoutMs} ms)`);
     }
-    if (lastFailure.length > 0 && lastFailure.every((c) => c === ErrorCodes.AUTH)) {
-      throw new VsyncError(ErrorCodes.AUTH, `request ${request}: every member refused this client's credentials`);
-    }
-    throw new VsyncError(ErrorCodes.UNREACHABLE, `request ${request}: no member could be reached within ${timeoutMs} ms (${lastFailure.join(', ') || 'no attempt'})`);
+    throw new VsyncError(ErrorCodes.UNREACHABLE, `request ${request}: no member could be reached within ${timeoutMs} ms (${[...seen].join(', ') || 'no attempt'})`);
   }
 
   /** One pass over the members, starting at `next`: resolves with an answer or the reasons each member failed. */
