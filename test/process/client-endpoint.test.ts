@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCodes } from '../../src/core/errors.js';
+import { RsmClient } from '../../src/rsm/rsm-client.js';
+import { ProcCluster } from './proc-cluster.js';
+
+const enc = (o: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(o));
+const dec = (b: Uint8Array): any => JSON.parse(new TextDecoder().decode(b));
+
+let cluster: ProcCluster | null = null;
+afterEach(() => {
+  cluster?.killAll();
+  cluster = null;
+});
+
+describe('client endpoint of real member processes', () => {
+  it('a member left in a minority answers VSYNC_ERR_NO_QUORUM; the client gives up with that code', async () => {
+    const tokenFile = join(mkdtempSync(join(tmpdir(), 'vsync-ce-')), 'tokens');
+    writeFileSync(tokenFile, '# client-id secret\nops ops-secret-1\n');
+    const c = (cluster = new ProcCluster(['--state-machine', 'kv', '--client-listen', '127.0.0.1:0', '--secret', 'test-secret', '--client-tokens', tokenFile]));
+    const urls = new Map<string, string>();
+    for (const n of ['a', 'b', 'c']) {
+      const p = await c.start(n);
+      urls.set(n, (await p.waitFor(/^clients url=(\S+) key=\S+/))[1]!);
+    }
+    await c.waitViews((m) => m.length === 3, 30_000, 'three members');
+    const client = new RsmClient({ urls: [urls.get('c')!], clientId: 'ops', secret: 'ops-secret-1', timeoutMs: 20_000 });
+    expect(dec(await client.submit(enc({ op: 'put', key: 'k', value: 'v' })))).toEqual({ ok: true, value: 'v' });
+    c.kill('a');
+    c.kill('b');
+    await c.get('c').waitFor(/^minority /, 30_000);
+    const short = new RsmClient({ urls: [urls.get('c')!], clientId: 'ops', secret: 'ops-secret-1', timeoutMs: 2000 });
+    await expect(short.submit(enc({ op: 'get', key: 'k' }))).rejects.toMatchObject({ code: ErrorCodes.NO_QUORUM });
+    client.close();
+    short.close();
+  });
+
+  it('the kv demo client with every member down exits with VSYNC_ERR_UNREACHABLE instead of hanging', async () => {
+    const s = createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as { port: number }).port;
+    await new Promise((r) => s.close(r));
+    const script = fileURLToPath(new URL('../../demos/kv/client.mjs', import.meta.url));
+    const child = spawn(process.execPath, [script, `ws://127.0.0.1:${port}`, 'get', 'k'], { env: { ...process.env, KV_TIMEOUT_MS: '2000' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^VSYNC_ERR_UNREACHABLE: /);
+  });
+});
