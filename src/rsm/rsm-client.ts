@@ -78,7 +78,11 @@ export class RsmClient {
   private readonly timeoutMs: number;
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
-  private request = 0;
+  /**
+   * Request numbers start from the clock (microseconds), so that a client restarted under the same id keeps
+   * numbering above its last run: members answer a number at or below a client's last one from their cache.
+   */
+  private request = Date.now() * 1000;
   private next = 0;
   private readonly conns = new Map<string, Promise<ClientConnection>>();
   private queue: Promise<unknown> = Promise.resolve();
