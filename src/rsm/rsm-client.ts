@@ -116,6 +116,11 @@ export class RsmClient {
     this.clientId = o.clientId ?? `client:${randomUUID()}`;
   }
 
+  /** The number of the last request submitted (a retry of it through another path is answered from the cache). */
+  get lastRequest(): number {
+    return this.request;
+  }
+
   /** Submits a command; resolves with its result (applied exactly once by the group). */
   submit(command: Uint8Array, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Uint8Array> {
     if (!(command instanceof Uint8Array)) return Promise.reject(new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'RsmClient.submit: command must be a Uint8Array'));

@@ -108,7 +108,7 @@ describe('replicated state machine', () => {
     const rsm = await ReplicatedStateMachine.join(node, 'kv', new KvStore(), { signal: AbortSignal.timeout(15_000) });
     cleanup.push(() => node.close());
     // The same request again, through the joiner: not applied twice.
-    await expect(rsm.submit(enc({ op: 'append', key: 'k', value: 'x' }), { client: 'fixed', request: 1 })).resolves.toBeTruthy();
+    await expect(rsm.submit(enc({ op: 'append', key: 'k', value: 'x' }), { client: 'fixed', request: client.lastRequest })).resolves.toBeTruthy();
     const v = dec(await rsm.submit(enc({ op: 'get', key: 'k' })));
     expect(v.value).toBe('x');
   });
