@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/core/errors.js';
@@ -19,18 +20,33 @@ afterEach(() => {
 });
 
 describe('client endpoint of real member processes', () => {
-  it('a member left in a minority answers VSYNC_ERR_NO_QUORUM; the client gives up with that code', async () => {
+  it('byzantine voting over members signing with --client-key; a member left in a minority answers VSYNC_ERR_NO_QUORUM; the client gives up with that code', async () => {
     const tokenFile = join(mkdtempSync(join(tmpdir(), 'vsync-ce-')), 'tokens');
     writeFileSync(tokenFile, '# client-id secret\nops ops-secret-1\n');
     const c = (cluster = new ProcCluster(['--state-machine', 'kv', '--client-listen', '127.0.0.1:0', '--secret', 'test-secret', '--client-tokens', tokenFile]));
     const urls = new Map<string, string>();
+    const keys = new Map<string, string>();
+    // Member keys from PEM files, as an operator would give them (`--client-key`).
+    const pems = new Map<string, string>();
     for (const n of ['a', 'b', 'c']) {
-      const p = await c.start(n);
-      urls.set(n, (await p.waitFor(/^clients url=(\S+) key=\S+/))[1]!);
+      const file = join(dirname(tokenFile), `${n}.key`);
+      writeFileSync(file, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      pems.set(n, file);
+    }
+    for (const n of ['a', 'b', 'c']) {
+      const p = await c.start(n, { args: ['--client-key', pems.get(n)!] });
+      const m = await p.waitFor(/^clients url=(\S+) key=(\S+)/);
+      urls.set(n, m[1]!);
+      keys.set(n, m[2]!);
     }
     await c.waitViews((m) => m.length === 3, 30_000, 'three members');
+    const expectedKey = (n: string): string => createPublicKey(readFileSync(pems.get(n)!)).export({ type: 'spki', format: 'der' }).toString('base64');
+    for (const n of ['a', 'b', 'c']) expect(keys.get(n)).toBe(expectedKey(n));
+    const voted = new RsmClient({ urls: [...urls.values()], mode: 'byzantine', faults: 1, memberKeys: [...keys.values()], clientId: 'ops', secret: 'ops-secret-1', timeoutMs: 20_000 });
+    expect(dec(await voted.submit(enc({ op: 'put', key: 'k', value: 'v' })))).toEqual({ ok: true, value: 'v' });
+    voted.close();
     const client = new RsmClient({ urls: [urls.get('c')!], clientId: 'ops', secret: 'ops-secret-1', timeoutMs: 20_000 });
-    expect(dec(await client.submit(enc({ op: 'put', key: 'k', value: 'v' })))).toEqual({ ok: true, value: 'v' });
+    expect(dec(await client.submit(enc({ op: 'get', key: 'k' })))).toEqual({ ok: true, value: 'v' });
     c.kill('a');
     c.kill('b');
     await c.get('c').waitFor(/^minority /, 30_000);
