@@ -119,8 +119,8 @@ function decode<T>(schema: Schema<T>, bytes: Uint8Array, what: string): T {
           r.pos = start;
           out[name] = r.string();
         } else {
-          // A copy, so a kept result does not pin the whole frame.
-          out[name] = r.bytes().slice();
+          // A copy into a plain Uint8Array (Buffer#slice would be a view), so a kept value does not pin the frame.
+          out[name] = new Uint8Array(r.bytes());
         }
       }
     }
