@@ -10,6 +10,8 @@ export interface ClientConnectionOptions {
   secret?: string;
   /** Connect and authenticate within this long, or fail with VSYNC_ERR_UNREACHABLE. */
   timeoutMs: number;
+  /** Mutual TLS for wss:// URLs: the client's certificate and key, and the CA that signed the members' certificates. */
+  tls?: { cert: string | Buffer; key: string | Buffer; ca: string | Buffer };
   /** Largest reply accepted. */
   maxReplyBytes?: number;
 }
@@ -50,7 +52,10 @@ export class ClientConnection {
 
   static open(url: string, o: ClientConnectionOptions): Promise<ClientConnection> {
     return new Promise<ClientConnection>((resolve, reject) => {
-      const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: o.timeoutMs, maxPayload: o.maxReplyBytes ?? 64 * 1024 * 1024 });
+      const tlsOpts = o.tls && url.startsWith('wss:') ? { cert: o.tls.cert, key: o.tls.key, ca: o.tls.ca } : {};
+      const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: o.timeoutMs, maxPayload: o.maxReplyBytes ?? 64 * 1024 * 1024, ...tlsOpts });
+      // Certificate-based authentication counts only over TLS verified against the CA the client was given.
+      const viaTls = o.tls !== undefined && url.startsWith('wss:');
       let settled = false;
       const fail = (err: VsyncError): void => {
         if (settled) return;
@@ -75,19 +80,20 @@ export class ClientConnection {
         if (m.kind === ServerKind.REFUSED) return fail(new VsyncError(m.error === ErrorCodes.AUTH ? ErrorCodes.AUTH : ErrorCodes.UNREACHABLE, `${url} refused: ${m.message || m.error}`));
         if (challenge === null) {
           if (m.kind !== ServerKind.CHALLENGE || m.nonce.byteLength !== 32) return fail(new VsyncError(ErrorCodes.MALFORMED_FRAME, `${url}: expected a challenge`));
-          if (m.auth !== 1 && o.secret !== undefined) {
+          if (m.auth === 2 && !viaTls) return fail(new VsyncError(ErrorCodes.AUTH, `${url} authenticates by certificate: give the client its tls certificate and a wss:// URL`));
+          if (m.auth === 0 && o.secret !== undefined) {
             // Someone answers without asking for proof: an endpoint set up insecurely, or someone posing as one.
             return fail(new VsyncError(ErrorCodes.AUTH, `${url} does not authenticate clients; refusing to talk to it with a secret`));
           }
           if (m.auth === 1 && o.secret === undefined) return fail(new VsyncError(ErrorCodes.AUTH, `${url} requires authentication: give the client a secret`));
           challenge = m;
-          const proof = o.secret !== undefined ? clientProof(o.secret, m.nonce, nonce, o.clientId, m.member) : undefined;
+          const proof = o.secret !== undefined && m.auth === 1 ? clientProof(o.secret, m.nonce, nonce, o.clientId, m.member) : undefined;
           ws.send(encodeClientMsg({ kind: ClientKind.AUTH, client: o.clientId, nonce, proof }));
           return;
         }
         if (m.kind !== ServerKind.WELCOME) return fail(new VsyncError(ErrorCodes.MALFORMED_FRAME, `${url}: expected a welcome`));
         let key: Uint8Array | null = null;
-        if (o.secret !== undefined) {
+        if (o.secret !== undefined && challenge.auth === 1) {
           if (!equalBytes(m.proof, memberProof(o.secret, challenge.nonce, nonce, o.clientId, challenge.member))) {
             return fail(new VsyncError(ErrorCodes.AUTH, `${url} could not prove it knows this client's secret`));
           }

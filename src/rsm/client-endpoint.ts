@@ -1,5 +1,6 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
@@ -20,6 +21,11 @@ export interface ClientEndpointOptions {
    * of every request is then the proved one. Required unless `insecure`.
    */
   clients?: Record<string, string> | ReadonlyMap<string, string>;
+  /**
+   * Serve wss:// and require a client certificate signed by `ca` (mutual TLS). The certificate's common name is
+   * then the client id (a client must claim that id); with `clients` as well, the client must also prove the secret.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer; ca: string | Buffer };
   /** Accept clients without authentication (each chooses its own id, and can act as any other): tests only. */
   insecure?: boolean;
   /** This member's Ed25519 private key (KeyObject or PEM); every reply is signed with it. Default: a new key. */
@@ -64,9 +70,10 @@ export class ClientEndpoint {
 
   static async start(rsm: ReplicatedStateMachine, o: ClientEndpointOptions): Promise<ClientEndpoint> {
     const log = (o.logger ?? pino({ level: 'silent' })).child({ endpoint: 'clients' });
-    if (!o.clients && !o.insecure) {
-      throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'ClientEndpoint needs `clients` (client id -> secret), or `insecure: true`');
+    if (!o.clients && !o.tls && !o.insecure) {
+      throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'ClientEndpoint needs `clients` (client id -> secret), `tls`, or `insecure: true`');
     }
+    if (o.tls && (!o.tls.cert || !o.tls.key || !o.tls.ca)) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'tls needs cert, key and ca');
     const secrets = o.clients ? new Map(o.clients instanceof Map ? o.clients : Object.entries(o.clients)) : null;
     for (const [id, s] of secrets ?? []) {
       if (typeof id !== 'string' || id.length === 0 || typeof s !== 'string' || s.length < 8) {
@@ -102,19 +109,28 @@ export class ClientEndpoint {
       else suppressed++;
     };
 
-    const server = createServer((_req, res) => {
+    const refuseHttp = (_req: IncomingMessage, res: ServerResponse): void => {
       res.writeHead(426, { connection: 'close' }).end();
-    });
+    };
+    let server: Server;
+    try {
+      server = o.tls
+        ? createHttpsServer({ cert: o.tls.cert, key: o.tls.key, ca: o.tls.ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, refuseHttp)
+        : createServer(refuseHttp);
+    } catch (err) {
+      throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `tls: ${(err as Error).message}`);
+    }
     server.headersTimeout = authTimeoutMs;
     server.requestTimeout = authTimeoutMs;
     server.on('connection', (socket: Socket) => guard.admit(socket));
     server.on('clientError', (_err, socket) => socket.destroy());
+    server.on('tlsClientError', (_err, socket) => socket.destroy());
     // The frame limit leaves room for the MAC, counters and ids around a command of maxCommandBytes.
     const wss = new WebSocketServer({ noServer: true, maxPayload: maxCommandBytes + 4096, perMessageDeflate: false });
     const sessions = new Set<EndpointSession>();
-    const ctx = { rsm, log, guard, quotas, secrets, signingKey: key, maxCommandBytes, idleTimeoutMs: positive(o.idleTimeoutMs, 120_000, 'idleTimeoutMs'), warn };
+    const ctx = { rsm, log, guard, quotas, secrets, tls: o.tls !== undefined, signingKey: key, maxCommandBytes, idleTimeoutMs: positive(o.idleTimeoutMs, 120_000, 'idleTimeoutMs'), warn };
     server.on('upgrade', (req, socket: Socket, head) => {
-      if (!guard.has(socket)) {
+      if (!guard.resolve(socket)) {
         socket.destroy();
         return;
       }
@@ -139,7 +155,7 @@ export class ClientEndpoint {
     server.on('error', (err) => log.error({ err }, 'client endpoint server error'));
     const addr = server.address() as { port: number };
     const host = o.host.includes(':') ? `[${o.host}]` : o.host;
-    return new ClientEndpoint(server, wss, guard, key, `ws://${host}:${addr.port}`);
+    return new ClientEndpoint(server, wss, guard, key, `${o.tls ? 'wss' : 'ws'}://${host}:${addr.port}`);
   }
 
   /** This member's public key (PEM): what byzantine-mode clients are given to verify its replies. */

@@ -16,6 +16,8 @@ export interface ConnectionGuardOptions {
 export class ConnectionGuard {
   private readonly sockets = new Map<Socket, { address: string; timer: NodeJS.Timeout | null }>();
   private readonly perAddress = new Map<string, number>();
+  /** address|port -> socket: a TLS server upgrades a TLSSocket wrapping the raw socket the guard admitted. */
+  private readonly byEndpoint = new Map<string, Socket>();
   refused = 0;
 
   constructor(private readonly o: ConnectionGuardOptions) {}
@@ -33,17 +35,21 @@ export class ConnectionGuard {
     const timer = setTimeout(() => socket.destroy(), this.o.authTimeoutMs);
     timer.unref();
     this.sockets.set(socket, { address, timer });
+    this.byEndpoint.set(`${address}|${socket.remotePort}`, socket);
     socket.once('close', () => this.forget(socket));
     return true;
   }
 
-  has(socket: Socket): boolean {
-    return this.sockets.has(socket);
+  /** The admitted socket that `socket` is (or wraps, for TLS), or null. */
+  resolve(socket: Socket): Socket | null {
+    if (this.sockets.has(socket)) return socket;
+    return this.byEndpoint.get(`${socket.remoteAddress ?? '?'}|${socket.remotePort}`) ?? null;
   }
 
   /** The socket proved who it is: from now on only the idle timeout of its session applies. */
   authenticated(socket: Socket): void {
-    const s = this.sockets.get(socket);
+    const raw = this.resolve(socket);
+    const s = raw ? this.sockets.get(raw) : undefined;
     if (s?.timer) {
       clearTimeout(s.timer);
       s.timer = null;
@@ -63,6 +69,8 @@ export class ConnectionGuard {
     if (!s) return;
     if (s.timer) clearTimeout(s.timer);
     this.sockets.delete(socket);
+    const key = `${s.address}|${socket.remotePort}`;
+    if (this.byEndpoint.get(key) === socket) this.byEndpoint.delete(key);
     const n = (this.perAddress.get(s.address) ?? 1) - 1;
     if (n <= 0) this.perAddress.delete(s.address);
     else this.perAddress.set(s.address, n);

@@ -1,5 +1,6 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { type ErrorCode, ErrorCodes, VsyncError } from '../core/errors.js';
@@ -16,6 +17,8 @@ export interface SessionContext {
   quotas: ClientQuotas;
   /** Client id -> secret; null: insecure (clients are not authenticated). */
   secrets: ReadonlyMap<string, string> | null;
+  /** Mutual TLS: the client certificate's common name is the client id. */
+  tls: boolean;
   signingKey: KeyObject;
   maxCommandBytes: number;
   idleTimeoutMs: number;
@@ -61,7 +64,7 @@ export class EndpointSession {
     });
     ws.on('close', () => this.onClose());
     ws.on('error', () => this.onClose());
-    this.send({ kind: ServerKind.CHALLENGE, nonce: this.nonce, member: this.member, maxCommandBytes: c.maxCommandBytes, auth: c.secrets ? 1 : 0 });
+    this.send({ kind: ServerKind.CHALLENGE, nonce: this.nonce, member: this.member, maxCommandBytes: c.maxCommandBytes, auth: c.secrets ? 1 : c.tls ? 2 : 0 });
   }
 
   /** The group has no majority: answer every request in flight so its client tries another member. */
@@ -93,6 +96,14 @@ export class EndpointSession {
     const client = m.client;
     if (client.length === 0 || client.startsWith('local:')) return this.refuse(ErrorCodes.AUTH, 'bad client id');
     if (m.nonce.byteLength !== 32) return this.refuse(ErrorCodes.AUTH, 'nonce must be 32 bytes');
+    if (this.c.tls) {
+      // The TLS layer verified the certificate against the CA; the id it names is the only one this client may use.
+      const cn = (this.socket as TLSSocket).getPeerCertificate?.()?.subject?.CN;
+      if (typeof cn !== 'string' || cn !== client) {
+        this.c.warn({ client, cn, remote: this.socket.remoteAddress }, 'client id does not match its certificate');
+        return this.refuse(ErrorCodes.AUTH, 'client id does not match the certificate');
+      }
+    }
     if (this.c.secrets) {
       const secret = this.c.secrets.get(client);
       if (secret === undefined || !equalBytes(m.proof, clientProof(secret, this.nonce, m.nonce, client, this.member))) {

@@ -1,4 +1,4 @@
-import { randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID, type KeyObject, X509Certificate } from 'node:crypto';
 import { abortError } from '../api/abort.js';
 import { type ErrorCode, ErrorCodes, VsyncError } from '../core/errors.js';
 import { type KeyInput, publicKey, signerOf } from './client-auth.js';
@@ -20,6 +20,11 @@ export interface RsmClientOptions {
   clientId?: string;
   /** The client's secret (the endpoints' `clients` table): the client proves its id with it. */
   secret?: string;
+  /**
+   * Mutual TLS with members serving wss:// (ClientEndpoint `tls`): this client's certificate and key, and the CA
+   * of the members' certificates. The certificate's common name is the client id (the default for `clientId`).
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer; ca: string | Buffer };
   /** Members' Ed25519 public keys (PEM or KeyObject). Replies are checked against them; byzantine mode counts them. */
   memberKeys?: KeyInput[];
   /** A member that has not answered after this long is given up for the next one; the request is retried (default 2000 ms). */
@@ -35,6 +40,15 @@ export interface RsmClientOptions {
 const FINAL: ReadonlySet<string> = new Set([ErrorCodes.INVALID_ARGUMENT, ErrorCodes.PAYLOAD_TOO_LARGE, ErrorCodes.STALE_REQUEST, ErrorCodes.MALFORMED_FRAME]);
 
 type Outcome = { ok: Reply } | { fatal: VsyncError } | { failed: string[]; answered: number };
+
+/** The common name of a certificate, or undefined. */
+function commonName(cert: string | Buffer): string | undefined {
+  try {
+    return /(?:^|\n)CN=([^\n]+)/.exec(new X509Certificate(cert).subject)?.[1];
+  } catch {
+    throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'RsmClient: tls.cert is not a certificate');
+  }
+}
 
 function positive(v: number | undefined, def: number, what: string): number {
   const n = v ?? def;
@@ -113,7 +127,10 @@ export class RsmClient {
     this.timeoutMs = positive(o.timeoutMs, 30_000, 'timeoutMs');
     this.minBackoffMs = positive(o.minBackoffMs, 100, 'minBackoffMs');
     this.maxBackoffMs = Math.max(this.minBackoffMs, positive(o.maxBackoffMs, 2000, 'maxBackoffMs'));
-    this.clientId = o.clientId ?? `client:${randomUUID()}`;
+    if (o.tls !== undefined && (typeof o.tls !== 'object' || o.tls === null || !o.tls.cert || !o.tls.key || !o.tls.ca)) {
+      throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'RsmClient: tls needs cert, key and ca');
+    }
+    this.clientId = o.clientId ?? (o.tls ? commonName(o.tls.cert) : undefined) ?? `client:${randomUUID()}`;
   }
 
   /** The number of the last request submitted (a retry of it through another path is answered from the cache). */
@@ -268,7 +285,7 @@ export class RsmClient {
   private connection(url: string, timeoutMs: number): Promise<ClientConnection> {
     const existing = this.conns.get(url);
     if (existing) return existing;
-    const p = ClientConnection.open(url, { clientId: this.clientId, secret: this.o.secret, timeoutMs });
+    const p = ClientConnection.open(url, { clientId: this.clientId, secret: this.o.secret, tls: this.o.tls, timeoutMs });
     this.conns.set(url, p);
     p.then(
       (c) => {
