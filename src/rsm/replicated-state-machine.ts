@@ -22,10 +22,15 @@ export interface StateMachine {
 export interface RsmOptions extends Omit<JoinOptions, 'getState' | 'setState' | 'digest'> {
   /** Most clients remembered for exactly-once answers; the least recently active is forgotten first. */
   maxClients?: number;
+  /** Most bytes of cached results (and client ids) in that table (default 64 MiB); beyond, the same rule. */
+  maxClientBytes?: number;
   /** Write the state's digest (SHA-256 of the snapshot) as the trace's `state` line at every view. */
   traceDigest?: boolean;
 }
 
+
+/** What an exactly-once entry costs, by a rule every member computes alike. */
+const entryBytes = (client: string, e: { result: Uint8Array; error?: string }): number => 64 + 2 * client.length + e.result.byteLength + 2 * (e.error?.length ?? 0);
 
 interface Waiter {
   resolve: (r: Uint8Array) => void;
@@ -39,7 +44,9 @@ interface Waiter {
  * answered with its first result, across view changes and state transfer.
  */
 export class ReplicatedStateMachine {
-  private readonly clients = new Map<string, { request: number; result: Uint8Array }>();
+  private readonly clients = new Map<string, { request: number; result: Uint8Array; error?: string }>();
+  private clientBytes = 0;
+  private readonly maxClientBytes: number;
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly localClient = `local:${randomUUID()}`;
   private nextRequest = 1;
@@ -52,6 +59,10 @@ export class ReplicatedStateMachine {
     opts: RsmOptions,
   ) {
     this.maxClients = opts.maxClients ?? 100_000;
+    this.maxClientBytes = opts.maxClientBytes ?? 64 * 1024 * 1024;
+    for (const [k, v] of [['maxClients', this.maxClients], ['maxClientBytes', this.maxClientBytes]] as const) {
+      if (!Number.isSafeInteger(v) || v < 1) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `${k} must be a positive integer, got ${String(v)}`);
+    }
   }
 
   static async join(node: Node, name: string, sm: StateMachine, opts: RsmOptions = {}): Promise<ReplicatedStateMachine> {
@@ -119,8 +130,10 @@ export class ReplicatedStateMachine {
     let stale = false;
     let failed: VsyncError | null = null;
     if (known && cmd.request <= known.request) {
-      if (cmd.request === known.request) result = known.result;
-      else {
+      if (cmd.request === known.request) {
+        result = known.result;
+        if (known.error !== undefined) failed = new VsyncError(ErrorCodes.INVALID_ARGUMENT, known.error);
+      } else {
         result = new Uint8Array(0);
         stale = true;
       }
@@ -133,9 +146,7 @@ export class ReplicatedStateMachine {
         failed = new VsyncError(ErrorCodes.INVALID_ARGUMENT, `command failed: ${(err as Error)?.message ?? String(err)}`);
         result = new Uint8Array(0);
       }
-      this.clients.delete(cmd.client);
-      this.clients.set(cmd.client, { request: cmd.request, result });
-      if (this.clients.size > this.maxClients) this.clients.delete(this.clients.keys().next().value as string);
+      this.remember(cmd.client, { request: cmd.request, result, error: failed?.message });
     }
     const key = `${cmd.client}\u0000${cmd.request}`;
     const list = this.waiters.get(key);
@@ -145,6 +156,25 @@ export class ReplicatedStateMachine {
       if (stale) w.reject(new VsyncError(ErrorCodes.STALE_REQUEST, `request ${cmd.request} of ${cmd.client} is older than its last one`));
       else if (failed) w.reject(failed);
       else w.resolve(result);
+    }
+  }
+
+  /**
+   * Records a client's last answer, most recent last; forgets the least recently active clients beyond the
+   * count and byte bounds (never the newest). The same at every member: it depends only on delivered commands.
+   */
+  private remember(client: string, e: { request: number; result: Uint8Array; error?: string }): void {
+    const old = this.clients.get(client);
+    if (old) {
+      this.clients.delete(client);
+      this.clientBytes -= entryBytes(client, old);
+    }
+    this.clients.set(client, e);
+    this.clientBytes += entryBytes(client, e);
+    while (this.clients.size > 1 && (this.clients.size > this.maxClients || this.clientBytes > this.maxClientBytes)) {
+      const [c, x] = this.clients.entries().next().value as [string, { result: Uint8Array; error?: string }];
+      this.clients.delete(c);
+      this.clientBytes -= entryBytes(c, x);
     }
   }
 
@@ -160,7 +190,7 @@ export class ReplicatedStateMachine {
 
   private snapshot(): Uint8Array {
     const clients: ClientEntry[] = [];
-    for (const [client, e] of this.clients) clients.push({ client, request: e.request, result: e.result });
+    for (const [client, e] of this.clients) clients.push({ client, request: e.request, result: e.result, error: e.error });
     return encodeSnapshot(this.sm.snapshot(), clients);
   }
 
@@ -168,7 +198,8 @@ export class ReplicatedStateMachine {
     const s = decodeSnapshot(data);
     this.sm.restore(s.app);
     this.clients.clear();
-    for (const c of s.clients) this.clients.set(c.client, { request: c.request, result: c.result });
+    this.clientBytes = 0;
+    for (const c of s.clients) this.remember(c.client, { request: c.request, result: c.result, error: c.error });
   }
 
   private failAll(err: VsyncError): void {
