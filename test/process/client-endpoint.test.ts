@@ -56,6 +56,36 @@ describe('client endpoint of real member processes', () => {
     short.close();
   });
 
+  it('a real member refuses unauthenticated clients, answers malformed commands with errors, and a joiner agrees on the state', async () => {
+    const tokenFile = join(mkdtempSync(join(tmpdir(), 'vsync-ce-')), 'tokens.json');
+    writeFileSync(tokenFile, JSON.stringify({ ops: 'ops-secret-1' }));
+    const c = (cluster = new ProcCluster(['--state-machine', 'kv', '--client-listen', '127.0.0.1:0', '--secret', 'test-secret', '--client-tokens', tokenFile]));
+    const a = await c.start('a');
+    const url = (await a.waitFor(/^clients url=(\S+)/))[1]!;
+    await c.start('b');
+    await c.waitViews((m) => m.length === 2, 30_000, 'two members');
+    const noSecret = new RsmClient({ urls: [url], timeoutMs: 2000 });
+    await expect(noSecret.submit(enc({ op: 'put', key: 'k', value: 'v' }))).rejects.toMatchObject({ code: ErrorCodes.AUTH });
+    noSecret.close();
+    const wrong = new RsmClient({ urls: [url], clientId: 'ops', secret: 'not-the-secret', timeoutMs: 2000 });
+    await expect(wrong.submit(enc({ op: 'put', key: 'k', value: 'v' }))).rejects.toMatchObject({ code: ErrorCodes.AUTH });
+    wrong.close();
+    const ops = new RsmClient({ urls: [url], clientId: 'ops', secret: 'ops-secret-1', timeoutMs: 20_000 });
+    const raw = (s: string): Promise<Uint8Array> => ops.submit(new TextEncoder().encode(s));
+    await expect(raw('null')).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
+    await expect(raw('{"op":"put","key":"x","value":1e999}')).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
+    expect(dec(await raw('{"op":"put","key":"x","value":"1e999"}'))).toEqual({ ok: true, value: '1e999' });
+    expect(dec(await ops.submit(enc({ op: 'cas', key: 'x', expected: '1e999', value: 'y' })))).toEqual({ ok: true, swapped: true, value: 'y' });
+    await c.start('c');
+    await c.waitViews((m) => m.length === 3, 30_000, 'c joined');
+    expect(dec(await ops.submit(enc({ op: 'get', key: 'x' })))).toEqual({ ok: true, value: 'y' });
+    ops.close();
+    expect(a.exitCode).toBeNull();
+    await c.quiesce();
+    const report = await c.finish();
+    expect(report.violations.map((v) => `${v.property}: ${v.message}`)).toEqual([]);
+  });
+
   it('the kv demo client with every member down exits with VSYNC_ERR_UNREACHABLE instead of hanging', async () => {
     const s = createServer();
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
