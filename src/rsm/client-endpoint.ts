@@ -69,6 +69,9 @@ export class ClientEndpoint {
   ) {}
 
   static async start(rsm: ReplicatedStateMachine, o: ClientEndpointOptions): Promise<ClientEndpoint> {
+    if (typeof o !== 'object' || o === null) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'ClientEndpoint.start: options are required');
+    if (typeof o.host !== 'string' || o.host.length === 0) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `host must be a non-empty string, got ${String(o.host)}`);
+    if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `port must be an integer in 0..65535, got ${String(o.port)}`);
     const log = (o.logger ?? pino({ level: 'silent' })).child({ endpoint: 'clients' });
     if (!o.clients && !o.tls && !o.insecure) {
       throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'ClientEndpoint needs `clients` (client id -> secret), `tls`, or `insecure: true`');

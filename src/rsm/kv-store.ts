@@ -1,3 +1,4 @@
+import { ErrorCodes, VsyncError } from '../core/errors.js';
 import type { StateMachine } from './replicated-state-machine.js';
 
 export interface KvStoreOptions {
@@ -53,10 +54,15 @@ export class KvStore implements StateMachine {
   private readonly maxKeys: number;
 
   constructor(o: KvStoreOptions = {}) {
-    this.maxKeyBytes = o.maxKeyBytes ?? 1024;
-    this.maxValueBytes = o.maxValueBytes ?? 256 * 1024;
-    this.maxTotalBytes = o.maxTotalBytes ?? 32 * 1024 * 1024;
-    this.maxKeys = o.maxKeys ?? 100_000;
+    const limit = (v: number | undefined, def: number, what: string): number => {
+      const n = v ?? def;
+      if (!Number.isSafeInteger(n) || n < 1) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `KvStore: ${what} must be a positive integer, got ${String(v)}`);
+      return n;
+    };
+    this.maxKeyBytes = limit(o.maxKeyBytes, 1024, 'maxKeyBytes');
+    this.maxValueBytes = limit(o.maxValueBytes, 256 * 1024, 'maxValueBytes');
+    this.maxTotalBytes = limit(o.maxTotalBytes, 32 * 1024 * 1024, 'maxTotalBytes');
+    this.maxKeys = limit(o.maxKeys, 100_000, 'maxKeys');
   }
 
   /** Checks a command's shape without applying it (a client endpoint refuses a bad one before it is ordered). */

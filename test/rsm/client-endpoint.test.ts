@@ -60,6 +60,9 @@ describe('client endpoint: authentication', () => {
     await expect(ClientConnection.open(endpoint.url, { clientId: 'alice', timeoutMs: 5000 })).rejects.toMatchObject({ code: ErrorCodes.AUTH });
     await expect(ClientConnection.open(endpoint.url, { clientId: 'alice', secret: 'wrong-secret', timeoutMs: 5000 })).rejects.toMatchObject({ code: ErrorCodes.AUTH });
     await expect(ClientConnection.open(endpoint.url, { clientId: 'mallory', secret: 'alice-secret', timeoutMs: 5000 })).rejects.toMatchObject({ code: ErrorCodes.AUTH });
+    await expect(ClientEndpoint.start(rsm, { host: '127.0.0.1', port: 0 })).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
+    await expect(ClientEndpoint.start(rsm, { host: '127.0.0.1', port: 70000, clients: CLIENTS })).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
+    await expect(ClientEndpoint.start(rsm, { host: '127.0.0.1', port: 0, clients: { x: 'short' } })).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
     const client = new RsmClient({ urls: [endpoint.url], clientId: 'alice', secret: 'wrong-secret', timeoutMs: 1500 });
     cleanup.push(() => client.close());
     await expect(client.submit(enc({ op: 'put', key: 'k', value: 'v' }))).rejects.toMatchObject({ code: ErrorCodes.AUTH });

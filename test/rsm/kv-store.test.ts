@@ -64,4 +64,10 @@ describe('KvStore', () => {
     expect(run(kv, { op: 'get', key: 'lock' })).toEqual({ ok: true, value: null });
     expect(run(kv, { op: 'cas', key: 'lock', expected: 1, value: 'x' })).toMatchObject({ ok: false });
   });
+
+  it('refuses bad limits at construction', () => {
+    for (const o of [{ maxKeys: 0 }, { maxValueBytes: -1 }, { maxTotalBytes: 1.5 }, { maxKeyBytes: Number.NaN }]) {
+      expect(() => new KvStore(o), JSON.stringify(o)).toThrow(expect.objectContaining({ code: 'VSYNC_ERR_INVALID_ARGUMENT' }));
+    }
+  });
 });
