@@ -46,6 +46,8 @@ export interface ClientEndpointOptions {
   /** Most requests of one client in flight at this member (default 256), and their bytes (default 16 MiB). */
   maxInFlight?: number;
   maxInFlightBytes?: number;
+  /** Most reply bytes queued for one connection that its client has not read; beyond, it is closed (default 16 MiB). */
+  maxBufferedBytes?: number;
 }
 
 const positive = (v: number | undefined, def: number, what: string): number => {
@@ -131,7 +133,8 @@ export class ClientEndpoint {
     // The frame limit leaves room for the MAC, counters and ids around a command of maxCommandBytes.
     const wss = new WebSocketServer({ noServer: true, maxPayload: maxCommandBytes + 4096, perMessageDeflate: false });
     const sessions = new Set<EndpointSession>();
-    const ctx = { rsm, log, guard, quotas, secrets, tls: o.tls !== undefined, signingKey: key, maxCommandBytes, idleTimeoutMs: positive(o.idleTimeoutMs, 120_000, 'idleTimeoutMs'), warn };
+    const ctx = { rsm, log, guard, quotas, secrets, tls: o.tls !== undefined, signingKey: key, maxCommandBytes, idleTimeoutMs: positive(o.idleTimeoutMs, 120_000, 'idleTimeoutMs'),
+      maxBufferedBytes: positive(o.maxBufferedBytes, 16 * 1024 * 1024, 'maxBufferedBytes'), warn };
     server.on('upgrade', (req, socket: Socket, head) => {
       if (!guard.resolve(socket)) {
         socket.destroy();

@@ -22,6 +22,8 @@ export interface SessionContext {
   signingKey: KeyObject;
   maxCommandBytes: number;
   idleTimeoutMs: number;
+  /** Most reply bytes waiting in one connection's send buffer: a client that does not read is cut off. */
+  maxBufferedBytes: number;
   /** Rate-limited warnings: a flood of bad frames must not flood the log. */
   warn: (obj: object, msg: string) => void;
 }
@@ -185,6 +187,12 @@ export class EndpointSession {
 
   private send(m: Parameters<typeof encodeServerMsg>[0]): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > this.c.maxBufferedBytes) {
+      this.c.warn({ client: this.client, remote: this.socket.remoteAddress }, 'client does not read its replies; closing');
+      this.close(1008, 'replies not read');
+      this.ws.terminate();
+      return;
+    }
     this.ws.send(encodeServerMsg(m));
   }
 

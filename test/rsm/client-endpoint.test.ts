@@ -201,6 +201,15 @@ describe('client endpoint: limits', () => {
     expect(r3.map((r) => dec(r.result).ok)).toEqual([true, true, true, false, false]);
   });
 
+  it('a client that does not read its replies is cut off once maxBufferedBytes are queued', async () => {
+    const { endpoint, rsm } = await member({ maxBufferedBytes: 1024 * 1024 });
+    await rsm.submit(enc({ op: 'put', key: 'big', value: 'x'.repeat(200_000) }));
+    const c = await open(endpoint.url);
+    ((c as unknown as { ws: { _socket: Socket } }).ws._socket).pause();
+    for (let i = 1; i <= 300; i++) c.send(i, enc({ op: 'get', key: 'big' }));
+    await eventually(() => endpoint.connections === 0, 30_000, 'the non-reading client cut off');
+  });
+
   it('malformed commands are answered with an error, never an exception; garbage frames close only that connection', async () => {
     const { endpoint, rsm } = await member();
     const c = await open(endpoint.url);
