@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Node } from '../api/node.js';
 import type { Group, StateHooks } from '../api/group.js';
+import { readFileSync } from 'node:fs';
 import { ClientEndpoint } from '../rsm/client-endpoint.js';
+import { readClientTokens } from '../rsm/client-tokens.js';
 import { HashChain } from '../rsm/hash-chain.js';
 import { KvStore } from '../rsm/kv-store.js';
 import { ReplicatedStateMachine } from '../rsm/replicated-state-machine.js';
@@ -10,7 +12,7 @@ import { ReplicatedStateMachine } from '../rsm/replicated-state-machine.js';
 const USAGE = `usage: vsync member --name <name> --listen <host:port> --group <g> [--seeds <ws-url,...>] [--send-rate <msgs/s>]
        [--send-count <n>] [--payload-bytes <b>] [--trace-dir <dir>] [--secret <s>] [--no-rejoin] [--status-ms <ms>] [--log-level <level>]
        [--state-machine hashchain|kv] [--state-bytes <n>] [--client-listen <host:port>] [--advertise <ws-url>]
-       [--http <host:port>] [--http-token <t>]`;
+       [--http <host:port>] [--http-token <t>] [--client-tokens <file>] [--client-key <ed25519-pem-file>] [--client-insecure]`;
 
 export function parseHostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
@@ -33,7 +35,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
         'send-rate': { type: 'string' }, 'send-count': { type: 'string' }, 'payload-bytes': { type: 'string' },
         'trace-dir': { type: 'string' }, secret: { type: 'string' }, 'no-rejoin': { type: 'boolean' },
         'status-ms': { type: 'string' }, 'state-machine': { type: 'string' }, advertise: { type: 'string' },
-        'client-listen': { type: 'string' }, 'state-bytes': { type: 'string' }, 'log-level': { type: 'string' }, cluster: { type: 'string' }, help: { type: 'boolean' },
+        'client-listen': { type: 'string' }, 'client-tokens': { type: 'string' }, 'client-key': { type: 'string' }, 'client-insecure': { type: 'boolean' }, 'state-bytes': { type: 'string' }, 'log-level': { type: 'string' }, cluster: { type: 'string' }, help: { type: 'boolean' },
         // Ops endpoint (docs/operations.md): off unless --http; the token defaults to $VSYNC_HTTP_TOKEN.
         http: { type: 'string' }, 'http-token': { type: 'string' },
       },
@@ -47,6 +49,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
     if (v['state-machine'] !== undefined && !['hashchain', 'kv'].includes(v['state-machine'])) throw new RangeError('--state-machine is hashchain or kv');
     if (v['client-listen'] !== undefined && v['state-machine'] !== 'kv') throw new RangeError('--client-listen needs --state-machine kv');
     if (v.http !== undefined && !/^[^:]+:\d+$|^\[.*\]:\d+$/.test(v.http)) throw new RangeError(`--http takes host:port, got '${v.http}'`);
+    if (v['client-listen'] !== undefined && !v['client-tokens'] && !v['client-insecure']) throw new RangeError('--client-listen needs --client-tokens <file> (or --client-insecure)');
   } catch (err) {
     out(`vsync member: ${(err as Error).message}`);
     out(USAGE);
@@ -86,8 +89,12 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
       const rsm = await ReplicatedStateMachine.join(node, v.group, new KvStore(), { rejoin: !v['no-rejoin'], signal: ac.signal, traceDigest: true });
       group = rsm.group;
       if (v['client-listen']) {
-        endpoint = await ClientEndpoint.start(rsm, { ...parseHostPort(v['client-listen']), logger });
-        out(`clients url=${endpoint.url}`);
+        endpoint = await ClientEndpoint.start(rsm, {
+          ...parseHostPort(v['client-listen']), logger, insecure: v['client-insecure'],
+          clients: v['client-tokens'] ? readClientTokens(v['client-tokens']) : undefined,
+          signingKey: v['client-key'] ? readFileSync(v['client-key']) : undefined,
+        });
+        out(`clients url=${endpoint.url} key=${endpoint.publicKeyLine}`);
       }
     } else {
       group = await node.join(v.group, { rejoin: !v['no-rejoin'], signal: ac.signal, ...hooks });

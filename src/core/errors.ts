@@ -21,6 +21,10 @@ export const ErrorCodes = {
   REPLY_MISMATCH: 'VSYNC_ERR_REPLY_MISMATCH',
   /** An internal invariant was violated: a bug in vsync. */
   INVARIANT: 'VSYNC_ERR_INVARIANT',
+  /** No member could be reached. */
+  UNREACHABLE: 'VSYNC_ERR_UNREACHABLE',
+  /** The group has no majority: it cannot order anything until the partition heals. */
+  NO_QUORUM: 'VSYNC_ERR_NO_QUORUM',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

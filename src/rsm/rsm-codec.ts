@@ -1,4 +1,5 @@
 import { ErrorCodes, VsyncError } from '../core/errors.js';
+import protobuf from 'protobufjs/minimal.js';
 import { vsync } from '../wire/gen/vsync.js';
 
 const R = vsync.rsm;
@@ -13,6 +14,8 @@ export interface ClientEntry {
   client: string;
   request: number;
   result: Uint8Array;
+  /** The command failed (its state machine threw): a repeat is answered with this error, not a result. */
+  error?: string;
 }
 
 export interface ClientRequest {
@@ -51,13 +54,52 @@ export const decodeCommand = (b: Uint8Array): Command => decodeWith(() => {
   return { client: m.client, request: num(m.request, 'command.request'), body: m.body ?? new Uint8Array(0) };
 }, 'command');
 
-export const encodeSnapshot = (app: Uint8Array, clients: ClientEntry[]): Uint8Array => R.Snapshot.encode({ app, clients }).finish();
+/**
+ * Failed entries travel as extra top-level fields 3 ({1: client, 2: error}) appended after the generated
+ * encoding: protobuf merges concatenated messages, and the generated decoder skips a field it does not know.
+ */
+const SNAPSHOT_ERRORS_FIELD = 3;
+
+export const encodeSnapshot = (app: Uint8Array, clients: ClientEntry[]): Uint8Array => {
+  const base = R.Snapshot.encode({ app, clients: clients.map(({ client, request, result }) => ({ client, request, result })) }).finish();
+  const failed = clients.filter((c) => c.error);
+  if (failed.length === 0) return base;
+  const w = protobuf.Writer.create();
+  for (const c of failed) w.uint32((SNAPSHOT_ERRORS_FIELD << 3) | 2).fork().uint32((1 << 3) | 2).string(c.client).uint32((2 << 3) | 2).string(c.error!).ldelim();
+  const extra = w.finish();
+  const out = new Uint8Array(base.byteLength + extra.byteLength);
+  out.set(base, 0);
+  out.set(extra, base.byteLength);
+  return out;
+};
+
 export const decodeSnapshot = (b: Uint8Array): { app: Uint8Array; clients: ClientEntry[] } => decodeWith(() => {
   const m = R.Snapshot.decode(b);
-  return {
-    app: m.app ?? new Uint8Array(0),
-    clients: (m.clients ?? []).map((c) => ({ client: c.client ?? '', request: num(c.request, 'snapshot.request'), result: c.result ?? new Uint8Array(0) })),
-  };
+  const clients: ClientEntry[] = (m.clients ?? []).map((c) => ({ client: c.client ?? '', request: num(c.request, 'snapshot.request'), result: c.result ?? new Uint8Array(0) }));
+  const errors = new Map<string, string>();
+  const r = protobuf.Reader.create(b);
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    if (tag >>> 3 !== SNAPSHOT_ERRORS_FIELD || (tag & 7) !== 2) {
+      r.skipType(tag & 7);
+      continue;
+    }
+    const end = r.uint32() + r.pos;
+    let client = '';
+    let error = '';
+    while (r.pos < end) {
+      const t = r.uint32();
+      if (t === ((1 << 3) | 2)) client = r.string();
+      else if (t === ((2 << 3) | 2)) error = r.string();
+      else r.skipType(t & 7);
+    }
+    if (client && error) errors.set(client, error);
+  }
+  for (const c of clients) {
+    const e = errors.get(c.client);
+    if (e) c.error = e;
+  }
+  return { app: m.app ?? new Uint8Array(0), clients };
 }, 'snapshot');
 
 export const encodeRequest = (r: ClientRequest): Uint8Array => R.ClientRequest.encode(r).finish();

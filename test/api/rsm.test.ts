@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientEndpoint, ErrorCodes, KvStore, Node, ReplicatedStateMachine, RsmClient, type StateMachine } from '../../src/index.js';
-import { decodeReply, encodeRequest } from '../../src/rsm/rsm-codec.js';
-import WebSocket from 'ws';
+import { ClientConnection } from '../../src/rsm/client-connection.js';
 
 const enc = (o: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(o));
 const dec = (b: Uint8Array): any => JSON.parse(new TextDecoder().decode(b));
@@ -19,15 +18,18 @@ async function eventually(pred: () => boolean, ms = 15_000, what = 'condition'):
   }
 }
 
+const CLIENTS = { c1: 'secret-of-c1', fixed: 'secret-of-fixed', app: 'secret-of-app' };
+const app = { clientId: 'app', secret: CLIENTS.app };
+
 interface Member { node: Node; rsm: ReplicatedStateMachine; endpoint: ClientEndpoint; kv: StateMachine }
 
 async function kvCluster(n: number, make: (i: number) => StateMachine = () => new KvStore()): Promise<Member[]> {
   const out: Member[] = [];
   for (let i = 0; i < n; i++) {
-    const node = await Node.start({ name: `k${i}`, listen: { host: '127.0.0.1', port: 0 }, seeds: out.length ? [out[0]!.node.url!] : [] });
+    const node = await Node.start({ name: `k${i}`, listen: { host: '127.0.0.1', port: 0 }, seeds: out.length ? [out[0]!.node.url!] : [], secret: 'test-secret' });
     const kv = make(i);
     const rsm = await ReplicatedStateMachine.join(node, 'kv', kv, { signal: AbortSignal.timeout(15_000) });
-    const endpoint = await ClientEndpoint.start(rsm, { host: '127.0.0.1', port: 0 });
+    const endpoint = await ClientEndpoint.start(rsm, { host: '127.0.0.1', port: 0, clients: CLIENTS });
     const m = { node, rsm, endpoint, kv };
     cleanup.push(async () => { await endpoint.close(); await node.close(); });
     out.push(m);
@@ -49,12 +51,11 @@ describe('replicated state machine', () => {
   it('a retried request is applied once and answered with its first result (also by another member)', async () => {
     const ms = await kvCluster(3);
     const send = async (url: string, request: number, cmd: unknown) => {
-      const ws = new WebSocket(url);
-      await new Promise((r) => ws.once('open', r));
-      const reply = new Promise<any>((resolve) => ws.once('message', (d) => resolve(decodeReply(new Uint8Array(d as Buffer)))));
-      ws.send(encodeRequest({ client: 'c1', request, command: enc(cmd) }));
+      const conn = await ClientConnection.open(url, { clientId: 'c1', secret: CLIENTS.c1, timeoutMs: 5000 });
+      const reply = new Promise<any>((resolve) => conn.onReply(resolve));
+      conn.send(request, enc(cmd));
       const r = await reply;
-      ws.close();
+      conn.close();
       return r;
     };
     const first = await send(ms[0]!.endpoint.url, 1, { op: 'append', key: 'k', value: 'a' });
@@ -68,7 +69,7 @@ describe('replicated state machine', () => {
 
   it('an external client fails over to another member and retries with the same request id', async () => {
     const ms = await kvCluster(3);
-    const client = new RsmClient({ urls: ms.map((m) => m.endpoint.url), retryMs: 1500 });
+    const client = new RsmClient({ urls: ms.map((m) => m.endpoint.url), retryMs: 1500, ...app });
     cleanup.push(() => client.close());
     for (let i = 0; i < 5; i++) await client.submit(enc({ op: 'append', key: 'k', value: String(i) }));
     await ms[0]!.endpoint.close();
@@ -86,28 +87,28 @@ describe('replicated state machine', () => {
       }
     }
     const ms = await kvCluster(3, (i) => (i === 2 ? new Liar() : new KvStore()));
-    const client = new RsmClient({ urls: ms.map((m) => m.endpoint.url), mode: 'byzantine', faults: 1 });
+    const client = new RsmClient({ urls: ms.map((m) => m.endpoint.url), mode: 'byzantine', faults: 1, memberKeys: ms.map((m) => m.endpoint.publicKey), ...app });
     cleanup.push(() => client.close());
     expect(dec(await client.submit(enc({ op: 'put', key: 'a', value: 'truth' })))).toEqual({ ok: true, value: 'truth' });
 
     const ms2 = await kvCluster(3, (i) => (i === 0 ? new KvStore() : i === 1 ? new Liar() : new (class extends KvStore {
       override apply(c: Uint8Array): Uint8Array { super.apply(c); return enc({ other: true }); }
     })()));
-    const client2 = new RsmClient({ urls: ms2.map((m) => m.endpoint.url), mode: 'byzantine', faults: 1 });
+    const client2 = new RsmClient({ urls: ms2.map((m) => m.endpoint.url), mode: 'byzantine', faults: 1, memberKeys: ms2.map((m) => m.endpoint.publicKey), ...app });
     cleanup.push(() => client2.close());
     await expect(client2.submit(enc({ op: 'put', key: 'a', value: 'v' }))).rejects.toMatchObject({ code: ErrorCodes.REPLY_MISMATCH });
   });
 
   it('state transfer carries the exactly-once table: a joiner answers a repeat from its cache', async () => {
     const ms = await kvCluster(2);
-    const client = new RsmClient({ urls: [ms[0]!.endpoint.url], clientId: 'fixed' });
+    const client = new RsmClient({ urls: [ms[0]!.endpoint.url], clientId: 'fixed', secret: CLIENTS.fixed });
     cleanup.push(() => client.close());
     await client.submit(enc({ op: 'append', key: 'k', value: 'x' }));
-    const node = await Node.start({ name: 'late', listen: { host: '127.0.0.1', port: 0 }, seeds: [ms[0]!.node.url!] });
+    const node = await Node.start({ name: 'late', listen: { host: '127.0.0.1', port: 0 }, seeds: [ms[0]!.node.url!], secret: 'test-secret' });
     const rsm = await ReplicatedStateMachine.join(node, 'kv', new KvStore(), { signal: AbortSignal.timeout(15_000) });
     cleanup.push(() => node.close());
     // The same request again, through the joiner: not applied twice.
-    await expect(rsm.submit(enc({ op: 'append', key: 'k', value: 'x' }), { client: 'fixed', request: 1 })).resolves.toBeTruthy();
+    await expect(rsm.submit(enc({ op: 'append', key: 'k', value: 'x' }), { client: 'fixed', request: client.lastRequest })).resolves.toBeTruthy();
     const v = dec(await rsm.submit(enc({ op: 'get', key: 'k' })));
     expect(v.value).toBe('x');
   });

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RsmClient } from '../../src/rsm/rsm-client.js';
 import { ProcCluster, sleep } from './proc-cluster.js';
@@ -13,7 +16,9 @@ const dec = (b: Uint8Array): any => JSON.parse(new TextDecoder().decode(b));
 
 describe('the replicated kv store with real processes', () => {
   it('a client keeps writing while members are killed and added: every acknowledged command applied exactly once', async () => {
-    const c = (cluster = new ProcCluster(['--state-machine', 'kv', '--client-listen', '127.0.0.1:0']));
+    const tokenFile = join(mkdtempSync(join(tmpdir(), 'vsync-kv-')), 'client-tokens.json');
+    writeFileSync(tokenFile, JSON.stringify({ writer: 'writer-secret' }));
+    const c = (cluster = new ProcCluster(['--state-machine', 'kv', '--client-listen', '127.0.0.1:0', '--secret', 'test-secret', '--client-tokens', tokenFile]));
     const clientUrls: string[] = [];
     const start = async (name: string): Promise<void> => {
       const p = await c.start(name);
@@ -22,7 +27,7 @@ describe('the replicated kv store with real processes', () => {
     for (const n of ['a', 'b', 'c']) await start(n);
     await c.waitViews((m) => m.length === 3, 30_000, 'three members');
 
-    const client = new RsmClient({ urls: clientUrls, retryMs: 1500 });
+    const client = new RsmClient({ urls: clientUrls, retryMs: 1500, clientId: 'writer', secret: 'writer-secret' });
     const acked: string[] = [];
     let running = true;
     const writer = (async () => {
