@@ -2,8 +2,9 @@ import { EventEmitter } from 'eventemitter3';
 import type { Logger } from 'pino';
 import { type CoreEvent, ErrorCodes, type Frame, type MemberId, VsyncError } from '../core/index.js';
 import { MemberRuntime, type MemberRuntimeOptions } from '../runtime/member-runtime.js';
-import { withSignal } from './abort.js';
+import { throwIfAborted, withSignal } from './abort.js';
 import { BoundedQueue } from './bounded-queue.js';
+import { bytes, integer, optionalSignal, optionsObject } from './validate.js';
 
 export interface ViewInfo {
   id: number;
@@ -86,6 +87,10 @@ export class Group extends EventEmitter<GroupEvents> {
   private joinedWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private leftWaiters: Array<() => void> = [];
   private state: 'joining' | 'member' | 'left' | 'closed' = 'joining';
+  /** leave() was called: sends are refused with VSYNC_ERR_LEAVING from then on. */
+  private leaving = false;
+  /** Why the group ended ('left' or 'closed'): later calls fail with the same code. */
+  private endCode: VsyncError['code'] = ErrorCodes.CLOSED;
   private readonly readerBuffer: number;
   private readonly rejoin: boolean;
   private readonly maxWaitingSends: number;
@@ -143,21 +148,42 @@ export class Group extends EventEmitter<GroupEvents> {
   }
 
   /**
+   * Listener errors stay with the listener: logged, never thrown into the protocol's event dispatch (where one
+   * throwing 'view' listener would otherwise stop this member from ever completing its join).
+   */
+  override emit<T extends EventEmitter.EventNames<GroupEvents>>(event: T, ...args: EventEmitter.EventArgs<GroupEvents, T>): boolean {
+    try {
+      return super.emit(event, ...args);
+    } catch (err) {
+      this.host.logger.error({ err, group: this.name, event }, 'a group event listener threw');
+      return true;
+    }
+  }
+
+  /**
    * Multicasts `payload` in total order. Resolves with its sequence number once it is delivered here; while the
-   * send window is full it waits (backpressure). Rejects with VSYNC_ERR_PAYLOAD_TOO_LARGE, VSYNC_ERR_NOT_MEMBER,
-   * VSYNC_ERR_LEAVING, VSYNC_ERR_EXCLUDED or VSYNC_ERR_ABORTED.
+   * send window is full it waits (backpressure). Rejects with VSYNC_ERR_INVALID_ARGUMENT (not a Uint8Array),
+   * VSYNC_ERR_PAYLOAD_TOO_LARGE, VSYNC_ERR_NOT_MEMBER (no view yet, or rejoining after an exclusion),
+   * VSYNC_ERR_LEAVING (leave() was called), VSYNC_ERR_EXCLUDED, VSYNC_ERR_CLOSED (the node closed) or
+   * VSYNC_ERR_ABORTED.
    */
   async send(payload: Uint8Array, opts: { signal?: AbortSignal } = {}): Promise<SendResult> {
+    bytes(payload, 'payload');
+    const o = optionsObject(opts, 'options');
+    optionalSignal(o['signal'], 'options.signal');
+    const signal = o['signal'] as AbortSignal | undefined;
     for (;;) {
-      opts.signal?.throwIfAborted();
+      throwIfAborted(signal);
       const rt = this.rt;
+      if (this.leaving || this.state === 'left') throw new VsyncError(ErrorCodes.LEAVING, `group ${this.name}: ${this.state === 'left' ? 'left' : 'leaving'}`);
+      if (this.state === 'closed') throw new VsyncError(this.endCode, `group ${this.name}: closed`);
       if (this.state !== 'member' || rt === null) throw new VsyncError(ErrorCodes.NOT_MEMBER, `group ${this.name}: not a member (${this.state})`);
       if (payload.byteLength > rt.member.cfg.maxPayloadBytes) {
         throw new VsyncError(ErrorCodes.PAYLOAD_TOO_LARGE, `payload of ${payload.byteLength} bytes exceeds ${rt.member.cfg.maxPayloadBytes}`);
       }
       if (rt.member.canSend(payload.byteLength)) {
         const msgNo = rt.input((m) => m.send(payload))!;
-        return withSignal(new Promise<SendResult>((resolve, reject) => this.pending.set(msgNo, { resolve, reject })), opts.signal);
+        return withSignal(new Promise<SendResult>((resolve, reject) => this.pending.set(msgNo, { resolve, reject })), signal);
       }
       if (this.waiting.length >= this.maxWaitingSends) throw new VsyncError(ErrorCodes.BACKPRESSURE, 'too many sends waiting for the send window');
       let wake!: () => void;
@@ -165,7 +191,7 @@ export class Group extends EventEmitter<GroupEvents> {
         wake = r;
         this.waiting.push(r);
       });
-      await withSignal(room, opts.signal, () => {
+      await withSignal(room, signal, () => {
         const i = this.waiting.indexOf(wake);
         if (i >= 0) this.waiting.splice(i, 1);
       });
@@ -189,12 +215,22 @@ export class Group extends EventEmitter<GroupEvents> {
     return q;
   }
 
-  /** Graceful leave: own messages are delivered first; resolves when this member is out of the group. */
+  /**
+   * Graceful leave: own messages are delivered first; resolves when this member is out of the group. Sends are
+   * refused with VSYNC_ERR_LEAVING from the call on. A signal that fires stops the wait, not the leave.
+   */
   async leave(opts: { signal?: AbortSignal } = {}): Promise<void> {
+    const o = optionsObject(opts, 'options');
+    optionalSignal(o['signal'], 'options.signal');
+    const signal = o['signal'] as AbortSignal | undefined;
     if (this.state === 'left' || this.state === 'closed') return;
+    throwIfAborted(signal);
     const done = new Promise<void>((r) => this.leftWaiters.push(r));
-    this.rt?.input((m) => m.leave());
-    await withSignal(done, opts.signal);
+    if (!this.leaving) {
+      this.leaving = true;
+      this.rt?.input((m) => m.leave());
+    }
+    await withSignal(done, signal);
   }
 
   /** @internal Stops without leaving (node shutdown); `clean` writes `end` to the trace. */
@@ -213,6 +249,8 @@ export class Group extends EventEmitter<GroupEvents> {
 
   /** @internal Writes a `state` line (state-machine layer). */
   recordState(view: number, hash: string): void {
+    integer(view, 'view', 0);
+    if (typeof hash !== 'string' || !/^[0-9a-f]{16}$/.test(hash)) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'hash must be 16 hex characters');
     this.rt?.recordState(view, hash);
   }
 
@@ -223,6 +261,7 @@ export class Group extends EventEmitter<GroupEvents> {
 
   private finish(state: 'left' | 'closed', err: VsyncError): void {
     this.state = state;
+    this.endCode = err.code;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
     for (const w of this.waiting.splice(0)) w();
@@ -263,9 +302,16 @@ export class Group extends EventEmitter<GroupEvents> {
         this.emit('message', m);
         break;
       }
-      case 'snapshot':
-        rt.member.provideSnapshot(e.view, this.hooks!.getState());
+      case 'snapshot': {
+        // Checked here: a wrong value would otherwise fail in the encoder, inside a timer, and end the process.
+        const state = this.hooks!.getState();
+        if (!(state instanceof Uint8Array)) {
+          this.host.logger.error({ group: this.name, view: e.view }, 'getState() must return a Uint8Array: no state for the joiners');
+          break;
+        }
+        rt.member.provideSnapshot(e.view, state);
         break;
+      }
       case 'state':
         this.hooks!.setState(e.data);
         if (this.hooks!.digest) rt.recordState(e.view, this.hooks!.digest());

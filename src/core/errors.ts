@@ -21,6 +21,8 @@ export const ErrorCodes = {
   REPLY_MISMATCH: 'VSYNC_ERR_REPLY_MISMATCH',
   /** An internal invariant was violated: a bug in vsync. */
   INVARIANT: 'VSYNC_ERR_INVARIANT',
+  /** Node.start could not listen on the given address (in use, not permitted, not available). */
+  LISTEN_FAILED: 'VSYNC_ERR_LISTEN_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
