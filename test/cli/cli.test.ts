@@ -155,7 +155,7 @@ describe('CLI logs', () => {
     expect(JSON.parse(json.trim())).toMatchObject({ level: 30, view: 3, msg: 'view installed' });
     const pretty = await run(true);
     expect(pretty).toMatch(/INFO.*view installed/);
-    expect(pretty).toMatch(/view: .*3/);
+    expect(pretty.replace(/\u001b\[\d+m/g, '')).toMatch(/view: 3/);
     expect(pretty.trim().startsWith('{')).toBe(false);
   });
 });
