@@ -4,7 +4,7 @@ import { type CoreEvent, ErrorCodes, type Frame, type MemberId, VsyncError } fro
 import { MemberRuntime, type MemberRuntimeOptions } from '../runtime/member-runtime.js';
 import { throwIfAborted, withSignal } from './abort.js';
 import { BoundedQueue } from './bounded-queue.js';
-import { bytes, integer, optionalSignal, optionsObject } from './validate.js';
+import { bytes, integer, optionalFunction, optionalSignal, optionsObject } from './validate.js';
 
 export interface ViewInfo {
   id: number;
@@ -145,6 +145,22 @@ export class Group extends EventEmitter<GroupEvents> {
   /** @internal */
   tick(): void {
     this.rt?.input((m) => m.tick());
+  }
+
+  /** A listener that is not a function would only fail when the event fires, far from the mistake: refuse it here. */
+  override on<T extends EventEmitter.EventNames<GroupEvents>>(event: T, fn: EventEmitter.EventListener<GroupEvents, T>, context?: unknown): this {
+    optionalFunction(fn ?? null, 'listener');
+    return super.on(event, fn, context);
+  }
+
+  override once<T extends EventEmitter.EventNames<GroupEvents>>(event: T, fn: EventEmitter.EventListener<GroupEvents, T>, context?: unknown): this {
+    optionalFunction(fn ?? null, 'listener');
+    return super.once(event, fn, context);
+  }
+
+  override addListener<T extends EventEmitter.EventNames<GroupEvents>>(event: T, fn: EventEmitter.EventListener<GroupEvents, T>, context?: unknown): this {
+    optionalFunction(fn ?? null, 'listener');
+    return super.addListener(event, fn, context);
   }
 
   /**

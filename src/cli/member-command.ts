@@ -94,6 +94,9 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
     stateBytes = intOption(v['state-bytes'], 'state-bytes', { min: 0, max: 1024 * 1024 * 1024, dflt: 0 });
     logLevel = logLevelOption(v['log-level'], 'warn');
     listen = parseHostPort(v.listen!, 'listen');
+    for (const url of [...(v.seeds ?? '').split(',').filter(Boolean), ...(v.advertise ? [v.advertise] : [])]) {
+      if (!/^wss?:\/\/[^/\s]+/.test(url)) throw new UsageError(`--${url === v.advertise ? 'advertise' : 'seeds'} takes ws:// or wss:// URLs, got '${url}'`);
+    }
     if (v['client-listen'] !== undefined) clientListen = parseHostPort(v['client-listen'], 'client-listen');
   } catch (e) {
     err(errorLine('vsync member', usageErrorOf(e)) + ' (see vsync member --help)');

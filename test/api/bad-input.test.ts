@@ -211,6 +211,9 @@ describe('Group methods', () => {
       expect(aborted).toBeInstanceOf(VsyncError);
       await refused(() => g.send(new Uint8Array(2 * 1024 * 1024)), ErrorCodes.PAYLOAD_TOO_LARGE);
     }
+    await refused(() => ga.on('message', 'x' as never), ErrorCodes.INVALID_ARGUMENT, /listener/);
+    await refused(() => ga.once('view', undefined as never), ErrorCodes.INVALID_ARGUMENT, /listener/);
+    await refused(() => ga.addListener('left', 5 as never), ErrorCodes.INVALID_ARGUMENT, /listener/);
     // A Buffer is a Uint8Array: accepted. The group still works after all of the above.
     const r = await gb.send(Buffer.from('fine'));
     expect(r.seq).toBeGreaterThan(0);

@@ -85,6 +85,8 @@ describe('vsync errors: one line with a code, exit 2', () => {
     [[...MEMBER, '--status-ms', '0'], /--status-ms .*'0'/],
     [[...MEMBER, '--state-bytes', '-1'], /--state-bytes/],
     [[...MEMBER, '--log-level', 'loud'], /--log-level .*'loud'/],
+    [[...MEMBER, '--seeds', 'http://127.0.0.1:1'], /--seeds .*'http:\/\/127\.0\.0\.1:1'/],
+    [[...MEMBER, '--advertise', 'nope'], /--advertise .*'nope'/],
     [[...MEMBER, '--frobnicate'], /--frobnicate/],
     [['member', '--name', 'a', '--group', 'g'], /--listen is required/],
     [['member', '--name', 'a', '--listen', 'nowhere', '--group', 'g'], /--listen .*'nowhere'/],
