@@ -19,7 +19,7 @@ export interface NodeOptions {
   /** Shared cluster secret (HMAC-SHA256 challenge-response); without one, peers are not authenticated. */
   secret?: string;
   logger?: Logger;
-  /** Folder for trace files, one per member incarnation (shared/trace-format.md). */
+  /** Folder for trace files, one per member incarnation (docs/trace-format.md). */
   trace?: string;
   /** Length of a protocol tick in milliseconds (default 10). */
   tickMs?: number;
