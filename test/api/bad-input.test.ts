@@ -232,6 +232,10 @@ describe('Group methods', () => {
     await refused(() => ga.send(enc('late')), ErrorCodes.CLOSED);
     await refused(() => ga.recordState(-1, 'x'), ErrorCodes.INVALID_ARGUMENT, /view/);
     await refused(() => ga.recordState(1, 'not hex'), ErrorCodes.INVALID_ARGUMENT, /hash/);
+    // Calls without arguments on a closed group: harmless.
+    ga.endTrace();
+    expect((await ga.messages()[Symbol.asyncIterator]().next()).done).toBe(true);
+    expect(ga.memberId).toBeNull();
   });
 
   it('one signal shared by many sends adds one abort listener (no MaxListenersExceededWarning)', async () => {
