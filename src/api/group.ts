@@ -65,6 +65,8 @@ export interface GroupHost {
   contacts(): MemberId[];
   runtimeOptions(group: string, id: MemberId, onEvent: (e: CoreEvent) => void | 'yield'): MemberRuntimeOptions;
   attach(group: string, rt: MemberRuntime | null): void;
+  /** The group has ended (left, closed, excluded for good): its name is free to be joined again. */
+  release(group: Group): void;
   logger: Logger;
 }
 
@@ -251,7 +253,8 @@ export class Group extends EventEmitter<GroupEvents> {
 
   /** @internal Stops without leaving (node shutdown); `clean` writes `end` to the trace. */
   close(clean: boolean): void {
-    if (this.state === 'closed') return;
+    // A group that has left is released: its name may belong to a newer group of the node by now.
+    if (this.state === 'closed' || this.state === 'left') return;
     this.rt?.close(clean);
     this.host.attach(this.name, null);
     this.rt = null;
@@ -285,6 +288,7 @@ export class Group extends EventEmitter<GroupEvents> {
     for (const r of this.readers) r.end();
     for (const r of this.viewReaders) r.end();
     for (const w of this.leftWaiters.splice(0)) w();
+    this.host.release(this);
   }
 
   private onEvent(rt: MemberRuntime, e: CoreEvent): void | 'yield' {

@@ -194,6 +194,9 @@ export class Node {
         if (rt) this.runtimes.set(group, rt);
         else this.runtimes.delete(group);
       },
+      release: (g) => {
+        if (this.groups.get(g.name) === g) this.groups.delete(g.name);
+      },
     };
   }
 

@@ -191,6 +191,16 @@ describe('Node.join', () => {
     expect(g.currentView).not.toBeNull();
   });
 
+  it('a group that was left can be joined again', async () => {
+    const { b, gb } = await pair();
+    await gb.leave({ signal: AbortSignal.timeout(10_000) });
+    const again = await b.join('g', { signal: AbortSignal.timeout(20_000) });
+    expect(again).not.toBe(gb);
+    const r = await again.send(enc('back'));
+    expect(r.viewId).toBe(again.currentView!.id);
+    await refused(() => gb.send(enc('old')), ErrorCodes.LEAVING);
+  });
+
   it('join and close after close: VSYNC_ERR_CLOSED; close twice is fine', async () => {
     const n = await start('c');
     await n.close();
