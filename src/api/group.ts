@@ -2,9 +2,10 @@ import { EventEmitter } from 'eventemitter3';
 import type { Logger } from 'pino';
 import { type CoreEvent, ErrorCodes, type Frame, type MemberId, VsyncError } from '../core/index.js';
 import { MemberRuntime, type MemberRuntimeOptions } from '../runtime/member-runtime.js';
-import { withSignal } from './abort.js';
+import { throwIfAborted, withSignal } from './abort.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { type CoreFigures, GroupCounters, type GroupStats } from './stats.js';
+import { bytes, integer, optionalFunction, optionalSignal, optionsObject } from './validate.js';
 
 export interface ViewInfo {
   id: number;
@@ -65,6 +66,8 @@ export interface GroupHost {
   contacts(): MemberId[];
   runtimeOptions(group: string, id: MemberId, onEvent: (e: CoreEvent) => void | 'yield'): MemberRuntimeOptions;
   attach(group: string, rt: MemberRuntime | null): void;
+  /** The group has ended (left, closed, excluded for good): its name is free to be joined again. */
+  release(group: Group): void;
   logger: Logger;
   /** Ops hook: a flush this member blocked for took `ms` (for the flush-duration histogram). */
   flushed?(group: string, ms: number): void;
@@ -89,6 +92,10 @@ export class Group extends EventEmitter<GroupEvents> {
   private joinedWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private leftWaiters: Array<() => void> = [];
   private state: 'joining' | 'member' | 'left' | 'closed' = 'joining';
+  /** leave() was called: sends are refused with VSYNC_ERR_LEAVING from then on. */
+  private leaving = false;
+  /** Why the group ended ('left' or 'closed'): later calls fail with the same code. */
+  private endCode: VsyncError['code'] = ErrorCodes.CLOSED;
   private readonly readerBuffer: number;
   private readonly rejoin: boolean;
   private readonly maxWaitingSends: number;
@@ -179,15 +186,52 @@ export class Group extends EventEmitter<GroupEvents> {
     if (this.rt) this.counters.sample(this.rt.member.receivedSeq);
   }
 
+  /** A listener that is not a function would only fail when the event fires, far from the mistake: refuse it here. */
+  override on<T extends EventEmitter.EventNames<GroupEvents>>(event: T, fn: EventEmitter.EventListener<GroupEvents, T>, context?: unknown): this {
+    optionalFunction(fn ?? null, 'listener');
+    return super.on(event, fn, context);
+  }
+
+  override once<T extends EventEmitter.EventNames<GroupEvents>>(event: T, fn: EventEmitter.EventListener<GroupEvents, T>, context?: unknown): this {
+    optionalFunction(fn ?? null, 'listener');
+    return super.once(event, fn, context);
+  }
+
+  override addListener<T extends EventEmitter.EventNames<GroupEvents>>(event: T, fn: EventEmitter.EventListener<GroupEvents, T>, context?: unknown): this {
+    optionalFunction(fn ?? null, 'listener');
+    return super.addListener(event, fn, context);
+  }
+
+  /**
+   * Listener errors stay with the listener: logged, never thrown into the protocol's event dispatch (where one
+   * throwing 'view' listener would otherwise stop this member from ever completing its join).
+   */
+  override emit<T extends EventEmitter.EventNames<GroupEvents>>(event: T, ...args: EventEmitter.EventArgs<GroupEvents, T>): boolean {
+    try {
+      return super.emit(event, ...args);
+    } catch (err) {
+      this.host.logger.error({ err, group: this.name, event }, 'a group event listener threw');
+      return true;
+    }
+  }
+
   /**
    * Multicasts `payload` in total order. Resolves with its sequence number once it is delivered here; while the
-   * send window is full it waits (backpressure). Rejects with VSYNC_ERR_PAYLOAD_TOO_LARGE, VSYNC_ERR_NOT_MEMBER,
-   * VSYNC_ERR_LEAVING, VSYNC_ERR_EXCLUDED or VSYNC_ERR_ABORTED.
+   * send window is full it waits (backpressure). Rejects with VSYNC_ERR_INVALID_ARGUMENT (not a Uint8Array),
+   * VSYNC_ERR_PAYLOAD_TOO_LARGE, VSYNC_ERR_NOT_MEMBER (no view yet, or rejoining after an exclusion),
+   * VSYNC_ERR_LEAVING (leave() was called), VSYNC_ERR_EXCLUDED, VSYNC_ERR_CLOSED (the node closed) or
+   * VSYNC_ERR_ABORTED.
    */
   async send(payload: Uint8Array, opts: { signal?: AbortSignal } = {}): Promise<SendResult> {
+    bytes(payload, 'payload');
+    const o = optionsObject(opts, 'options');
+    optionalSignal(o['signal'], 'options.signal');
+    const signal = o['signal'] as AbortSignal | undefined;
     for (;;) {
-      opts.signal?.throwIfAborted();
+      throwIfAborted(signal);
       const rt = this.rt;
+      if (this.leaving || this.state === 'left') throw new VsyncError(ErrorCodes.LEAVING, `group ${this.name}: ${this.state === 'left' ? 'left' : 'leaving'}`);
+      if (this.state === 'closed') throw new VsyncError(this.endCode, `group ${this.name}: closed`);
       if (this.state !== 'member' || rt === null) throw new VsyncError(ErrorCodes.NOT_MEMBER, `group ${this.name}: not a member (${this.state})`);
       if (payload.byteLength > rt.member.cfg.maxPayloadBytes) {
         throw new VsyncError(ErrorCodes.PAYLOAD_TOO_LARGE, `payload of ${payload.byteLength} bytes exceeds ${rt.member.cfg.maxPayloadBytes}`);
@@ -195,7 +239,7 @@ export class Group extends EventEmitter<GroupEvents> {
       if (rt.member.canSend(payload.byteLength)) {
         const msgNo = rt.input((m) => m.send(payload))!;
         this.counters.sent++;
-        return withSignal(new Promise<SendResult>((resolve, reject) => this.pending.set(msgNo, { resolve, reject })), opts.signal);
+        return withSignal(new Promise<SendResult>((resolve, reject) => this.pending.set(msgNo, { resolve, reject })), signal);
       }
       if (this.waiting.length >= this.maxWaitingSends) throw new VsyncError(ErrorCodes.BACKPRESSURE, 'too many sends waiting for the send window');
       let wake!: () => void;
@@ -203,7 +247,7 @@ export class Group extends EventEmitter<GroupEvents> {
         wake = r;
         this.waiting.push(r);
       });
-      await withSignal(room, opts.signal, () => {
+      await withSignal(room, signal, () => {
         const i = this.waiting.indexOf(wake);
         if (i >= 0) this.waiting.splice(i, 1);
       });
@@ -227,17 +271,28 @@ export class Group extends EventEmitter<GroupEvents> {
     return q;
   }
 
-  /** Graceful leave: own messages are delivered first; resolves when this member is out of the group. */
+  /**
+   * Graceful leave: own messages are delivered first; resolves when this member is out of the group. Sends are
+   * refused with VSYNC_ERR_LEAVING from the call on. A signal that fires stops the wait, not the leave.
+   */
   async leave(opts: { signal?: AbortSignal } = {}): Promise<void> {
+    const o = optionsObject(opts, 'options');
+    optionalSignal(o['signal'], 'options.signal');
+    const signal = o['signal'] as AbortSignal | undefined;
     if (this.state === 'left' || this.state === 'closed') return;
+    throwIfAborted(signal);
     const done = new Promise<void>((r) => this.leftWaiters.push(r));
-    this.rt?.input((m) => m.leave());
-    await withSignal(done, opts.signal);
+    if (!this.leaving) {
+      this.leaving = true;
+      this.rt?.input((m) => m.leave());
+    }
+    await withSignal(done, signal);
   }
 
   /** @internal Stops without leaving (node shutdown); `clean` writes `end` to the trace. */
   close(clean: boolean): void {
-    if (this.state === 'closed') return;
+    // A group that has left is released: its name may belong to a newer group of the node by now.
+    if (this.state === 'closed' || this.state === 'left') return;
     this.rt?.close(clean);
     this.host.attach(this.name, null);
     this.rt = null;
@@ -251,6 +306,8 @@ export class Group extends EventEmitter<GroupEvents> {
 
   /** @internal Writes a `state` line (state-machine layer). */
   recordState(view: number, hash: string): void {
+    integer(view, 'view', 0);
+    if (typeof hash !== 'string' || !/^[0-9a-f]{16}$/.test(hash)) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'hash must be 16 hex characters');
     this.rt?.recordState(view, hash);
   }
 
@@ -261,6 +318,7 @@ export class Group extends EventEmitter<GroupEvents> {
 
   private finish(state: 'left' | 'closed', err: VsyncError): void {
     this.state = state;
+    this.endCode = err.code;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
     for (const w of this.waiting.splice(0)) w();
@@ -268,6 +326,7 @@ export class Group extends EventEmitter<GroupEvents> {
     for (const r of this.readers) r.end();
     for (const r of this.viewReaders) r.end();
     for (const w of this.leftWaiters.splice(0)) w();
+    this.host.release(this);
   }
 
   private onEvent(rt: MemberRuntime, e: CoreEvent): void | 'yield' {
@@ -310,9 +369,16 @@ export class Group extends EventEmitter<GroupEvents> {
         this.emit('message', m);
         break;
       }
-      case 'snapshot':
-        rt.member.provideSnapshot(e.view, this.hooks!.getState());
+      case 'snapshot': {
+        // Checked here: a wrong value would otherwise fail in the encoder, inside a timer, and end the process.
+        const state = this.hooks!.getState();
+        if (!(state instanceof Uint8Array)) {
+          this.host.logger.error({ group: this.name, view: e.view }, 'getState() must return a Uint8Array: no state for the joiners');
+          break;
+        }
+        rt.member.provideSnapshot(e.view, state);
         break;
+      }
       case 'state':
         this.hooks!.setState(e.data);
         if (this.hooks!.digest) rt.recordState(e.view, this.hooks!.digest());

@@ -4,8 +4,10 @@ import { Transport } from '../net/index.js';
 import { type HttpOptions, OpsServer } from '../ops/http-server.js';
 import type { MemberRuntime, MemberRuntimeOptions } from '../runtime/member-runtime.js';
 import { decodeFrame, encodeFrame } from '../wire/index.js';
+import { abortError, throwIfAborted } from './abort.js';
 import { Group, type GroupHost, type GroupOptions } from './group.js';
 import type { NodeStats, RateSample } from './stats.js';
+import { validateJoin, validateNodeOptions } from './node-options.js';
 
 export interface NodeOptions {
   /** Node name, unique in the cluster; member ids are `<name>#<incarnation>`. */
@@ -19,7 +21,7 @@ export interface NodeOptions {
   /** Shared cluster secret (HMAC-SHA256 challenge-response); without one, peers are not authenticated. */
   secret?: string;
   logger?: Logger;
-  /** Folder for trace files, one per member incarnation (shared/trace-format.md). */
+  /** Folder for trace files, one per member incarnation (docs/trace-format.md). */
   trace?: string;
   /** Length of a protocol tick in milliseconds (default 10). */
   tickMs?: number;
@@ -43,6 +45,17 @@ export interface JoinOptions extends GroupOptions {
   found?: boolean;
 }
 
+/** A listen failure as its own code: it is the environment, not an argument, that is wrong. */
+function listenError(err: unknown, opts: NodeOptions): unknown {
+  const cause = err instanceof Error ? (err.cause as NodeJS.ErrnoException | undefined) : undefined;
+  if (err instanceof VsyncError && typeof cause?.code === 'string' && opts.listen) {
+    const where = `${opts.listen.host}:${opts.listen.port}`;
+    const why = cause.code === 'EADDRINUSE' ? 'address in use' : cause.code === 'EACCES' ? 'permission denied' : cause.message;
+    return new VsyncError(ErrorCodes.LISTEN_FAILED, `cannot listen on ${where}: ${why} (${cause.code})`, { cause });
+  }
+  return err;
+}
+
 /** Member id -> node name: everything before the last '#'. */
 function nodeOf(id: MemberId): string {
   const i = id.lastIndexOf('#');
@@ -57,6 +70,8 @@ export class Node {
   private readonly groups = new Map<string, Group>();
   private readonly runtimes = new Map<string, MemberRuntime>();
   private readonly timer: NodeJS.Timeout;
+  /** Group names with a join in progress: a second join of the same name is refused, not raced. */
+  private readonly joining = new Set<string>();
   private incarnation = 0;
   private readonly incBase = Date.now().toString(36);
   private closed = false;
@@ -69,25 +84,49 @@ export class Node {
     private readonly opts: NodeOptions,
     readonly logger: Logger,
   ) {
-    transport.on('frame', (node, bytes) => this.onFrame(node, bytes));
+    // Nothing may throw out of a transport event or a timer: it would take the whole process down.
+    transport.on('frame', (node, bytes) => {
+      try {
+        this.onFrame(node, bytes);
+      } catch (err) {
+        this.logger.error({ err, peer: node }, 'frame handling failed');
+      }
+    });
     this.timer = setInterval(() => {
-      for (const g of this.groups.values()) g.tick();
+      for (const g of this.groups.values()) {
+        try {
+          g.tick();
+        } catch (err) {
+          this.logger.error({ err, group: g.name }, 'tick failed');
+        }
+      }
     }, opts.tickMs ?? 10);
   }
 
+  /**
+   * Starts a node: validates every option (VSYNC_ERR_INVALID_ARGUMENT naming the option, before anything is
+   * opened), then listens and dials the seeds. VSYNC_ERR_LISTEN_FAILED when the address cannot be listened on
+   * (in use, not permitted); VSYNC_ERR_ABORTED when `signal` fires first.
+   */
   static async start(opts: NodeOptions & { signal?: AbortSignal }): Promise<Node> {
-    if (!/^[A-Za-z0-9._-]+$/.test(opts.name)) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `node name '${opts.name}' must match [A-Za-z0-9._-]+`);
+    validateNodeOptions(opts);
+    throwIfAborted(opts.signal);
     const logger = (opts.logger ?? pino({ level: 'silent' })).child({ node: opts.name });
-    const transport = await Transport.start({
-      cluster: opts.cluster ?? 'vsync',
-      node: opts.name,
-      listen: opts.listen,
-      advertise: opts.advertise,
-      seeds: opts.seeds,
-      secret: opts.secret,
-      logger,
-      maxPayload: opts.maxFrameBytes,
-    }, opts.signal);
+    let transport: Transport;
+    try {
+      transport = await Transport.start({
+        cluster: opts.cluster ?? 'vsync',
+        node: opts.name,
+        listen: opts.listen,
+        advertise: opts.advertise,
+        seeds: opts.seeds,
+        secret: opts.secret,
+        logger,
+        maxPayload: opts.maxFrameBytes,
+      }, opts.signal);
+    } catch (err) {
+      throw listenError(err, opts);
+    }
     const node = new Node(opts.name, transport, opts, logger);
     if (opts.http) {
       try {
@@ -129,26 +168,39 @@ export class Node {
     return this.transport.url;
   }
 
-  /** Joins (or founds) `group`; resolves with the group once this member has installed its first view. */
+  /**
+   * Joins (or founds) `group`; resolves with the group once this member has installed its first view. A join
+   * that fails (VSYNC_ERR_ABORTED, VSYNC_ERR_CLOSED, ...) leaves nothing behind: the same group can be joined again.
+   */
   async join(group: string, opts: JoinOptions = {}): Promise<Group> {
+    validateJoin(group, opts);
     if (this.closed) throw new VsyncError(ErrorCodes.CLOSED, 'node closed');
-    if (this.groups.has(group)) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `already in group '${group}'`);
+    if (this.groups.has(group) || this.joining.has(group)) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `group: already in group '${group}' (or joining it)`);
+    throwIfAborted(opts.signal);
     const found = opts.found ?? (this.opts.seeds ?? []).length === 0;
-    if (!found) {
-      // Join requests go to seed nodes: wait for at least one to be connected.
-      await this.transport.waitForPeer((n) => this.transport.seedNodes().includes(n), opts.signal);
-    }
-    const g = new Group(group, this.host(), opts);
-    this.groups.set(group, g);
-    g.start(found);
+    this.joining.add(group);
+    let g: Group | null = null;
     try {
+      if (!found) {
+        // Join requests go to seed nodes: wait for at least one to be connected.
+        await this.transport.waitForPeer((n) => this.transport.seedNodes().includes(n), opts.signal);
+      }
+      if (this.closed) throw new VsyncError(ErrorCodes.CLOSED, 'node closed');
+      if (opts.signal?.aborted) throw abortError(opts.signal);
+      g = new Group(group, this.host(), opts);
+      this.groups.set(group, g);
+      g.start(found);
       await g.joined(opts.signal);
+      return g;
     } catch (err) {
-      g.close(false);
-      this.groups.delete(group);
+      if (g) {
+        g.close(false);
+        if (this.groups.get(group) === g) this.groups.delete(group);
+      }
       throw err;
+    } finally {
+      this.joining.delete(group);
     }
-    return g;
   }
 
   /** Closes every group (writing `end` to traces: a clean shutdown, no leave) and the transport. */
@@ -185,6 +237,9 @@ export class Node {
       attach: (group, rt) => {
         if (rt) this.runtimes.set(group, rt);
         else this.runtimes.delete(group);
+      },
+      release: (g) => {
+        if (this.groups.get(g.name) === g) this.groups.delete(g.name);
       },
     };
   }

@@ -4,28 +4,35 @@ import { parseArgs } from 'node:util';
 import { formatReport } from '../bench/report.js';
 import { runBench } from '../bench/run.js';
 import { type BenchMode, settingsFor } from '../bench/settings.js';
+import { errorLine } from './cli-errors.js';
+import { helpText, joinNegativeNumbers, usageErrorOf } from './cli-options.js';
 
 const PARTS = ['baseline', 'throughput', 'latency', 'viewchange', 'state', 'memory', 'profile'];
 
-const USAGE = `usage: vsync bench [--quick | --smoke] [--out <file>] [--only <parts>] [--profile [--profile-dir <dir>]]
-                   [--window-ms <ms>] [--warmup-ms <ms>] [--digest-full]
-
-  Benchmarks vsync with real member processes on 127.0.0.1 against a raw ws full mesh: throughput, latency,
-  view changes, joins and memory. Prints a table and writes JSON (default bench-results.json).
-
-  --quick         fewer cases, shorter windows (under a minute; for CI)
-  --smoke         the smallest run that exercises every part (for tests)
-  --out <file>    where to write the JSON results (default: bench-results.json in the current directory)
-  --only <parts>  comma-separated subset of: ${PARTS.join(', ')}
-  --profile       also run vsync at saturation under node --cpu-prof and print the top functions
-  --digest-full   hash every payload in full for the digests (default: every 16th; the others by header)`;
+const USAGE = helpText(
+  'usage: vsync bench [--quick | --smoke] [options]',
+  'Benchmarks vsync with real member processes on 127.0.0.1 against a raw ws full mesh: throughput, latency,\n' +
+    'view changes, joins and memory. Prints a table and writes JSON (default bench-results.json).',
+  [
+    { flag: '--quick', text: 'fewer cases, shorter windows (under a minute; for CI)' },
+    { flag: '--smoke', text: 'the smallest run that exercises every part (for tests)' },
+    { flag: '--out <file>', text: 'where to write the JSON results (default: bench-results.json in the current directory)' },
+    { flag: '--only <parts>', text: `comma-separated subset of: ${PARTS.join(', ')}` },
+    { flag: '--profile', text: 'also run vsync at saturation under node --cpu-prof and print the top functions' },
+    { flag: '--profile-dir <dir>', text: 'where --profile writes its .cpuprofile files' },
+    { flag: '--window-ms <ms>', text: 'length of each measurement window (positive integer)' },
+    { flag: '--warmup-ms <ms>', text: 'warm-up before each window (positive integer)' },
+    { flag: '--digest-full', text: 'hash every payload in full for the digests (default: every 16th; the others by header)' },
+    { flag: '--help', text: 'print this help' },
+  ],
+);
 
 /** `vsync bench`: returns 0 when every case ran and every digest agreed (targets do not change the exit code). */
-export async function runBenchCommand(args: string[], out: (line: string) => void): Promise<number> {
+export async function runBenchCommand(args: string[], out: (line: string) => void, err: (line: string) => void = out): Promise<number> {
   let v;
   try {
     ({ values: v } = parseArgs({
-      args,
+      args: joinNegativeNumbers(args),
       options: {
         quick: { type: 'boolean' }, smoke: { type: 'boolean' }, out: { type: 'string' }, only: { type: 'string' },
         profile: { type: 'boolean' }, 'profile-dir': { type: 'string' }, 'window-ms': { type: 'string' }, 'warmup-ms': { type: 'string' },
@@ -37,9 +44,8 @@ export async function runBenchCommand(args: string[], out: (line: string) => voi
       out(USAGE);
       return 0;
     }
-  } catch (err) {
-    out(`vsync bench: ${(err as Error).message}`);
-    out(USAGE);
+  } catch (e) {
+    err(`${errorLine('vsync bench', usageErrorOf(e))} (see vsync bench --help)`);
     return 2;
   }
   const mode: BenchMode = v.smoke ? 'smoke' : v.quick ? 'quick' : 'full';
@@ -59,8 +65,8 @@ export async function runBenchCommand(args: string[], out: (line: string) => voi
       only = new Set(v.only.split(',').map((x) => x.trim()).filter(Boolean));
       for (const p of only) if (!PARTS.includes(p)) throw new RangeError(`--only: unknown part '${p}' (parts: ${PARTS.join(', ')})`);
     }
-  } catch (err) {
-    out(`vsync bench: ${(err as Error).message}`);
+  } catch (e) {
+    err(`${errorLine('vsync bench', usageErrorOf(e))} (see vsync bench --help)`);
     return 2;
   }
   const file = resolve(v.out ?? 'bench-results.json');

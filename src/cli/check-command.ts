@@ -1,7 +1,20 @@
 import { stat } from 'node:fs/promises';
 import { checkTraces, formatReport, readTraceDir } from '../check/index.js';
+import { helpText } from './cli-options.js';
 
 const USAGE = 'usage: vsync check <dir> [--no-liveness] [--json]';
+
+const HELP = helpText(
+  USAGE,
+  'Checks every property of docs/trace-format.md on a folder of traces (*.jsonl, simulated or real).\n' +
+    'Exit 0: every property holds; 1: a violation (each printed with the first place it shows); 2: nothing to judge.',
+  [
+    { flag: '<dir>', text: 'the folder of trace files' },
+    { flag: '--no-liveness', text: 'skip the liveness property (for runs that were cut short on purpose)' },
+    { flag: '--json', text: 'print the report as JSON' },
+    { flag: '--help', text: 'print this help' },
+  ],
+);
 
 /**
  * `vsync check <dir> [--no-liveness] [--json]`; `args` are the words after `check`. Exit code 0 when every
@@ -16,7 +29,7 @@ export async function runCheckCommand(args: string[], out: (line: string) => voi
     if (arg === '--no-liveness') liveness = false;
     else if (arg === '--json') json = true;
     else if (arg === '--help' || arg === '-h') {
-      out(USAGE);
+      out(HELP);
       return 0;
     } else if (arg.startsWith('-')) return usageError(out, `unknown option ${arg}`);
     else if (dir === undefined) dir = arg;

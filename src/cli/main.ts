@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { runBenchCommand } from './bench-command.js';
 import { runCheckCommand } from './check-command.js';
+import { errorLine } from './cli-errors.js';
+import { wantsDebug } from './cli-options.js';
 import { runDemoCommand } from './demo-command.js';
 import { runMemberCommand } from './member-command.js';
 import { runSimCommand } from './sim-command.js';
@@ -11,37 +14,60 @@ commands:
   demo     start a small group of real processes, kill the coordinator, add a member, check the traces
   member   run one member process (vsync member --help)
   sim      run the deterministic simulator (vsync sim --help)
-  check    check a folder of traces (vsync check <dir>)
-  status   show a running node's groups, views and links (vsync status <http-url>)
-  bench    measure throughput, latency, view changes and memory against raw WebSocket (vsync bench --help)`;
+  check    check a folder of traces (vsync check --help)
+  status   show a running node's groups, views and links (vsync status <http-url>; vsync status --help)
+  bench    measure throughput, latency, view changes and memory against raw WebSocket (vsync bench --help)
 
-/** The CLI: prints to stdout (the library itself never prints). Returns the exit code. */
+options:
+  --version  print the version and exit
+  --help     print this help; \`vsync <command> --help\` describes each option of a command`;
+
+/** The package's version, read from the package.json next to dist/ (and src/): one source of truth. */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** The CLI: prints to stdout, errors to stderr (the library itself never prints). Returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   const out = (line: string): void => {
     process.stdout.write(line + '\n');
   };
-  switch (cmd) {
-    case 'sim':
-      return runSimCommand(rest, out);
-    case 'check':
-      return runCheckCommand(rest, out);
-    case 'member':
-      return runMemberCommand(rest, out);
-    case 'demo':
-      return runDemoCommand(rest, out);
-    case 'bench':
-      return runBenchCommand(rest, out);
-    case 'status':
-      return runStatusCommand(rest, out);
-    case undefined:
-    case '--help':
-    case 'help':
-      out(USAGE);
-      return cmd === undefined ? 2 : 0;
-    default:
-      out(`vsync: unknown command '${cmd}'`);
-      out(USAGE);
-      return 2;
+  const err = (line: string): void => {
+    process.stderr.write(line + '\n');
+  };
+  try {
+    switch (cmd) {
+      case 'sim':
+        return await runSimCommand(rest, out, err);
+      case 'check':
+        return await runCheckCommand(rest, out);
+      case 'member':
+        return await runMemberCommand(rest, out, err);
+      case 'demo':
+        return await runDemoCommand(rest, out, err);
+      case 'bench':
+        return await runBenchCommand(rest, out, err);
+      case 'status':
+        return await runStatusCommand(rest, out);
+      case '--version':
+      case '-v':
+        out(version());
+        return 0;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        out(USAGE);
+        return cmd === undefined ? 2 : 0;
+      default:
+        err(`vsync: VSYNC_ERR_INVALID_ARGUMENT: unknown command '${cmd}' (see vsync --help)`);
+        return 2;
+    }
+  } catch (e) {
+    // Whatever a command did not handle: one line with its code; the stack with --log-level debug.
+    err(errorLine(`vsync ${cmd}`, e, wantsDebug(rest)));
+    return 2;
   }
 }

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
 import { Node } from '../api/node.js';
 import type { Group, StateHooks } from '../api/group.js';
 import { readFileSync } from 'node:fs';
@@ -8,28 +7,78 @@ import { readClientTokens } from '../rsm/client-tokens.js';
 import { HashChain } from '../rsm/hash-chain.js';
 import { KvStore } from '../rsm/kv-store.js';
 import { ReplicatedStateMachine } from '../rsm/replicated-state-machine.js';
+import { codeOf, errorLine } from './cli-errors.js';
+import { cliLogger } from './cli-logger.js';
+import { helpText, intOption, joinNegativeNumbers, logLevelOption, numberOption, parseHostPort, type OptionHelp, UsageError, usageErrorOf } from './cli-options.js';
 
-const USAGE = `usage: vsync member --name <name> --listen <host:port> --group <g> [--seeds <ws-url,...>] [--send-rate <msgs/s>]
-       [--send-count <n>] [--payload-bytes <b>] [--trace-dir <dir>] [--secret <s>] [--no-rejoin] [--status-ms <ms>] [--log-level <level>]
-       [--state-machine hashchain|kv] [--state-bytes <n>] [--client-listen <host:port>] [--advertise <ws-url>]
-       [--http <host:port>] [--http-token <t>] [--client-tokens <file>] [--client-key <ed25519-pem-file>] [--client-insecure]`;
+export { parseHostPort } from './cli-options.js';
 
-export function parseHostPort(s: string): { host: string; port: number } {
-  const i = s.lastIndexOf(':');
-  const port = Number(s.slice(i + 1));
-  if (i <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--listen takes host:port, got '${s}'`);
-  return { host: s.slice(0, i), port };
+const OPTIONS: OptionHelp[] = [
+  { flag: '--name <name>', text: 'node name, unique in the cluster: [A-Za-z0-9._-]+ (required)' },
+  { flag: '--listen <host:port>', text: 'where to listen for peers; port 0 picks a free one (required)' },
+  { flag: '--group <g>', text: 'the group to join, or to found when there are no seeds (required)' },
+  { flag: '--seeds <ws-url,...>', text: 'nodes already in the cluster; without seeds this node founds the group' },
+  { flag: '--advertise <ws-url>', text: 'the URL peers use to reach this node (default: ws://<listen host>:<port>)' },
+  { flag: '--cluster <name>', text: 'cluster name; peers of another cluster are refused (default vsync)' },
+  { flag: '--secret <s>', text: 'shared cluster secret (or the VSYNC_SECRET environment variable)' },
+  { flag: '--send-rate <msgs/s>', text: 'multicast this many messages per second (default 0: none, or as fast as backpressure allows with --send-count)' },
+  { flag: '--send-count <n>', text: 'stop after this many messages (default 0: no limit)' },
+  { flag: '--payload-bytes <b>', text: 'size of each message, at least 16 (default 64); send errors are counted in `status` lines' },
+  { flag: '--state-machine <kind>', text: 'hashchain (a SHA-256 chain over deliveries, transferred to joiners) or kv (a replicated kv store)' },
+  { flag: '--state-bytes <n>', text: 'hashchain: extra bytes of state to transfer to joiners (default 0)' },
+  { flag: '--client-listen <host:port>', text: 'kv: where external clients connect (needs --client-tokens or --client-insecure)' },
+  { flag: '--client-tokens <file>', text: 'kv: the clients allowed to connect, one `<client-id> <secret>` per line (docs/clients.md)' },
+  { flag: '--client-key <pem-file>', text: 'kv: this member\'s Ed25519 private key, to sign replies for byzantine clients (default: a fresh key)' },
+  { flag: '--client-insecure', text: 'kv: clients connect without authentication (tests only)' },
+  { flag: '--http <host:port>', text: 'serve /healthz, /status, /metrics and a live page there (docs/operations.md)' },
+  { flag: '--http-token <t>', text: 'bearer token for the HTTP endpoint (or VSYNC_HTTP_TOKEN); without one, loopback only' },
+  { flag: '--no-rejoin', text: 'after an exclusion, stay out instead of joining again as a new incarnation' },
+  { flag: '--trace-dir <dir>', text: 'write one trace file per member incarnation there (docs/trace-format.md)' },
+  { flag: '--status-ms <ms>', text: 'print a `status` line this often (default 1000)' },
+  { flag: '--log-level <level>', text: 'fatal, error, warn (default), info, debug (also prints stack traces), trace or silent; to stderr' },
+  { flag: '--help', text: 'print this help' },
+];
+
+const USAGE = helpText(
+  'usage: vsync member --name <name> --listen <host:port> --group <g> [options]',
+  'Runs one member process. Prints one line per event on stdout: `ready`, `view`, `status`, `send-error`,\n' +
+    '`sent-all`, `minority`, `excluded`, `bye`. SIGUSR1 stops sending; SIGTERM/SIGINT ends the trace, leaves, exits 0.\n' +
+    'Errors: one line on stderr with their code; exit 2.',
+  OPTIONS,
+);
+
+/** Send errors by code: counted and reported, never swallowed (a wrong --payload-bytes must not look like silence). */
+class SendErrors {
+  total = 0;
+  private readonly byCode = new Map<string, number>();
+
+  /** Returns true the first time a code is seen: the caller prints it then, and counts afterwards. */
+  add(code: string): boolean {
+    this.total++;
+    const n = this.byCode.get(code) ?? 0;
+    this.byCode.set(code, n + 1);
+    return n === 0;
+  }
+
+  summary(): string {
+    return [...this.byCode].map(([c, n]) => `${c}:${n}`).join(',');
+  }
 }
 
 /**
  * `vsync member`: one real member process. Prints one line per event that a script (the demo, the tests) can
  * read: `ready`, `view ...`, `status ...`, `sent-all ...`, `excluded ...`, `bye`.
  */
-export async function runMemberCommand(args: string[], out: (line: string) => void): Promise<number> {
+export async function runMemberCommand(args: string[], out: (line: string) => void, err: (line: string) => void = out): Promise<number> {
   let v;
+  let rate: number, count: number, bytes: number, statusMs: number, stateBytes: number;
+  let logLevel: string;
+  let listen: { host: string; port: number };
+  let clientListen: { host: string; port: number } | null = null;
+  let http: { host: string; port: number } | null = null;
   try {
     ({ values: v } = parseArgs({
-      args,
+      args: joinNegativeNumbers(args),
       options: {
         name: { type: 'string' }, listen: { type: 'string' }, seeds: { type: 'string' }, group: { type: 'string' },
         'send-rate': { type: 'string' }, 'send-count': { type: 'string' }, 'payload-bytes': { type: 'string' },
@@ -45,40 +94,53 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
       out(USAGE);
       return 0;
     }
-    if (!v.name || !v.listen || !v.group) throw new RangeError('--name, --listen and --group are required');
-    if (v['state-machine'] !== undefined && !['hashchain', 'kv'].includes(v['state-machine'])) throw new RangeError('--state-machine is hashchain or kv');
-    if (v['client-listen'] !== undefined && v['state-machine'] !== 'kv') throw new RangeError('--client-listen needs --state-machine kv');
-    if (v.http !== undefined && !/^[^:]+:\d+$|^\[.*\]:\d+$/.test(v.http)) throw new RangeError(`--http takes host:port, got '${v.http}'`);
-    if (v['client-listen'] !== undefined && !v['client-tokens'] && !v['client-insecure']) throw new RangeError('--client-listen needs --client-tokens <file> (or --client-insecure)');
-  } catch (err) {
-    out(`vsync member: ${(err as Error).message}`);
-    out(USAGE);
+    for (const req of ['name', 'listen', 'group'] as const) if (!v[req]) throw new UsageError(`--${req} is required`);
+    if (v['state-machine'] !== undefined && !['hashchain', 'kv'].includes(v['state-machine'])) throw new UsageError(`--state-machine is hashchain or kv, got '${v['state-machine']}'`);
+    if (v['client-listen'] !== undefined && v['state-machine'] !== 'kv') throw new UsageError('--client-listen needs --state-machine kv');
+    rate = numberOption(v['send-rate'], 'send-rate', { min: 0, max: 1_000_000, dflt: 0 });
+    count = intOption(v['send-count'], 'send-count', { min: 0, max: Number.MAX_SAFE_INTEGER, dflt: 0 });
+    bytes = intOption(v['payload-bytes'], 'payload-bytes', { min: 16, max: 1024 * 1024 * 1024, dflt: 64 });
+    statusMs = intOption(v['status-ms'], 'status-ms', { min: 10, max: 3_600_000, dflt: 1000 });
+    stateBytes = intOption(v['state-bytes'], 'state-bytes', { min: 0, max: 1024 * 1024 * 1024, dflt: 0 });
+    logLevel = logLevelOption(v['log-level'], 'warn');
+    listen = parseHostPort(v.listen!, 'listen');
+    for (const url of [...(v.seeds ?? '').split(',').filter(Boolean), ...(v.advertise ? [v.advertise] : [])]) {
+      if (!/^wss?:\/\/[^/\s]+/.test(url)) throw new UsageError(`--${url === v.advertise ? 'advertise' : 'seeds'} takes ws:// or wss:// URLs, got '${url}'`);
+    }
+    if (v['client-listen'] !== undefined) clientListen = parseHostPort(v['client-listen'], 'client-listen');
+    if (clientListen && !v['client-tokens'] && !v['client-insecure']) throw new UsageError('--client-listen needs --client-tokens <file> (or --client-insecure)');
+    if (v.http !== undefined) http = parseHostPort(v.http, 'http');
+  } catch (e) {
+    err(errorLine('vsync member', usageErrorOf(e)) + ' (see vsync member --help)');
     return 2;
   }
-  const rate = Number(v['send-rate'] ?? '0');
-  const count = Number(v['send-count'] ?? '0');
-  const bytes = Math.max(16, Number(v['payload-bytes'] ?? '64'));
-  const statusMs = Number(v['status-ms'] ?? '1000');
-  const logger = pino({ level: v['log-level'] ?? 'warn' }, pino.destination(2));
+  const debug = logLevel === 'debug' || logLevel === 'trace';
   const httpToken = v['http-token'] ?? process.env['VSYNC_HTTP_TOKEN'];
-  const node = await Node.start({
-    name: v.name,
-    cluster: v.cluster,
-    listen: parseHostPort(v.listen),
-    advertise: v.advertise,
-    seeds: v.seeds ? v.seeds.split(',').filter(Boolean) : [],
-    secret: v.secret ?? process.env['VSYNC_SECRET'],
-    trace: v['trace-dir'],
-    logger,
-    ...(v.http !== undefined ? { http: { ...parseHostPort(v.http), ...(httpToken ? { token: httpToken } : {}) } } : {}),
-  });
+  const logger = cliLogger(logLevel);
+  let node: Node;
+  try {
+    node = await Node.start({
+      name: v.name!,
+      cluster: v.cluster,
+      listen,
+      advertise: v.advertise,
+      seeds: v.seeds ? v.seeds.split(',').filter(Boolean) : [],
+      secret: v.secret ?? process.env['VSYNC_SECRET'],
+      trace: v['trace-dir'],
+      logger,
+      ...(http ? { http: { ...http, ...(httpToken ? { token: httpToken } : {}) } } : {}),
+    });
+  } catch (e) {
+    err(errorLine('vsync member', e, debug));
+    return 2;
+  }
   if (node.httpUrl) out(`http url=${node.httpUrl}`);
   const ac = new AbortController();
   let stopping = false;
   let stopSending = false;
   let group: Group;
   // --state-machine hashchain: the state is a SHA-256 chain over delivered payloads, transferred to joiners.
-  const chain = v['state-machine'] === 'hashchain' ? new HashChain(Number(v['state-bytes'] ?? '0')) : null;
+  const chain = v['state-machine'] === 'hashchain' ? new HashChain(stateBytes) : null;
   const hooks: Partial<StateHooks> = chain
     ? { getState: () => chain.snapshot(), setState: (s) => chain.restore(s), digest: () => chain.digest() }
     : {};
@@ -86,26 +148,32 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   try {
     if (v['state-machine'] === 'kv') {
       // --state-machine kv: a replicated key-value store; external clients connect to --client-listen.
-      const rsm = await ReplicatedStateMachine.join(node, v.group, new KvStore(), { rejoin: !v['no-rejoin'], signal: ac.signal, traceDigest: true });
+      const rsm = await ReplicatedStateMachine.join(node, v.group!, new KvStore(), { rejoin: !v['no-rejoin'], signal: ac.signal, traceDigest: true });
       group = rsm.group;
-      if (v['client-listen']) {
+      if (clientListen) {
         endpoint = await ClientEndpoint.start(rsm, {
-          ...parseHostPort(v['client-listen']), logger, insecure: v['client-insecure'],
+          ...clientListen, logger, insecure: v['client-insecure'],
           clients: v['client-tokens'] ? readClientTokens(v['client-tokens']) : undefined,
           signingKey: v['client-key'] ? readFileSync(v['client-key']) : undefined,
         });
         out(`clients url=${endpoint.url} key=${endpoint.publicKeyLine}`);
       }
     } else {
-      group = await node.join(v.group, { rejoin: !v['no-rejoin'], signal: ac.signal, ...hooks });
+      group = await node.join(v.group!, { rejoin: !v['no-rejoin'], signal: ac.signal, ...hooks });
     }
-  } catch (err) {
-    out(`error ${(err as Error).message}`);
+  } catch (e) {
+    err(errorLine('vsync member', e, debug));
     await node.close();
-    return 1;
+    return 2;
   }
   let delivered = 0;
   let sent = 0;
+  const errors = new SendErrors();
+  const onSendError = (e: unknown): void => {
+    // Our own abort at shutdown is not an error of the run.
+    if (stopping) return;
+    if (errors.add(codeOf(e))) out(`${errorLine('send-error', e, debug)} (the first of its code; all are counted as errors= in status lines)`);
+  };
   let lastSeq = 0;
   group.on('view', (view) => out(`view id=${view.id} members=${view.members.join(',')} me=${group.memberId}`));
   group.on('message', (m) => {
@@ -125,7 +193,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   out(`ready me=${group.memberId} url=${node.url}`);
   out(`view id=${view.id} members=${view.members.join(',')} me=${group.memberId}`);
 
-  const status = setInterval(() => out(`status me=${group.memberId} view=${group.currentView?.id} delivered=${delivered} sent=${sent} seq=${lastSeq}${chain ? ` state=${chain.digest()}` : ''}`), statusMs);
+  const status = setInterval(() => out(`status me=${group.memberId} view=${group.currentView?.id} delivered=${delivered} sent=${sent} seq=${lastSeq}${chain ? ` state=${chain.digest()}` : ''} errors=${errors.total}`), statusMs);
   const pad = 'x'.repeat(bytes);
   const payload = (n: number): Uint8Array => {
     const head = `${group.memberId}:${n}:`;
@@ -144,14 +212,14 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
         while (credit >= 1 && !stopping && !stopSending && (unlimited || sent < count)) {
           credit--;
           sent++;
-          group.send(payload(sent), { signal: ac.signal }).catch(() => {});
+          group.send(payload(sent), { signal: ac.signal }).catch(onSendError);
         }
       }
     } else {
       const inflight = new Set<Promise<unknown>>();
       while (!stopping && !stopSending && sent < count) {
         sent++;
-        const p = group.send(payload(sent), { signal: ac.signal }).catch(() => {});
+        const p = group.send(payload(sent), { signal: ac.signal }).catch(onSendError);
         inflight.add(p);
         void p.finally(() => inflight.delete(p));
         if (inflight.size >= 256) await Promise.race(inflight);
@@ -186,6 +254,6 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   await endpoint?.close();
   await group.leave({ signal: AbortSignal.timeout(2000) }).catch(() => {});
   await node.close();
-  out(`bye me=${group.memberId ?? me} delivered=${delivered} sent=${sent}`);
+  out(`bye me=${group.memberId ?? me} delivered=${delivered} sent=${sent} errors=${errors.total}${errors.total ? ` (${errors.summary()})` : ''}`);
   return 0;
 }

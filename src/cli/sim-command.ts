@@ -1,8 +1,25 @@
 import { parseArgs } from 'node:util';
-import { defaultSimOptions, MUTATIONS, type Mutation, parseFaults, type SimOptions } from '../sim/options.js';
+import { defaultSimOptions, FAULT_KINDS, MUTATIONS, type Mutation, parseFaults, type SimOptions } from '../sim/options.js';
 import { runSimulation, summaryLine, writeTraces } from '../sim/run-sim.js';
+import { errorLine } from './cli-errors.js';
+import { helpText, joinNegativeNumbers, usageErrorOf } from './cli-options.js';
 
-const USAGE = 'usage: vsync sim [--seed <int> | --seeds <from>..<to>] [--members <n>] [--steps <n>] [--faults <list|all|none>] [--trace-dir <dir>] [--send-rate <p>] [--mutation <name>]';
+const USAGE = helpText(
+  'usage: vsync sim [--seed <int> | --seeds <from>..<to>] [options]',
+  'Runs the real protocol core for many members in one process over a simulated network with faults, from one\n' +
+    'seed that replays the run exactly, then checks the traces. Exit 0: every property holds; 1: a violation; 2: usage.',
+  [
+    { flag: '--seed <int>', text: 'one run from this seed (default 1): writes its traces and checks them' },
+    { flag: '--seeds <from>..<to>', text: 'a sweep: one run per seed, prints every failing seed' },
+    { flag: '--members <n>', text: 'members at the start, 2..64 (default 5)' },
+    { flag: '--steps <n>', text: 'simulated steps before the final healing phase (default 1500)' },
+    { flag: '--faults <list>', text: `comma-separated fault kinds, or all, or none (kinds: ${FAULT_KINDS.join(', ')})` },
+    { flag: '--send-rate <p>', text: 'probability that a member multicasts in a step, 0..1 (default 0.3)' },
+    { flag: '--mutation <name>', text: `run a deliberately broken core, to see the checker catch it (${MUTATIONS.join(', ')})` },
+    { flag: '--trace-dir <dir>', text: 'keep the traces there (default: a temporary folder)' },
+    { flag: '--help', text: 'print this help' },
+  ],
+);
 
 function parseRange(spec: string): [number, number] {
   const m = /^(\d+)\.\.(\d+)$/.exec(spec);
@@ -21,13 +38,13 @@ function int(v: string | undefined, name: string, dflt: number): number {
 }
 
 /** `vsync sim`: one seed (writes traces, checks them) or a range of seeds (reports every failing seed). */
-export async function runSimCommand(args: string[], out: (line: string) => void): Promise<number> {
+export async function runSimCommand(args: string[], out: (line: string) => void, err: (line: string) => void = out): Promise<number> {
   let values;
   let opts: SimOptions;
   let range: [number, number] | null = null;
   try {
     ({ values } = parseArgs({
-      args,
+      args: joinNegativeNumbers(args),
       options: {
         seed: { type: 'string' }, seeds: { type: 'string' }, members: { type: 'string' }, steps: { type: 'string' },
         faults: { type: 'string' }, 'trace-dir': { type: 'string' }, 'send-rate': { type: 'string' }, mutation: { type: 'string' },
@@ -54,9 +71,8 @@ export async function runSimCommand(args: string[], out: (line: string) => void)
       opts.mutation = values.mutation as Mutation;
     }
     if (values.seeds !== undefined) range = parseRange(values.seeds);
-  } catch (err) {
-    out(`vsync sim: ${(err as Error).message}`);
-    out(USAGE);
+  } catch (e) {
+    err(`${errorLine('vsync sim', usageErrorOf(e))} (see vsync sim --help)`);
     return 2;
   }
 

@@ -25,6 +25,8 @@ export const ErrorCodes = {
   UNREACHABLE: 'VSYNC_ERR_UNREACHABLE',
   /** The group has no majority: it cannot order anything until the partition heals. */
   NO_QUORUM: 'VSYNC_ERR_NO_QUORUM',
+  /** Node.start could not listen on the given address (in use, not permitted, not available). */
+  LISTEN_FAILED: 'VSYNC_ERR_LISTEN_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

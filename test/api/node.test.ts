@@ -78,7 +78,7 @@ describe('Node API over real WebSockets on 127.0.0.1', () => {
     await groups[2]!.leave({ signal: AbortSignal.timeout(5000) });
     expect(left).toBe(true);
     await eventually(() => groups[0]!.currentView!.members.length === 2);
-    await expect(groups[2]!.send(enc('late'))).rejects.toMatchObject({ code: ErrorCodes.NOT_MEMBER });
+    await expect(groups[2]!.send(enc('late'))).rejects.toMatchObject({ code: ErrorCodes.LEAVING });
   });
 
   it('errors carry stable codes: oversized payload, aborted send', async () => {
