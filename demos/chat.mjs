@@ -10,7 +10,7 @@ if (!name || !port) {
   console.error('usage: node demos/chat.mjs <name> <port> [seed-url ...]');
   process.exit(2);
 }
-const node = await Node.start({ name, listen: { host: '127.0.0.1', port: Number(port) }, seeds });
+const node = await Node.start({ name, secret: process.env.VSYNC_SECRET ?? 'demo-secret', listen: { host: '127.0.0.1', port: Number(port) }, seeds });
 const room = await node.join('chat', { signal: AbortSignal.timeout(15_000) });
 
 room.on('view', (v) => console.log(`* in the room: ${v.members.map((m) => m.split('#')[0]).join(', ')}`));

@@ -11,7 +11,7 @@ if (!name || !port) {
   console.error('usage: node demos/counter.mjs <name> <port> [seed-url ...]');
   process.exit(2);
 }
-const node = await Node.start({ name, listen: { host: '127.0.0.1', port: Number(port) }, seeds });
+const node = await Node.start({ name, secret: process.env.VSYNC_SECRET ?? 'demo-secret', listen: { host: '127.0.0.1', port: Number(port) }, seeds });
 const group = await node.join('counter', { signal: AbortSignal.timeout(15_000) });
 
 // A joiner starts from zero here; state transfer at the join cut (so joiners get the current value) is the

@@ -9,7 +9,7 @@ if (!name || !port || !clientPort) {
   console.error('usage: node demos/kv/server.mjs <name> <port> <client-port> [seed-url ...]');
   process.exit(2);
 }
-const node = await Node.start({ name, listen: { host: '127.0.0.1', port: Number(port) }, seeds });
+const node = await Node.start({ name, secret: process.env.VSYNC_SECRET ?? 'demo-secret', listen: { host: '127.0.0.1', port: Number(port) }, seeds });
 const kv = await ReplicatedStateMachine.join(node, 'kv', new KvStore(), { signal: AbortSignal.timeout(15_000) });
 const endpoint = await ClientEndpoint.start(kv, { host: '127.0.0.1', port: Number(clientPort) });
 kv.group.on('view', (v) => console.log(`view ${v.id}: ${v.members.join(', ')}`));

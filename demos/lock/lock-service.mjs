@@ -38,7 +38,7 @@ if (!name || !port) {
   console.error('usage: node demos/lock/lock-service.mjs <name> <port> [seed-url ...]');
   process.exit(2);
 }
-const node = await Node.start({ name, listen: { host: '127.0.0.1', port: Number(port) }, seeds });
+const node = await Node.start({ name, secret: process.env.VSYNC_SECRET ?? 'demo-secret', listen: { host: '127.0.0.1', port: Number(port) }, seeds });
 const locks = await ReplicatedStateMachine.join(node, 'locks', new Locks(), { signal: AbortSignal.timeout(15_000) });
 const me = () => locks.group.memberId;
 const call = async (cmd) => JSON.parse(new TextDecoder().decode(await locks.submit(new TextEncoder().encode(JSON.stringify(cmd)))));

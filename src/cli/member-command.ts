@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Node } from '../api/node.js';
@@ -8,7 +9,8 @@ import { KvStore } from '../rsm/kv-store.js';
 import { ReplicatedStateMachine } from '../rsm/replicated-state-machine.js';
 
 const USAGE = `usage: vsync member --name <name> --listen <host:port> --group <g> [--seeds <ws-url,...>] [--send-rate <msgs/s>]
-       [--send-count <n>] [--payload-bytes <b>] [--trace-dir <dir>] [--secret <s>] [--no-rejoin] [--status-ms <ms>] [--log-level <level>]
+       [--send-count <n>] [--payload-bytes <b>] [--trace-dir <dir>] [--secret <s>] [--insecure]
+       [--tls-cert <pem> --tls-key <pem> --tls-ca <pem>] [--no-rejoin] [--status-ms <ms>] [--log-level <level>]
        [--state-machine hashchain|kv] [--state-bytes <n>] [--client-listen <host:port>] [--advertise <ws-url>]`;
 
 export function parseHostPort(s: string): { host: string; port: number } {
@@ -31,6 +33,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
         name: { type: 'string' }, listen: { type: 'string' }, seeds: { type: 'string' }, group: { type: 'string' },
         'send-rate': { type: 'string' }, 'send-count': { type: 'string' }, 'payload-bytes': { type: 'string' },
         'trace-dir': { type: 'string' }, secret: { type: 'string' }, 'no-rejoin': { type: 'boolean' },
+        insecure: { type: 'boolean' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-ca': { type: 'string' },
         'status-ms': { type: 'string' }, 'state-machine': { type: 'string' }, advertise: { type: 'string' },
         'client-listen': { type: 'string' }, 'state-bytes': { type: 'string' }, 'log-level': { type: 'string' }, cluster: { type: 'string' }, help: { type: 'boolean' },
       },
@@ -43,6 +46,12 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
     if (!v.name || !v.listen || !v.group) throw new RangeError('--name, --listen and --group are required');
     if (v['state-machine'] !== undefined && !['hashchain', 'kv'].includes(v['state-machine'])) throw new RangeError('--state-machine is hashchain or kv');
     if (v['client-listen'] !== undefined && v['state-machine'] !== 'kv') throw new RangeError('--client-listen needs --state-machine kv');
+    const tlsFlags = [v['tls-cert'], v['tls-key'], v['tls-ca']].filter((x) => x !== undefined).length;
+    if (tlsFlags !== 0 && tlsFlags !== 3) throw new RangeError('--tls-cert, --tls-key and --tls-ca go together');
+    // Secure by default: a cluster secret (--secret or VSYNC_SECRET), mutual TLS, or an explicit --insecure.
+    if (v.secret === undefined && !process.env['VSYNC_SECRET'] && tlsFlags === 0 && !v.insecure) {
+      throw new RangeError('no --secret (or VSYNC_SECRET) and no --tls-cert/--tls-key/--tls-ca: peers would not be authenticated; pass one, or --insecure to run an open cluster');
+    }
   } catch (err) {
     out(`vsync member: ${(err as Error).message}`);
     out(USAGE);
@@ -59,7 +68,9 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
     listen: parseHostPort(v.listen),
     advertise: v.advertise,
     seeds: v.seeds ? v.seeds.split(',').filter(Boolean) : [],
-    secret: v.secret ?? process.env['VSYNC_SECRET'],
+    secret: v.secret ?? (process.env['VSYNC_SECRET'] || undefined),
+    ...(v['tls-cert'] ? { tls: { cert: readFileSync(v['tls-cert']), key: readFileSync(v['tls-key']!), ca: readFileSync(v['tls-ca']!) } } : {}),
+    insecure: v.insecure === true,
     trace: v['trace-dir'],
     logger,
   });

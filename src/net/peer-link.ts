@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { ErrorCodes } from '../core/errors.js';
+import { Opener, Sealer, TAG_BYTES } from './frame-seal.js';
 import { type Handshake, type NodeAddr, type PeerHello, type Refusal, checkKnown, clip, decodeLink, encodeReject } from './handshake.js';
 
 /** Close codes of the transport (4000..4999: application codes). */
@@ -20,6 +21,8 @@ export const CloseCode = {
   /** The owner refused the peer (Transport.dropPeer). */
   DROPPED: 4004,
   HANDSHAKE_TIMEOUT: 4005,
+  /** A message after the handshake failed authentication (forged, altered, replayed or reordered). */
+  BAD_FRAME: 4006,
 } as const;
 
 /** First byte of every Envelope (field 1, varint: its version); link messages begin with another. */
@@ -55,6 +58,8 @@ export interface LinkHooks {
   closed(link: PeerLink, info: LinkClosed): void;
   /** A refusal (by us or the peer) or protocol error; the owner counts them. */
   rejected(link: PeerLink): void;
+  /** A message failed authentication; the link closes itself. The owner counts and logs (rate-limited). */
+  badFrame(link: PeerLink): void;
 }
 
 export interface LinkParams {
@@ -103,6 +108,11 @@ export class PeerLink {
   helloVersion = -1;
   private log: Logger;
   private nonceHex: string | undefined;
+  /** Frame protection, set when the handshake derived keys (a cluster secret); null: frames travel as they are. */
+  private sealer: Sealer | null = null;
+  private opener: Opener | null = null;
+  /** Names the peer's TLS certificate vouches for (CN and DNS SANs); null: no certificate (not a TLS link). */
+  certNames: string[] | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -159,7 +169,20 @@ export class PeerLink {
   /** Sends one binary message; only on a usable link. The bytes are not copied: they must not change afterwards. */
   send(bytes: Uint8Array): void {
     this.sentSinceBeat += bytes.byteLength;
-    this.ws.send(bytes, { binary: true, compress: false });
+    if (this.sealer === null) {
+      this.ws.send(bytes, { binary: true, compress: false });
+      return;
+    }
+    if (this.sealer.exhausted) {
+      this.close(CloseCode.GOING_AWAY, 'link key exhausted: reconnecting');
+      return;
+    }
+    this.ws.send(this.sealer.seal(bytes), { binary: true, compress: false });
+  }
+
+  /** Whether frames on this link are sealed (frame-seal.ts). */
+  get sealed(): boolean {
+    return this.sealer !== null;
   }
 
   /**
@@ -241,6 +264,14 @@ export class PeerLink {
       return;
     }
     if (this.state === 'open') {
+      if (this.opener !== null) {
+        const plain = this.opener.open(data);
+        if (plain === null) {
+          this.onBadFrame();
+          return;
+        }
+        data = plain;
+      }
       if (data.length > 0 && data[0] === ENVELOPE_FIRST_BYTE) {
         this.hooks.frame(this, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
         return;
@@ -271,7 +302,11 @@ export class PeerLink {
         }
         this.peer = step.peer;
         this.state = 'open';
-        this.setMaxPayload(this.params.maxPayload);
+        if (step.keys) {
+          this.sealer = new Sealer(step.keys.send);
+          this.opener = new Opener(step.keys.receive);
+        }
+        this.setMaxPayload(this.params.maxPayload + (step.keys ? TAG_BYTES : 0));
         this.wasOpen = true;
         this.openedAt = Date.now();
         if (this.deadline) clearTimeout(this.deadline);
@@ -307,6 +342,12 @@ export class PeerLink {
       return;
     }
     this.protocolError(m === null ? 'malformed message (neither an envelope nor a link message)' : `unexpected ${m.t} after the handshake`);
+  }
+
+  /** A message that does not open: dropped, reported, and the link closed (nothing after it can be trusted). */
+  private onBadFrame(): void {
+    this.hooks.badFrame(this);
+    this.close(CloseCode.BAD_FRAME, 'a message failed authentication (forged, altered, replayed or reordered)', true);
   }
 
   private refuse(r: Refusal): void {

@@ -24,7 +24,7 @@ interface Member { node: Node; rsm: ReplicatedStateMachine; endpoint: ClientEndp
 async function kvCluster(n: number, make: (i: number) => StateMachine = () => new KvStore()): Promise<Member[]> {
   const out: Member[] = [];
   for (let i = 0; i < n; i++) {
-    const node = await Node.start({ name: `k${i}`, listen: { host: '127.0.0.1', port: 0 }, seeds: out.length ? [out[0]!.node.url!] : [] });
+    const node = await Node.start({ name: `k${i}`, secret: 'test-secret', listen: { host: '127.0.0.1', port: 0 }, seeds: out.length ? [out[0]!.node.url!] : [] });
     const kv = make(i);
     const rsm = await ReplicatedStateMachine.join(node, 'kv', kv, { signal: AbortSignal.timeout(15_000) });
     const endpoint = await ClientEndpoint.start(rsm, { host: '127.0.0.1', port: 0 });
@@ -103,7 +103,7 @@ describe('replicated state machine', () => {
     const client = new RsmClient({ urls: [ms[0]!.endpoint.url], clientId: 'fixed' });
     cleanup.push(() => client.close());
     await client.submit(enc({ op: 'append', key: 'k', value: 'x' }));
-    const node = await Node.start({ name: 'late', listen: { host: '127.0.0.1', port: 0 }, seeds: [ms[0]!.node.url!] });
+    const node = await Node.start({ name: 'late', secret: 'test-secret', listen: { host: '127.0.0.1', port: 0 }, seeds: [ms[0]!.node.url!] });
     const rsm = await ReplicatedStateMachine.join(node, 'kv', new KvStore(), { signal: AbortSignal.timeout(15_000) });
     cleanup.push(() => node.close());
     // The same request again, through the joiner: not applied twice.

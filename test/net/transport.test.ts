@@ -112,19 +112,25 @@ describe('transport: refusals', () => {
 
   it('refuses a peer without a secret when this node has one, and vice versa', async () => {
     const s = await startNode('S', { secret: 'k' });
-    const open = await startNode('O', { seeds: [s.t.url!] });
+    const open = await startNode('O', { insecure: true, seeds: [s.t.url!] });
     await waitFor(() => warnings(s).some((l) => l.code === ErrorCodes.AUTH) && warnings(open).some((l) => l.code === ErrorCodes.AUTH), 'both refuse');
     expect(s.t.peers()).toEqual([]);
     expect(open.t.peers()).toEqual([]);
   });
 
-  it('connects without a secret on both sides, with one warning per node', async () => {
-    const a = await startNode('a');
-    const b = await startNode('b', { seeds: [a.t.url!] });
+  it('connects without a secret on both sides when insecure, warning at start and on every link', async () => {
+    const a = await startNode('a', { insecure: true });
+    const b = await startNode('b', { insecure: true, seeds: [a.t.url!] });
     await waitFor(() => a.t.peers().includes('b') && b.t.peers().includes('a'), 'link');
     for (const n of [a, b]) {
       expect(warnings(n).filter((l) => /no cluster secret/.test(l.msg))).toHaveLength(1);
+      expect(warnings(n).filter((l) => /insecure link/.test(l.msg)).length).toBeGreaterThanOrEqual(1);
     }
+  });
+
+  it('refuses to start without a secret, tls or insecure: true', async () => {
+    const err = await Transport.start({ cluster: 'c', node: 'a' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT, message: expect.stringMatching(/secret.*tls.*insecure: true/s) });
   });
 
   it('refuses a peer of another cluster', async () => {
@@ -208,7 +214,7 @@ describe('transport: refusals', () => {
     // Reach into b's link through its server-side counterpart: easiest is a raw client speaking the handshake.
     void b;
     const { Handshake } = await import('../../src/net/handshake.js');
-    const hs = new Handshake({ cluster: 'test', node: 'raw', url: '', epoch: 1, key: null }, () => false);
+    const hs = new Handshake({ cluster: 'test', node: 'raw', url: '', epoch: 1, key: Buffer.from('test-secret') }, () => false, true);
     const code = await new Promise<number>((resolve) => {
       const ws = new WebSocket(a.t.url!);
       ws.on('open', () => ws.send(hs.hello([])));
@@ -331,7 +337,7 @@ describe('transport: reconnects and bounds', () => {
     const a = await startNode('A', { heartbeatMs: 50 });
     // A raw peer that completes the handshake, then never answers pings.
     const { Handshake } = await import('../../src/net/handshake.js');
-    const hs = new Handshake({ cluster: 'test', node: 'mute', url: '', epoch: 1, key: null }, () => false);
+    const hs = new Handshake({ cluster: 'test', node: 'mute', url: '', epoch: 1, key: Buffer.from('test-secret') }, () => false, true);
     const ws = new WebSocket(a.t.url!, { autoPong: false });
     ws.on('open', () => ws.send(hs.hello([])));
     ws.on('message', (data: Buffer) => {
@@ -389,10 +395,10 @@ describe('transport: reconnects and bounds', () => {
     await expect(Transport.start({ cluster: 'c', node: 'a', secret: '' })).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
     const ac = new AbortController();
     ac.abort();
-    await expect(Transport.start({ cluster: 'c', node: 'a' }, ac.signal)).rejects.toMatchObject({ code: ErrorCodes.ABORTED });
+    await expect(Transport.start({ cluster: 'c', node: 'a', secret: 's' }, ac.signal)).rejects.toMatchObject({ code: ErrorCodes.ABORTED });
     const a = await startNode('a');
     const port = Number(new URL(a.t.url!).port);
-    await expect(Transport.start({ cluster: 'c', node: 'b', listen: { host: '127.0.0.1', port } })).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
+    await expect(Transport.start({ cluster: 'c', node: 'b', secret: 's', listen: { host: '127.0.0.1', port } })).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
   });
 });
 
