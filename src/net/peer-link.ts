@@ -47,6 +47,11 @@ export interface LinkClosed {
 }
 
 export interface LinkHooks {
+  /**
+   * The peer's Hello passed validation, naming `node` (not authenticated yet): a refusal here is sent instead of our
+   * HelloAuth, so a peer refused for what it claims never completes its side. Synchronous.
+   */
+  claim(link: PeerLink, node: string): Refusal | null;
   /** The peer authenticated; null admits it, a refusal closes the link. Synchronous. */
   admit(link: PeerLink, peer: PeerHello): Refusal | null;
   /** The link is open: envelopes may flow. Called right after a successful admit. */
@@ -282,9 +287,15 @@ export class PeerLink {
     if (this.closing) return; // refused or timed out: ignore the rest
     const step = this.params.handshake.receive(data);
     switch (step.kind) {
-      case 'reply':
+      case 'reply': {
+        const refusal = this.hooks.claim(this, this.params.handshake.peerNode!);
+        if (refusal) {
+          this.refuse(refusal);
+          return;
+        }
         this.ws.send(step.bytes, { binary: true, compress: false });
         return;
+      }
       case 'refuse':
         this.refuse(step.refusal);
         return;

@@ -104,6 +104,7 @@ export class Transport extends EventEmitter<TransportEvents> {
     this.local = { cluster: o.cluster, node: o.node, url: '', epoch: Date.now(), key: o.key };
     this.directory = new Directory(o.node);
     this.hooks = {
+      claim: (link, node) => this.checkCertificate(link, node),
       admit: (link, peer) => this.admit(link, peer),
       opened: (link) => this.onOpened(link),
       frame: (link, bytes) => this.onFrame(link, bytes),
@@ -312,18 +313,23 @@ export class Transport extends EventEmitter<TransportEvents> {
 
   private admit(link: PeerLink, peer: PeerHello): Refusal | null {
     if (this.closed) return { code: ErrorCodes.CLOSED, reason: 'node is shutting down' };
-    if (this.o.tls) {
-      // With TLS the certificate is the identity: the name in the Hello must be one the certificate vouches for.
-      if (link.certNames === null) return { code: ErrorCodes.AUTH, reason: 'no TLS client certificate (this node requires mutual TLS)' };
-      if (!link.certNames.includes(peer.node)) {
-        return { code: ErrorCodes.AUTH, reason: `the peer's certificate names ${JSON.stringify(link.certNames.slice(0, 4))}, not ${peer.node}` };
-      }
-    }
+    const cert = this.checkCertificate(link, peer.node);
+    if (cert) return cert;
     const p = this.peerMap.get(peer.node);
     for (const l of p?.links ?? []) {
       if (l.address !== link.address) {
         return { code: ErrorCodes.INVALID_ARGUMENT, reason: `duplicate node name ${peer.node}: already connected at ${l.address}, this one is at ${link.address}` };
       }
+    }
+    return null;
+  }
+
+  /** With TLS the certificate is the identity: the name in the Hello must be one the certificate vouches for. */
+  private checkCertificate(link: PeerLink, node: string): Refusal | null {
+    if (!this.o.tls) return null;
+    if (link.certNames === null) return { code: ErrorCodes.AUTH, reason: 'no TLS certificate from the peer (this node requires mutual TLS)' };
+    if (!link.certNames.includes(node)) {
+      return { code: ErrorCodes.AUTH, reason: `the peer's certificate names ${JSON.stringify(link.certNames.slice(0, 4))}, not ${node}` };
     }
     return null;
   }

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/core/errors.js';
 import { MemberProcess } from '../../src/cli/member-process.js';
 import { CloseCode } from '../../src/net/peer-link.js';
+import { TestPki } from '../net/tls-certs.js';
 import { crossRelay, macRelay } from './link-attacker.js';
 import { ProcCluster, sleep } from './proc-cluster.js';
 
@@ -58,6 +59,32 @@ describe('links between real processes', () => {
     await c.quiesce();
     const report = await c.finish();
     expect(report.violations.map((v) => `${v.property}: ${v.message}`)).toEqual([]);
+  });
+
+  it('members with --tls-cert/--tls-key/--tls-ca (no secret) form a group over wss://; a certificate for another name is refused', async () => {
+    const pki = new TestPki();
+    try {
+      const flags = (name: string, certName = name): string[] => {
+        const f = pki.issue(certName).files;
+        return ['--tls-cert', f.cert, '--tls-key', f.key, '--tls-ca', f.ca];
+      };
+      const c = (cluster = new ProcCluster(['--send-rate', '50']));
+      for (const n of ['a', 'b', 'c']) await c.start(n, { args: flags(n) });
+      await c.waitViews((m) => m.length === 3, 30_000, 'three members over TLS');
+      expect([...c.urls.values()].every((u) => u.startsWith('wss://'))).toBe(true);
+      // d holds a valid certificate, but for 'mallory': it cannot join as d.
+      const d = await c.start('d', { args: flags('d', 'mallory'), waitReady: false });
+      await sleep(3000);
+      expect(d.lines.some((l) => l.startsWith('ready'))).toBe(false);
+      expect(c.lastView('a')!.members).toHaveLength(3);
+      d.signal('SIGKILL');
+      c.dead.add('d');
+      await c.quiesce();
+      const report = await c.finish();
+      expect(report.violations.map((v) => `${v.property}: ${v.message}`)).toEqual([]);
+    } finally {
+      pki.remove();
+    }
   });
 
   it('`vsync member` refuses to start without a secret, TLS or --insecure, and runs with --insecure', async () => {
