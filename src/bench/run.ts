@@ -7,7 +7,7 @@ import { Histogram } from './histogram.js';
 import { summarizeProfile } from './profile.js';
 import { type WorkerEvent, monoNow } from './protocol.js';
 import type {
-  BenchResults, JoinResult, LatencyResult, MemberRate, MemoryResult, ProfileResult, RssSeriesPoint, ThroughputResult, ViewChangeResult,
+  BenchResults, JoinResult, LatencyResult, MemberRate, MemoryResult, ProfileResult, ProtectionResult, RssSeriesPoint, ThroughputResult, ViewChangeResult,
 } from './results.js';
 import type { BenchSettings, LatencyCase, ThroughputCase } from './settings.js';
 import { MB, max, median, round } from './stats.js';
@@ -63,6 +63,7 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
     stateJoins: [],
     memory: null,
     profile: null,
+    protection: null,
     targets: [],
     problems: [],
     warnings: [],
@@ -145,6 +146,15 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
     }
   }
 
+  // ---- the cost of frame protection: the same case without a secret ----
+  if (want('throughput')) {
+    try {
+      res.protection = await protectionCost(s, res, say, problem);
+    } catch (err) {
+      problem(`frame protection vs insecure: ${(err as Error).message}`);
+    }
+  }
+
   // ---- view changes and joins ----
   if (want('viewchange')) {
     for (const n of s.viewChange.n) {
@@ -192,6 +202,32 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
 }
 
 type Say = (line: string) => void;
+
+/**
+ * 3 members, all sending 1 KB: frames protected (the vsync clusters above run with a cluster secret) against the
+ * same case with `insecure: true`, measured back to back in fresh clusters of this run.
+ */
+async function protectionCost(s: BenchSettings, res: BenchResults, say: Say, problem: (p: string) => void): Promise<ProtectionResult> {
+  const tc: ThroughputCase = { n: 3, senders: 'all', bytes: 1024 };
+  const measure = async (insecure: boolean): Promise<ThroughputResult> => {
+    say(`protection: ${insecure ? 'insecure' : 'protected'} cluster of ${tc.n}`);
+    const c = await Cluster.vsync(tc.n, [], undefined, insecure);
+    try {
+      await warmCluster(c, s, say);
+      return await throughputCase(c, tc, s, 'vsync', say, problem);
+    } finally {
+      await c.close();
+    }
+  };
+  const insecure = await measure(true);
+  const prot = await measure(false);
+  const same = res.throughput.find((t) => t.n === tc.n && t.senders === tc.senders && t.bytes === tc.bytes && !t.void);
+  // Two protected measurements when the throughput part ran: take the better one, as noise only lowers a rate.
+  const protectedPerSec = Math.max(prot.medianDeliveriesPerSec, same?.medianDeliveriesPerSec ?? 0);
+  const ratio = insecure.medianDeliveriesPerSec > 0 ? round(protectedPerSec / insecure.medianDeliveriesPerSec, 3) : null;
+  say(`protection: protected ${Math.round(protectedPerSec)} vs insecure ${Math.round(insecure.medianDeliveriesPerSec)} deliveries/s per member (ratio ${ratio ?? '?'})`);
+  return { ...tc, protectedPerSec, insecurePerSec: insecure.medianDeliveriesPerSec, ratio, void: prot.void || insecure.void };
+}
 
 /** Runs every member at full speed for a while, unmeasured: the first seconds of a process are much slower (JIT). */
 async function warmCluster(c: Cluster, s: BenchSettings, say: Say): Promise<void> {
