@@ -24,8 +24,13 @@ export interface ProtectionResult {
   /** Median deliveries/s per member, frames protected (AES-256-GCM) and not (`insecure`). */
   protectedPerSec: number;
   insecurePerSec: number;
-  /** protected / insecure. */
+  /** protected / insecure (medians of the alternating rounds). */
   ratio: number | null;
+  /** Deliveries per CPU-second of all members (medians of the rounds), and their ratio: the cost in work. */
+  protectedPerCpuSec: number;
+  insecurePerCpuSec: number;
+  cpuRatio: number | null;
+  rounds: number;
   void: boolean;
 }
 
