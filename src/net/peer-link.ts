@@ -80,6 +80,11 @@ export interface LinkParams {
   /** Largest message after the handshake (the websocket's own limit). */
   maxPayload: number;
   logger: Logger;
+  /**
+   * Logs a warning about a connection that never authenticated, rate-limited by `kind` (anyone can open those, so
+   * they must not flood the log). Default: the logger, unlimited.
+   */
+  warnLimited?: (kind: string, fields: Record<string, unknown>, msg: string) => void;
 }
 
 type State = 'connecting' | 'handshake' | 'open' | 'closed';
@@ -365,7 +370,7 @@ export class PeerLink {
     this.hooks.rejected(this);
     this.selfConnection = r.self === true;
     if (r.self) this.log.info({ url: this.url }, 'refusing a connection to this node itself');
-    else this.log.warn({ remote: this.remoteAddress, url: this.url, code: r.code, reason: r.reason }, 'refusing peer');
+    else this.warn(`refusing|${r.code}`, { remote: this.remoteAddress, url: this.url, code: r.code, reason: r.reason }, 'refusing peer');
     try {
       this.ws.send(encodeReject(r), { binary: true, compress: false });
     } catch {
@@ -382,7 +387,7 @@ export class PeerLink {
     if (this.closing) return;
     if (protocol) this.hooks.rejected(this);
     const fields = { peer: this.peer?.node, remote: this.remoteAddress, url: this.url, ...(protocol ? { code: ErrorCodes.MALFORMED_FRAME } : {}) };
-    this.log.warn(fields, `closing the link: ${reason}`);
+    this.warn(`closing|${code}|${reason}`, fields, `closing the link: ${reason}`);
     this.close(code, reason, true);
   }
 
@@ -391,10 +396,16 @@ export class PeerLink {
     this.errorMessage = err.message;
     if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' || (err.code?.startsWith('WS_ERR_') ?? false)) {
       this.hooks.rejected(this);
-      this.log.warn({ peer: this.peer?.node, remote: this.remoteAddress, err: err.message }, 'closing the link: websocket protocol error');
+      this.warn('ws-protocol', { peer: this.peer?.node, remote: this.remoteAddress, err: err.message }, 'closing the link: websocket protocol error');
     } else {
       this.log.debug({ peer: this.peer?.node, url: this.url, err: err.message }, 'websocket error');
     }
+  }
+
+  /** A warning; rate-limited while the link has not authenticated (see LinkParams.warnLimited). */
+  private warn(kind: string, fields: Record<string, unknown>, msg: string): void {
+    if (this.wasOpen || !this.params.warnLimited) this.log.warn(fields, msg);
+    else this.params.warnLimited(kind, fields, msg);
   }
 
   private onClose(code: number, reasonBuf: Buffer): void {

@@ -304,6 +304,7 @@ export class Transport extends EventEmitter<TransportEvents> {
         handshakeTimeoutMs: this.o.handshakeTimeoutMs,
         maxPayload: this.o.maxPayload,
         logger: this.log,
+        warnLimited: (kind, fields, msg) => this.warnLimited(`link|${kind}`, fields, msg),
       },
       this.hooks,
     );

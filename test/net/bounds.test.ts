@@ -5,7 +5,7 @@
 import { type Socket, connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { closeAll, deliver, startNode, waitFor } from './helpers.js';
+import { closeAll, deliver, startNode, waitFor, warnings } from './helpers.js';
 
 const ATTACKER = '127.0.0.9';
 const open: Array<Socket | WebSocket> = [];
@@ -71,5 +71,21 @@ describe('handshake bounds', () => {
       return s;
     });
     await waitFor(() => socks.filter((s) => s.destroyed || s.closed).length >= 3, 'sockets above the cap closed', 10_000);
+  });
+
+  it('refusals of connections that never authenticate are logged at most once a second per kind, the rest counted', async () => {
+    const a = await startNode('A', { maxPendingHandshakesPerSource: 100 });
+    const closes = Array.from({ length: 30 }, () =>
+      new Promise<void>((resolve) => {
+        const ws = new WebSocket(a.t.url!);
+        ws.on('open', () => ws.send(Buffer.from([0xff, 0x01, 0x02])));
+        ws.on('error', () => {});
+        ws.on('close', () => resolve());
+      }),
+    );
+    await Promise.all(closes);
+    expect(a.t.stats().rejected).toBeGreaterThanOrEqual(30);
+    // A handful of lines at most (one per second of the test), not 30.
+    expect(warnings(a).filter((l) => l.msg === 'refusing peer').length).toBeLessThan(10);
   });
 });
