@@ -313,7 +313,9 @@ export class PeerLink {
         this.address = step.peer.url || `ip:${this.remoteAddress}`;
         const refusal = this.hooks.admit(this, step.peer);
         if (refusal) {
-          this.refuse(refusal);
+          // The peer may already have checked our proof and opened its side: from our HelloAuth on, it expects
+          // sealed messages, so the refusal is sealed too (else it would read it as a forged frame).
+          this.refuse(refusal, step.keys ? new Sealer(step.keys.send) : null);
           return;
         }
         this.peer = step.peer;
@@ -366,13 +368,14 @@ export class PeerLink {
     this.close(CloseCode.BAD_FRAME, 'a message failed authentication (forged, altered, replayed or reordered)', true);
   }
 
-  private refuse(r: Refusal): void {
+  private refuse(r: Refusal, sealer: Sealer | null = null): void {
     this.hooks.rejected(this);
     this.selfConnection = r.self === true;
     if (r.self) this.log.info({ url: this.url }, 'refusing a connection to this node itself');
     else this.warn(`refusing|${r.code}`, { remote: this.remoteAddress, url: this.url, code: r.code, reason: r.reason }, 'refusing peer');
     try {
-      this.ws.send(encodeReject(r), { binary: true, compress: false });
+      const reject = encodeReject(r);
+      this.ws.send(sealer ? sealer.seal(reject) : reject, { binary: true, compress: false });
     } catch {
       // closing anyway
     }

@@ -154,6 +154,9 @@ describe('transport: refusals', () => {
     expect(a.t.send('d', bytes('still you'))).toBe(true);
     await waitFor(() => d1.frames.some((f) => f.text === 'still you'), 'frame to the first d');
     expect(d2.frames).toEqual([]);
+    // d2 authenticated a before a refused it: the refusal reaches it sealed, as a refusal, not as a bad frame.
+    await waitFor(() => warnings(d2).some((l) => l.msg === 'refused by the peer' && /duplicate node name/.test(String(l.reason))), 'd2 told why');
+    expect(d2.t.stats().badFrames).toBe(0);
   });
 
   it('closes connections that send malformed bytes, an envelope, or text before the handshake, or nothing at all', async () => {
