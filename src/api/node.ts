@@ -1,6 +1,6 @@
 import { pino, type Logger } from 'pino';
 import { type CoreConfig, type CoreEvent, ErrorCodes, type Frame, type MemberId, VsyncError } from '../core/index.js';
-import { Transport } from '../net/index.js';
+import { Transport, type TlsOptions } from '../net/index.js';
 import { type HttpOptions, OpsServer } from '../ops/http-server.js';
 import type { MemberRuntime, MemberRuntimeOptions } from '../runtime/member-runtime.js';
 import { decodeFrame, encodeFrame } from '../wire/index.js';
@@ -18,8 +18,15 @@ export interface NodeOptions {
   advertise?: string;
   /** ws:// URLs of nodes already in the cluster. */
   seeds?: string[];
-  /** Shared cluster secret (HMAC-SHA256 challenge-response); without one, peers are not authenticated. */
+  /**
+   * Shared cluster secret: authenticates peers and protects every frame (docs/security.md). A node needs a secret,
+   * `tls`, or `insecure: true`.
+   */
   secret?: string;
+  /** Mutual TLS for peer links (wss://): this node's certificate and key, and the CA peers' certificates chain to. */
+  tls?: TlsOptions;
+  /** Run without a secret and without TLS (an open cluster: anyone who can connect is a peer). Warned on every link. */
+  insecure?: boolean;
   logger?: Logger;
   /** Folder for trace files, one per member incarnation (docs/trace-format.md). */
   trace?: string;
@@ -110,6 +117,12 @@ export class Node {
    */
   static async start(opts: NodeOptions & { signal?: AbortSignal }): Promise<Node> {
     validateNodeOptions(opts);
+    if (opts.secret == null && opts.tls == null && opts.insecure !== true) {
+      throw new VsyncError(
+        ErrorCodes.INVALID_ARGUMENT,
+        'Node.start: no `secret` and no `tls`. Pass a cluster secret (`secret`), mutual TLS (`tls: { cert, key, ca }`), or `insecure: true` to run an open cluster whose peers are not authenticated (docs/security.md)',
+      );
+    }
     throwIfAborted(opts.signal);
     const logger = (opts.logger ?? pino({ level: 'silent' })).child({ node: opts.name });
     let transport: Transport;
@@ -121,6 +134,8 @@ export class Node {
         advertise: opts.advertise,
         seeds: opts.seeds,
         secret: opts.secret,
+        tls: opts.tls,
+        insecure: opts.insecure,
         logger,
         maxPayload: opts.maxFrameBytes,
       }, opts.signal);

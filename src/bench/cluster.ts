@@ -30,12 +30,13 @@ export class Cluster {
   }
 
   /** Starts `n` vsync members: the first founds the group, the others join one by one; waits for the full view. */
-  static async vsync(n: number, execArgv: string[] = [], stateBytes?: number): Promise<Cluster> {
+  /** `insecure`: without a cluster secret (no authentication, frames not protected): the baseline of that cost. */
+  static async vsync(n: number, execArgv: string[] = [], stateBytes?: number, insecure = false): Promise<Cluster> {
     const c = new Cluster('vsync', execArgv);
     try {
       const ws = Array.from({ length: n }, () => c.spawn());
-      await ws[0]!.start('vsync', [], stateBytes);
-      for (let i = 1; i < n; i++) await ws[i]!.start('vsync', c.urls(ws.slice(0, i)), stateBytes);
+      await ws[0]!.start('vsync', [], stateBytes, insecure);
+      for (let i = 1; i < n; i++) await ws[i]!.start('vsync', c.urls(ws.slice(0, i)), stateBytes, insecure);
       await c.waitFullView(n);
       return c;
     } catch (err) {

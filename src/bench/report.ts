@@ -40,6 +40,11 @@ export function formatReport(r: BenchResults): string[] {
     out.push(...table(['case', 'ws mesh deliv/s', 'MB/s', 'vsync deliv/s', 'MB/s', 'ratio', 'vsync cpu %', 'p50 / p99', 'digest (deliveries)'], rows, [false, true, true, true, true, true, true, true, false]));
   }
 
+  if (r.protection) {
+    const p = r.protection;
+    out.push('', `Frame protection (AES-256-GCM per link and direction) vs insecure, ${caseLabel(p)}: ${num(p.protectedPerSec)} vs ${num(p.insecurePerSec)} deliveries/s per member (medians of ${p.rounds} alternating rounds), ratio ${p.ratio ?? "-"}; per CPU-second ${num(p.protectedPerCpuSec)} vs ${num(p.insecurePerCpuSec)}, ratio ${p.cpuRatio ?? "-"}${p.void ? " VOID" : ""}`);
+  }
+
   if (r.latency.length) {
     out.push('', 'Latency: send() to delivery (sender wall time in the payload), at the sender and at the other members');
     const rows = r.latency.map((l) => [

@@ -17,6 +17,23 @@ export interface MemberRate {
   rssMB: number;
 }
 
+export interface ProtectionResult {
+  n: number;
+  senders: Senders;
+  bytes: number;
+  /** Median deliveries/s per member, frames protected (AES-256-GCM) and not (`insecure`). */
+  protectedPerSec: number;
+  insecurePerSec: number;
+  /** protected / insecure (medians of the alternating rounds). */
+  ratio: number | null;
+  /** Deliveries per CPU-second of all members (medians of the rounds), and their ratio: the cost in work. */
+  protectedPerCpuSec: number;
+  insecurePerCpuSec: number;
+  cpuRatio: number | null;
+  rounds: number;
+  void: boolean;
+}
+
 export interface ThroughputResult {
   system: 'ws' | 'vsync';
   n: number;
@@ -190,6 +207,8 @@ export interface BenchResults {
   stateJoins: JoinResult[];
   memory: MemoryResult | null;
   profile: ProfileResult | null;
+  /** The cost of frame protection: the same case with a cluster secret (protected) and `insecure`, in one run. */
+  protection: ProtectionResult | null;
   targets: TargetResult[];
   /** What voids a number or is a bug: digests disagreeing, hangs, crashes, failed sends. They make the exit code 1. */
   problems: string[];

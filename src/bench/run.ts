@@ -7,7 +7,7 @@ import { Histogram } from './histogram.js';
 import { summarizeProfile } from './profile.js';
 import { type WorkerEvent, monoNow } from './protocol.js';
 import type {
-  BenchResults, JoinResult, LatencyResult, MemberRate, MemoryResult, ProfileResult, RssSeriesPoint, ThroughputResult, ViewChangeResult,
+  BenchResults, JoinResult, LatencyResult, MemberRate, MemoryResult, ProfileResult, ProtectionResult, RssSeriesPoint, ThroughputResult, ViewChangeResult,
 } from './results.js';
 import type { BenchSettings, LatencyCase, ThroughputCase } from './settings.js';
 import { MB, max, median, round } from './stats.js';
@@ -63,6 +63,7 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
     stateJoins: [],
     memory: null,
     profile: null,
+    protection: null,
     targets: [],
     problems: [],
     warnings: [],
@@ -145,6 +146,15 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
     }
   }
 
+  // ---- the cost of frame protection: the same case without a secret ----
+  if (want('throughput')) {
+    try {
+      res.protection = await protectionCost(s, res, say, problem);
+    } catch (err) {
+      problem(`frame protection vs insecure: ${(err as Error).message}`);
+    }
+  }
+
   // ---- view changes and joins ----
   if (want('viewchange')) {
     for (const n of s.viewChange.n) {
@@ -192,6 +202,47 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
 }
 
 type Say = (line: string) => void;
+
+/**
+ * 3 members, all sending 1 KB: frames protected (a cluster secret, as every vsync cluster of the bench) against the
+ * same case with `insecure: true`. Both clusters run side by side, idle but for the one being measured, and the
+ * measurements alternate (insecure, protected, ...) so that a change of the machine's load hits both alike; the
+ * medians of the rounds are compared.
+ */
+async function protectionCost(s: BenchSettings, _res: BenchResults, say: Say, problem: (p: string) => void): Promise<ProtectionResult> {
+  const tc: ThroughputCase = { n: 3, senders: 'all', bytes: 1024 };
+  const rounds = s.mode === 'smoke' ? 1 : 3;
+  let insecure: Cluster | null = null;
+  let prot: Cluster | null = null;
+  try {
+    say(`protection: an insecure and a protected cluster of ${tc.n}, ${rounds} alternating round(s)`);
+    insecure = await Cluster.vsync(tc.n, [], undefined, true);
+    prot = await Cluster.vsync(tc.n, [], undefined, false);
+    await warmCluster(insecure, s, say);
+    await warmCluster(prot, s, say);
+    const ins: ThroughputResult[] = [];
+    const pro: ThroughputResult[] = [];
+    for (let i = 0; i < rounds; i++) {
+      ins.push(await throughputCase(insecure, tc, s, 'vsync', say, problem));
+      pro.push(await throughputCase(prot, tc, s, 'vsync', say, problem));
+    }
+    const insecurePerSec = median(ins.map((r) => r.medianDeliveriesPerSec));
+    const protectedPerSec = median(pro.map((r) => r.medianDeliveriesPerSec));
+    const ratio = insecurePerSec > 0 ? round(protectedPerSec / insecurePerSec, 3) : null;
+    // Deliveries per CPU-second (all members): what protection costs in work, less sensitive to a busy machine.
+    const perCpu = (r: ThroughputResult): number => {
+      const cpu = r.members.reduce((a, m) => a + m.cpuPct, 0) / 100;
+      return cpu > 0 ? r.members.reduce((a, m) => a + m.deliveriesPerSec, 0) / cpu : 0;
+    };
+    const insecurePerCpuSec = Math.round(median(ins.map(perCpu)));
+    const protectedPerCpuSec = Math.round(median(pro.map(perCpu)));
+    const cpuRatio = insecurePerCpuSec > 0 ? round(protectedPerCpuSec / insecurePerCpuSec, 3) : null;
+    say(`protection: protected ${Math.round(protectedPerSec)} vs insecure ${Math.round(insecurePerSec)} deliveries/s per member (ratio ${ratio ?? '?'}); per CPU-second ${protectedPerCpuSec} vs ${insecurePerCpuSec} (ratio ${cpuRatio ?? '?'})`);
+    return { ...tc, protectedPerSec, insecurePerSec, ratio, protectedPerCpuSec, insecurePerCpuSec, cpuRatio, rounds, void: [...ins, ...pro].some((r) => r.void) };
+  } finally {
+    await Promise.all([insecure?.close(), prot?.close()]);
+  }
+}
 
 /** Runs every member at full speed for a while, unmeasured: the first seconds of a process are much slower (JIT). */
 async function warmCluster(c: Cluster, s: BenchSettings, say: Say): Promise<void> {

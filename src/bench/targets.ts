@@ -24,6 +24,15 @@ export function evaluateTargets(r: BenchResults): TargetResult[] {
       });
     }
   }
+  const pr = r.protection;
+  if (pr) {
+    out.push({
+      name: 'frame protection vs insecure, 3 members all sending 1 KB (same run)',
+      target: '>= 0.90 of the insecure deliveries/s',
+      value: `${fmt(pr.protectedPerSec)} vs ${fmt(pr.insecurePerSec)} (ratio ${pr.ratio ?? '?'})`,
+      met: pr.void || pr.ratio === null ? null : pr.ratio >= 0.9,
+    });
+  }
   const lat = r.latency.find((l) => l.system === 'vsync' && l.n === 3 && l.rate === 1000 && l.senders === 'one');
   if (lat) {
     for (const [where, p] of [['at the sender', lat.atSender], ['at the other members', lat.atOthers]] as const) {

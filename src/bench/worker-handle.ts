@@ -149,8 +149,8 @@ export class WorkerHandle {
     });
   }
 
-  async start(mode: WorkerMode, seeds: string[] = [], stateBytes?: number): Promise<StartReply> {
-    this.info = await this.call<StartReply>({ cmd: 'start', mode, name: this.name, index: this.index, seeds, stateBytes }, 70_000);
+  async start(mode: WorkerMode, seeds: string[] = [], stateBytes?: number, insecure = false): Promise<StartReply> {
+    this.info = await this.call<StartReply>({ cmd: 'start', mode, name: this.name, index: this.index, seeds, stateBytes, ...(insecure ? { insecure } : {}) }, 70_000);
     clockOffsets.push(this.info.wallMinusMono);
     return this.info;
   }

@@ -117,6 +117,9 @@ function sendVsync(): void {
 
 // ws mesh
 let wss: WebSocketServer | null = null;
+/** The cluster secret of bench nodes (frames protected), unless a case asks for an insecure baseline. */
+const BENCH_SECRET = 'bench-secret';
+
 interface Conn {
   ws: WebSocket;
   outstanding: number;
@@ -270,7 +273,7 @@ async function start(c: Extract<Command, { cmd: 'start' }>): Promise<StartReply>
     const t = monoNow();
     return { url: `ws://127.0.0.1:${addr.port}`, memberId: null, pid: process.pid, wallMinusMono: wallNow() - monoNow(), tProcess, tStartCmd, tNodeStarted: t, tJoined: t, viewId: 0, members: [], stateReceived: null };
   }
-  const n = await Node.start({ name: c.name, listen: { host: '127.0.0.1', port: 0 }, seeds: c.seeds ?? [] });
+  const n = await Node.start({ name: c.name, listen: { host: '127.0.0.1', port: 0 }, seeds: c.seeds ?? [], ...(c.insecure ? { insecure: true } : { secret: BENCH_SECRET }) });
   node = n;
   const tNodeStarted = monoNow();
   const stateful = c.stateBytes !== undefined;

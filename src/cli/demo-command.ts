@@ -59,7 +59,7 @@ export async function runDemoCommand(args: string[], out: (line: string) => void
   const killed = new Set<MemberProcess>();
 
   const start = (name: string): MemberProcess => {
-    const args = ['--listen', '127.0.0.1:0', '--group', GROUP, '--trace-dir', traceDir, '--send-rate', '100', '--payload-bytes', '64', '--status-ms', '250', '--no-rejoin'];
+    const args = ['--listen', '127.0.0.1:0', '--group', GROUP, '--trace-dir', traceDir, '--send-rate', '100', '--payload-bytes', '64', '--status-ms', '250', '--no-rejoin', '--secret', 'demo-secret'];
     if (urls.length > 0) args.push('--seeds', urls.join(','));
     const p = new MemberProcess(name, args, {
       env: { VSYNC_SECRET: secret },

@@ -1,7 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Node } from '../api/node.js';
 import type { Group, StateHooks } from '../api/group.js';
-import { readFileSync } from 'node:fs';
 import { ClientEndpoint } from '../rsm/client-endpoint.js';
 import { readClientTokens } from '../rsm/client-tokens.js';
 import { HashChain } from '../rsm/hash-chain.js';
@@ -20,7 +20,11 @@ const OPTIONS: OptionHelp[] = [
   { flag: '--seeds <ws-url,...>', text: 'nodes already in the cluster; without seeds this node founds the group' },
   { flag: '--advertise <ws-url>', text: 'the URL peers use to reach this node (default: ws://<listen host>:<port>)' },
   { flag: '--cluster <name>', text: 'cluster name; peers of another cluster are refused (default vsync)' },
-  { flag: '--secret <s>', text: 'shared cluster secret (or the VSYNC_SECRET environment variable)' },
+  { flag: '--secret <s>', text: 'shared cluster secret (or the VSYNC_SECRET environment variable); one of --secret, --tls-* or --insecure is required' },
+  { flag: '--tls-cert <pem-file>', text: 'mutual TLS: this node\'s certificate (CN or DNS name = --name); with --tls-key and --tls-ca (docs/security.md)' },
+  { flag: '--tls-key <pem-file>', text: 'mutual TLS: this node\'s private key' },
+  { flag: '--tls-ca <pem-file>', text: 'mutual TLS: the CA that signs every node\'s certificate' },
+  { flag: '--insecure', text: 'run an open cluster: peers are not authenticated and frames not protected (tests only)' },
   { flag: '--send-rate <msgs/s>', text: 'multicast this many messages per second (default 0: none, or as fast as backpressure allows with --send-count)' },
   { flag: '--send-count <n>', text: 'stop after this many messages (default 0: no limit)' },
   { flag: '--payload-bytes <b>', text: 'size of each message, at least 16 (default 64); send errors are counted in `status` lines' },
@@ -83,6 +87,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
         name: { type: 'string' }, listen: { type: 'string' }, seeds: { type: 'string' }, group: { type: 'string' },
         'send-rate': { type: 'string' }, 'send-count': { type: 'string' }, 'payload-bytes': { type: 'string' },
         'trace-dir': { type: 'string' }, secret: { type: 'string' }, 'no-rejoin': { type: 'boolean' },
+        insecure: { type: 'boolean' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-ca': { type: 'string' },
         'status-ms': { type: 'string' }, 'state-machine': { type: 'string' }, advertise: { type: 'string' },
         'client-listen': { type: 'string' }, 'client-tokens': { type: 'string' }, 'client-key': { type: 'string' }, 'client-insecure': { type: 'boolean' }, 'state-bytes': { type: 'string' }, 'log-level': { type: 'string' }, cluster: { type: 'string' }, help: { type: 'boolean' },
         // Ops endpoint (docs/operations.md): off unless --http; the token defaults to $VSYNC_HTTP_TOKEN.
@@ -108,8 +113,17 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
       if (!/^wss?:\/\/[^/\s]+/.test(url)) throw new UsageError(`--${url === v.advertise ? 'advertise' : 'seeds'} takes ws:// or wss:// URLs, got '${url}'`);
     }
     if (v['client-listen'] !== undefined) clientListen = parseHostPort(v['client-listen'], 'client-listen');
-    if (clientListen && !v['client-tokens'] && !v['client-insecure']) throw new UsageError('--client-listen needs --client-tokens <file> (or --client-insecure)');
     if (v.http !== undefined) http = parseHostPort(v.http, 'http');
+    const tlsFlags = [v['tls-cert'], v['tls-key'], v['tls-ca']].filter((x) => x !== undefined).length;
+    if (tlsFlags !== 0 && tlsFlags !== 3) throw new UsageError('--tls-cert, --tls-key and --tls-ca go together');
+    // Secure by default: a cluster secret (--secret or VSYNC_SECRET), mutual TLS, or an explicit --insecure.
+    if (v.secret === undefined && !process.env['VSYNC_SECRET'] && tlsFlags === 0 && !v.insecure) {
+      throw new UsageError('no --secret (or VSYNC_SECRET) and no --tls-cert/--tls-key/--tls-ca: peers would not be authenticated; pass one, or --insecure to run an open cluster');
+    }
+    // Clients authenticate by token, or by a certificate of the cluster's CA when the node runs mutual TLS.
+    if (clientListen && !v['client-tokens'] && tlsFlags === 0 && !v['client-insecure']) {
+      throw new UsageError('--client-listen needs --client-tokens <file>, the --tls-* flags (client certificates), or --client-insecure');
+    }
   } catch (e) {
     err(errorLine('vsync member', usageErrorOf(e)) + ' (see vsync member --help)');
     return 2;
@@ -125,7 +139,9 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
       listen,
       advertise: v.advertise,
       seeds: v.seeds ? v.seeds.split(',').filter(Boolean) : [],
-      secret: v.secret ?? process.env['VSYNC_SECRET'],
+      secret: v.secret ?? (process.env['VSYNC_SECRET'] || undefined),
+      ...(v['tls-cert'] ? { tls: { cert: readFileSync(v['tls-cert']), key: readFileSync(v['tls-key']!), ca: readFileSync(v['tls-ca']!) } } : {}),
+      insecure: v.insecure === true,
       trace: v['trace-dir'],
       logger,
       ...(http ? { http: { ...http, ...(httpToken ? { token: httpToken } : {}) } } : {}),
@@ -154,6 +170,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
         endpoint = await ClientEndpoint.start(rsm, {
           ...clientListen, logger, insecure: v['client-insecure'],
           clients: v['client-tokens'] ? readClientTokens(v['client-tokens']) : undefined,
+          ...(v['tls-cert'] && !v['client-tokens'] ? { tls: { cert: readFileSync(v['tls-cert']), key: readFileSync(v['tls-key']!), ca: readFileSync(v['tls-ca']!) } } : {}),
           signingKey: v['client-key'] ? readFileSync(v['client-key']) : undefined,
         });
         out(`clients url=${endpoint.url} key=${endpoint.publicKeyLine}`);

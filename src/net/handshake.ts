@@ -1,10 +1,20 @@
 /**
  * The link handshake (proto/vsync.proto, message Link), without any IO: encoding, validation and the state machine
- * of one side. Each side sends Hello; answers the peer's Hello with HelloAuth, mac = HMAC-SHA256(secret, peer's
- * nonce || cluster || own node); checks the peer's HelloAuth against its own nonce with timingSafeEqual. Without a
- * secret the mac is empty, and a peer that sends one (it has a secret, we do not) is refused.
+ * of one side. Each side sends Hello, then answers the peer's Hello with HelloAuth and checks the peer's HelloAuth
+ * (timingSafeEqual).
+ *
+ * The mac binds the whole exchange, so that no answer can be reused on another link (the relay of issue 8: an
+ * outsider handing one node's challenge to another and forwarding its answer). Both sides hash the transcript
+ * th = SHA-256(label || initiator's Hello message || responder's Hello message), exact bytes as sent: it holds both
+ * nonces, both node names, the cluster, the URLs and the directories. Each side's mac is HMAC-SHA256(secret,
+ * role label || th), its own role (initiator: the side that dialed; responder: the side that accepted), so an answer
+ * is valid only on the link whose two Hellos it saw, in that direction. From th the link keys are derived (HKDF),
+ * one per direction (frame-seal.ts protects every frame after the handshake with them).
+ *
+ * Without a secret the mac is empty and there are no keys; a peer that sends a mac (it has a secret, we do not) is
+ * refused.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type ErrorCode, ErrorCodes } from '../core/errors.js';
 import { WIRE_VERSION } from '../wire/codec.js';
 import { vsync } from '../wire/gen/vsync.js';
@@ -14,6 +24,11 @@ const W = vsync.wire;
 
 export const NONCE_BYTES = 16;
 export const MAC_BYTES = 32;
+/** AEAD key length (AES-256-GCM). */
+export const KEY_BYTES = 32;
+const TRANSCRIPT_LABEL = 'vsync link v2 transcript\0';
+const KEYS_LABEL = 'vsync link v2 keys';
+const ROLE_LABEL = { initiator: 'vsync link v2 initiator\0', responder: 'vsync link v2 responder\0' } as const;
 /** Most directory entries in one Hello or Directory message. */
 export const MAX_KNOWN = 1024;
 const MAX_TEXT = 256;
@@ -61,9 +76,42 @@ export function newNonce(): Buffer {
   return randomBytes(NONCE_BYTES);
 }
 
-/** HMAC-SHA256(key, nonce || cluster || node), strings in UTF-8. */
-export function helloMac(key: Buffer, nonce: Uint8Array, cluster: string, node: string): Buffer {
-  return createHmac('sha256', key).update(nonce).update(cluster, 'utf8').update(node, 'utf8').digest();
+/** Keys of one link, one per direction: what we seal with, and what the peer seals with. */
+export interface LinkKeys {
+  send: Buffer;
+  receive: Buffer;
+}
+
+/** SHA-256 over both Hello messages as sent (length-prefixed), initiator's first. */
+export function transcriptHash(initiatorHello: Uint8Array, responderHello: Uint8Array): Buffer {
+  const len = (n: number): Buffer => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    return b;
+  };
+  return createHash('sha256')
+    .update(TRANSCRIPT_LABEL, 'utf8')
+    .update(len(initiatorHello.length))
+    .update(initiatorHello)
+    .update(len(responderHello.length))
+    .update(responderHello)
+    .digest();
+}
+
+/** The mac a side sends: HMAC-SHA256(secret, its role's label || transcript hash). */
+export function helloMac(key: Buffer, transcript: Uint8Array, role: 'initiator' | 'responder'): Buffer {
+  return createHmac('sha256', key).update(ROLE_LABEL[role], 'utf8').update(transcript).digest();
+}
+
+/**
+ * HKDF-SHA256 over the secret, salted with the transcript hash (both nonces, both names, the cluster): 64 bytes,
+ * the initiator-to-responder key then the responder-to-initiator key.
+ */
+export function linkKeys(key: Buffer, transcript: Uint8Array, initiator: boolean): LinkKeys {
+  const okm = Buffer.from(hkdfSync('sha256', key, transcript, KEYS_LABEL, 2 * KEY_BYTES));
+  const i2r = okm.subarray(0, KEY_BYTES);
+  const r2i = okm.subarray(KEY_BYTES);
+  return initiator ? { send: i2r, receive: r2i } : { send: r2i, receive: i2r };
 }
 
 export function encodeHello(local: LocalIdentity, nonce: Uint8Array, known: NodeAddr[]): Uint8Array {
@@ -149,22 +197,22 @@ export function checkHello(h: vsync.wire.Hello, local: LocalIdentity, isOwnNonce
   return { node: h.node, url: h.url, epoch, known };
 }
 
-/** Checks the peer's mac: it must be HMAC(key, our nonce || cluster || peer's node); empty without a key. */
-export function checkMac(local: LocalIdentity, ownNonce: Uint8Array, peerNode: string, mac: Uint8Array): Refusal | null {
+/** Checks the peer's mac: HMAC(key, peer's role label || transcript); empty without a key. */
+export function checkMac(local: LocalIdentity, transcript: Uint8Array, peerRole: 'initiator' | 'responder', mac: Uint8Array): Refusal | null {
   if (local.key === null) {
     return mac.length === 0 ? null : { code: ErrorCodes.AUTH, reason: 'the peer authenticates with a secret and this node has none' };
   }
   if (mac.length !== MAC_BYTES) return { code: ErrorCodes.AUTH, reason: mac.length === 0 ? 'the peer sent no mac (it has no secret)' : 'bad mac' };
-  const expected = helloMac(local.key, ownNonce, local.cluster, peerNode);
-  return timingSafeEqual(expected, mac) ? null : { code: ErrorCodes.AUTH, reason: 'bad mac (wrong secret?)' };
+  const expected = helloMac(local.key, transcript, peerRole);
+  return timingSafeEqual(expected, mac) ? null : { code: ErrorCodes.AUTH, reason: 'bad mac (wrong secret, or not the link it was computed for)' };
 }
 
 /** One step of the handshake, in answer to one received message. */
 export type HandshakeStep =
   /** Send `bytes` to the peer and wait for its next message. */
   | { kind: 'reply'; bytes: Uint8Array }
-  /** The peer is authenticated. */
-  | { kind: 'done'; peer: PeerHello }
+  /** The peer is authenticated; `keys` protect the frames that follow (null without a secret). */
+  | { kind: 'done'; peer: PeerHello; keys: LinkKeys | null }
   /** Send a Reject and close. */
   | { kind: 'refuse'; refusal: Refusal }
   /** The peer refused us. */
@@ -174,11 +222,19 @@ export type HandshakeStep =
 export class Handshake {
   readonly nonce = newNonce();
   private peer: PeerHello | null = null;
+  private ownHello: Uint8Array | null = null;
+  private transcript: Buffer | null = null;
 
+  /** `initiator`: this side dialed the connection (the other side accepted it). */
   constructor(
     private readonly local: LocalIdentity,
     private readonly isOwnNonce: (nonce: Uint8Array) => boolean,
+    readonly initiator: boolean,
   ) {}
+
+  private get role(): 'initiator' | 'responder' {
+    return this.initiator ? 'initiator' : 'responder';
+  }
 
   /** The node the peer's Hello named (not authenticated yet); null before it. */
   get peerNode(): string | null {
@@ -187,7 +243,8 @@ export class Handshake {
 
   /** Our Hello, to send first. */
   hello(known: NodeAddr[]): Uint8Array {
-    return encodeHello(this.local, this.nonce, known);
+    this.ownHello = encodeHello(this.local, this.nonce, known);
+    return this.ownHello;
   }
 
   receive(bytes: Uint8Array): HandshakeStep {
@@ -198,13 +255,18 @@ export class Handshake {
       if (m.t !== 'hello') return refuse(ErrorCodes.MALFORMED_FRAME, `expected Hello, got ${m.t}`);
       const checked = checkHello(m.hello, this.local, this.isOwnNonce);
       if (!('node' in checked)) return { kind: 'refuse', refusal: checked };
+      if (this.ownHello === null) return refuse(ErrorCodes.INVARIANT, 'peer Hello before ours was sent');
       this.peer = checked;
-      const mac = this.local.key === null ? new Uint8Array(0) : helloMac(this.local.key, m.hello.nonce, this.local.cluster, this.local.node);
+      this.transcript = this.initiator ? transcriptHash(this.ownHello, bytes) : transcriptHash(bytes, this.ownHello);
+      const mac = this.local.key === null ? new Uint8Array(0) : helloMac(this.local.key, this.transcript, this.role);
       return { kind: 'reply', bytes: encodeAuth(mac) };
     }
     if (m.t !== 'auth') return refuse(ErrorCodes.MALFORMED_FRAME, `expected HelloAuth, got ${m.t}`);
-    const bad = checkMac(this.local, this.nonce, this.peer.node, m.mac);
-    return bad ? { kind: 'refuse', refusal: bad } : { kind: 'done', peer: this.peer };
+    const transcript = this.transcript!;
+    const bad = checkMac(this.local, transcript, this.initiator ? 'responder' : 'initiator', m.mac);
+    if (bad) return { kind: 'refuse', refusal: bad };
+    const keys = this.local.key === null ? null : linkKeys(this.local.key, transcript, this.initiator);
+    return { kind: 'done', peer: this.peer, keys };
   }
 }
 

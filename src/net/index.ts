@@ -4,5 +4,5 @@
  */
 export { Transport, MAX_PENDING_HANDSHAKES } from './transport.js';
 export type { TransportEvents, TransportStats } from './transport.js';
-export type { TransportOptions } from './options.js';
+export type { TransportOptions, TlsOptions } from './options.js';
 export { CloseCode } from './peer-link.js';

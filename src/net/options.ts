@@ -15,8 +15,19 @@ export interface TransportOptions {
   advertise?: string;
   /** ws:// (or wss://) URLs of some nodes; dialed at start and whenever they are not connected. */
   seeds?: string[];
-  /** Shared cluster secret; none = no authentication (a warning is logged once). Never sent. */
+  /**
+   * Shared cluster secret: authenticates peers (handshake.ts) and protects every frame after the handshake
+   * (frame-seal.ts). Never sent. A transport needs a secret, `tls`, or `insecure: true`.
+   */
   secret?: string | Uint8Array;
+  /**
+   * Mutual TLS for peer links: serve wss:// with `cert`/`key`, require and verify the peer's certificate against
+   * `ca`, and accept a peer only when its certificate names it (CN or a DNS subjectAltName equal to its node name).
+   * PEM strings or buffers.
+   */
+  tls?: TlsOptions;
+  /** Run without a secret and without TLS: anyone who can connect is a peer. Warned at start and on every link. */
+  insecure?: boolean;
   /** Default: a silent logger. */
   logger?: Logger;
   /** Largest websocket message, in bytes, accepted and sent; default 16 MiB. */
@@ -32,11 +43,24 @@ export interface TransportOptions {
   maxQueuedBytesPerPeer?: number;
   /** A connection whose handshake has not finished after this long is closed; default 5000. */
   handshakeTimeoutMs?: number;
+  /** Most inbound connections still in their handshake (before the upgrade included); default 64. */
+  maxPendingHandshakes?: number;
+  /** Most of those from one source IP address; default 8. */
+  maxPendingHandshakesPerSource?: number;
+  /** Most open sockets on the listening server, authenticated links included; default 1024. */
+  maxConnections?: number;
   /**
    * Local address outgoing connections are made from. Default: the listen host when it is a specific IP address
    * (so peers see the interface we listen on), otherwise the system's choice.
    */
   localAddress?: string;
+}
+
+export interface TlsOptions {
+  cert: string | Uint8Array;
+  key: string | Uint8Array;
+  /** The certificate authority (or authorities) peers' certificates must chain to. */
+  ca: string | Uint8Array | Array<string | Uint8Array>;
 }
 
 export interface ResolvedOptions {
@@ -53,7 +77,12 @@ export interface ResolvedOptions {
   reconnect: { minMs: number; maxMs: number; giveUpMs: number };
   maxQueuedBytesPerPeer: number;
   handshakeTimeoutMs: number;
+  maxPendingHandshakes: number;
+  maxPendingHandshakesPerSource: number;
+  maxConnections: number;
   localAddress: string | undefined;
+  tls: TlsOptions | null;
+  insecure: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -109,7 +138,21 @@ export function resolveOptions(opts: TransportOptions): ResolvedOptions {
     if (typeof opts.secret === 'string') key = Buffer.from(opts.secret, 'utf8');
     else if (opts.secret instanceof Uint8Array) key = Buffer.from(opts.secret); // a copy: the caller may reuse its array
     else throw invalid('secret must be a string or a Uint8Array');
-    if (key.length === 0) throw invalid('secret is empty (omit it to run without authentication)');
+    if (key.length === 0) throw invalid('secret is empty');
+  }
+  let tls: TlsOptions | null = null;
+  if (opts.tls != null) {
+    const { cert, key: tlsKey, ca } = opts.tls;
+    const pem = (x: unknown): boolean => (typeof x === 'string' && x.length > 0) || (x instanceof Uint8Array && x.length > 0);
+    if (!pem(cert) || !pem(tlsKey) || !(Array.isArray(ca) ? ca.length > 0 && ca.every(pem) : pem(ca))) {
+      throw invalid('tls needs cert, key and ca (PEM strings or buffers)');
+    }
+    tls = { cert, key: tlsKey, ca };
+  }
+  if (opts.insecure !== undefined && typeof opts.insecure !== 'boolean') throw invalid('insecure must be a boolean');
+  const insecure = opts.insecure === true;
+  if (key === null && tls === null && !insecure) {
+    throw invalid('no `secret` and no `tls`: peers would not be authenticated. Pass a cluster secret (`secret`), mutual TLS (`tls: { cert, key, ca }`), or `insecure: true` to run an open cluster');
   }
   const minMs = positiveInt(opts.reconnect?.minMs, 100, 'reconnect.minMs');
   const maxMs = positiveInt(opts.reconnect?.maxMs, 5000, 'reconnect.maxMs');
@@ -131,13 +174,18 @@ export function resolveOptions(opts: TransportOptions): ResolvedOptions {
     reconnect: { minMs, maxMs, giveUpMs },
     maxQueuedBytesPerPeer: positiveInt(opts.maxQueuedBytesPerPeer, 64 * MiB, 'maxQueuedBytesPerPeer'),
     handshakeTimeoutMs: positiveInt(opts.handshakeTimeoutMs, 5000, 'handshakeTimeoutMs'),
+    maxPendingHandshakes: positiveInt(opts.maxPendingHandshakes, 64, 'maxPendingHandshakes'),
+    maxPendingHandshakesPerSource: positiveInt(opts.maxPendingHandshakesPerSource, 8, 'maxPendingHandshakesPerSource'),
+    maxConnections: positiveInt(opts.maxConnections, 1024, 'maxConnections'),
+    tls,
+    insecure,
     localAddress: opts.localAddress ?? (listen && isIP(listen.host) !== 0 && !['0.0.0.0', '::'].includes(listen.host) ? listen.host : undefined),
   };
 }
 
-/** The default advertised URL for a server bound to `host`:`port`. */
-export function defaultAdvertise(host: string, port: number): string {
+/** The default advertised URL for a server bound to `host`:`port` (wss:// when it serves TLS). */
+export function defaultAdvertise(host: string, port: number, scheme: 'ws' | 'wss' = 'ws'): string {
   const wildcard = host === '' || host === '0.0.0.0' || host === '::' || host === '[::]';
   const h = wildcard ? hostname() : host;
-  return h.includes(':') && !h.startsWith('[') ? `ws://[${h}]:${port}` : `ws://${h}:${port}`;
+  return h.includes(':') && !h.startsWith('[') ? `${scheme}://[${h}]:${port}` : `${scheme}://${h}:${port}`;
 }

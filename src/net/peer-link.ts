@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { ErrorCodes } from '../core/errors.js';
+import { Opener, Sealer, TAG_BYTES } from './frame-seal.js';
 import { type Handshake, type NodeAddr, type PeerHello, type Refusal, checkKnown, clip, decodeLink, encodeReject } from './handshake.js';
 
 /** Close codes of the transport (4000..4999: application codes). */
@@ -20,6 +21,8 @@ export const CloseCode = {
   /** The owner refused the peer (Transport.dropPeer). */
   DROPPED: 4004,
   HANDSHAKE_TIMEOUT: 4005,
+  /** A message after the handshake failed authentication (forged, altered, replayed or reordered). */
+  BAD_FRAME: 4006,
 } as const;
 
 /** First byte of every Envelope (field 1, varint: its version); link messages begin with another. */
@@ -44,6 +47,11 @@ export interface LinkClosed {
 }
 
 export interface LinkHooks {
+  /**
+   * The peer's Hello passed validation, naming `node` (not authenticated yet): a refusal here is sent instead of our
+   * HelloAuth, so a peer refused for what it claims never completes its side. Synchronous.
+   */
+  claim(link: PeerLink, node: string): Refusal | null;
   /** The peer authenticated; null admits it, a refusal closes the link. Synchronous. */
   admit(link: PeerLink, peer: PeerHello): Refusal | null;
   /** The link is open: envelopes may flow. Called right after a successful admit. */
@@ -55,6 +63,8 @@ export interface LinkHooks {
   closed(link: PeerLink, info: LinkClosed): void;
   /** A refusal (by us or the peer) or protocol error; the owner counts them. */
   rejected(link: PeerLink): void;
+  /** A message failed authentication; the link closes itself. The owner counts and logs (rate-limited). */
+  badFrame(link: PeerLink): void;
 }
 
 export interface LinkParams {
@@ -70,6 +80,11 @@ export interface LinkParams {
   /** Largest message after the handshake (the websocket's own limit). */
   maxPayload: number;
   logger: Logger;
+  /**
+   * Logs a warning about a connection that never authenticated, rate-limited by `kind` (anyone can open those, so
+   * they must not flood the log). Default: the logger, unlimited.
+   */
+  warnLimited?: (kind: string, fields: Record<string, unknown>, msg: string) => void;
 }
 
 type State = 'connecting' | 'handshake' | 'open' | 'closed';
@@ -106,6 +121,11 @@ export class PeerLink {
   helloVersion = -1;
   private log: Logger;
   private nonceHex: string | undefined;
+  /** Frame protection, set when the handshake derived keys (a cluster secret); null: frames travel as they are. */
+  private sealer: Sealer | null = null;
+  private opener: Opener | null = null;
+  /** Names the peer's TLS certificate vouches for (CN and DNS SANs); null: no certificate (not a TLS link). */
+  certNames: string[] | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -166,7 +186,20 @@ export class PeerLink {
   /** Sends one binary message; only on a usable link. The bytes are not copied: they must not change afterwards. */
   send(bytes: Uint8Array): void {
     this.sentSinceBeat += bytes.byteLength;
-    this.ws.send(bytes, { binary: true, compress: false });
+    if (this.sealer === null) {
+      this.ws.send(bytes, { binary: true, compress: false });
+      return;
+    }
+    if (this.sealer.exhausted) {
+      this.close(CloseCode.GOING_AWAY, 'link key exhausted: reconnecting');
+      return;
+    }
+    this.ws.send(this.sealer.seal(bytes), { binary: true, compress: false });
+  }
+
+  /** Whether frames on this link are sealed (frame-seal.ts). */
+  get sealed(): boolean {
+    return this.sealer !== null;
   }
 
   /**
@@ -249,6 +282,14 @@ export class PeerLink {
       return;
     }
     if (this.state === 'open') {
+      if (this.opener !== null) {
+        const plain = this.opener.open(data);
+        if (plain === null) {
+          this.onBadFrame();
+          return;
+        }
+        data = plain;
+      }
       if (data.length > 0 && data[0] === ENVELOPE_FIRST_BYTE) {
         this.hooks.frame(this, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
         return;
@@ -259,9 +300,15 @@ export class PeerLink {
     if (this.closing) return; // refused or timed out: ignore the rest
     const step = this.params.handshake.receive(data);
     switch (step.kind) {
-      case 'reply':
+      case 'reply': {
+        const refusal = this.hooks.claim(this, this.params.handshake.peerNode!);
+        if (refusal) {
+          this.refuse(refusal);
+          return;
+        }
         this.ws.send(step.bytes, { binary: true, compress: false });
         return;
+      }
       case 'refuse':
         this.refuse(step.refusal);
         return;
@@ -274,12 +321,18 @@ export class PeerLink {
         this.address = step.peer.url || `ip:${this.remoteAddress}`;
         const refusal = this.hooks.admit(this, step.peer);
         if (refusal) {
-          this.refuse(refusal);
+          // The peer may already have checked our proof and opened its side: from our HelloAuth on, it expects
+          // sealed messages, so the refusal is sealed too (else it would read it as a forged frame).
+          this.refuse(refusal, step.keys ? new Sealer(step.keys.send) : null);
           return;
         }
         this.peer = step.peer;
         this.state = 'open';
-        this.setMaxPayload(this.params.maxPayload);
+        if (step.keys) {
+          this.sealer = new Sealer(step.keys.send);
+          this.opener = new Opener(step.keys.receive);
+        }
+        this.setMaxPayload(this.params.maxPayload + (step.keys ? TAG_BYTES : 0));
         this.wasOpen = true;
         this.openedAt = Date.now();
         if (this.deadline) clearTimeout(this.deadline);
@@ -317,13 +370,20 @@ export class PeerLink {
     this.protocolError(m === null ? 'malformed message (neither an envelope nor a link message)' : `unexpected ${m.t} after the handshake`);
   }
 
-  private refuse(r: Refusal): void {
+  /** A message that does not open: dropped, reported, and the link closed (nothing after it can be trusted). */
+  private onBadFrame(): void {
+    this.hooks.badFrame(this);
+    this.close(CloseCode.BAD_FRAME, 'a message failed authentication (forged, altered, replayed or reordered)', true);
+  }
+
+  private refuse(r: Refusal, sealer: Sealer | null = null): void {
     this.hooks.rejected(this);
     this.selfConnection = r.self === true;
     if (r.self) this.log.info({ url: this.url }, 'refusing a connection to this node itself');
-    else this.log.warn({ remote: this.remoteAddress, url: this.url, code: r.code, reason: r.reason }, 'refusing peer');
+    else this.warn(`refusing|${r.code}`, { remote: this.remoteAddress, url: this.url, code: r.code, reason: r.reason }, 'refusing peer');
     try {
-      this.ws.send(encodeReject(r), { binary: true, compress: false });
+      const reject = encodeReject(r);
+      this.ws.send(sealer ? sealer.seal(reject) : reject, { binary: true, compress: false });
     } catch {
       // closing anyway
     }
@@ -338,7 +398,7 @@ export class PeerLink {
     if (this.closing) return;
     if (protocol) this.hooks.rejected(this);
     const fields = { peer: this.peer?.node, remote: this.remoteAddress, url: this.url, ...(protocol ? { code: ErrorCodes.MALFORMED_FRAME } : {}) };
-    this.log.warn(fields, `closing the link: ${reason}`);
+    this.warn(`closing|${code}|${reason}`, fields, `closing the link: ${reason}`);
     this.close(code, reason, true);
   }
 
@@ -347,10 +407,16 @@ export class PeerLink {
     this.errorMessage = err.message;
     if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' || (err.code?.startsWith('WS_ERR_') ?? false)) {
       this.hooks.rejected(this);
-      this.log.warn({ peer: this.peer?.node, remote: this.remoteAddress, err: err.message }, 'closing the link: websocket protocol error');
+      this.warn('ws-protocol', { peer: this.peer?.node, remote: this.remoteAddress, err: err.message }, 'closing the link: websocket protocol error');
     } else {
       this.log.debug({ peer: this.peer?.node, url: this.url, err: err.message }, 'websocket error');
     }
+  }
+
+  /** A warning; rate-limited while the link has not authenticated (see LinkParams.warnLimited). */
+  private warn(kind: string, fields: Record<string, unknown>, msg: string): void {
+    if (this.wasOpen || !this.params.warnLimited) this.log.warn(fields, msg);
+    else this.params.warnLimited(kind, fields, msg);
   }
 
   private onClose(code: number, reasonBuf: Buffer): void {

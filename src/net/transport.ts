@@ -8,16 +8,18 @@
  * the other node never closes a link for that reason, and sends on its newest. Meanwhile both links deliver.
  */
 import { EventEmitter } from 'eventemitter3';
+import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { ErrorCodes, VsyncError } from '../core/errors.js';
 import { ITEM_OVERHEAD, ByteQueue } from './byte-queue.js';
 import { Dialer } from './dialer.js';
+import { TAG_BYTES } from './frame-seal.js';
 import { Directory } from './directory.js';
 import { Handshake, type LocalIdentity, MAX_KNOWN, type NodeAddr, type PeerHello, type Refusal, encodeDirectory } from './handshake.js';
 import { type TransportOptions, type ResolvedOptions, defaultAdvertise, resolveOptions } from './options.js';
 import { CloseCode, ENVELOPE_FIRST_BYTE, type LinkClosed, type LinkHooks, PeerLink } from './peer-link.js';
-import { LinkServer } from './server.js';
+import { LinkServer, certificateNames } from './server.js';
 
 export interface TransportEvents {
   /** One binary data message (an Envelope, not validated here) from an authenticated peer. */
@@ -35,6 +37,10 @@ export interface TransportStats {
   dropped: number;
   /** Connections refused or closed for a handshake or protocol fault (by us or by the peer). */
   rejected: number;
+  /** Messages after a handshake that failed authentication (forged, altered, replayed, reordered); each closed its link. */
+  badFrames: number;
+  /** Inbound connections refused by a connection bound (pending handshakes in all or per source, or closing). */
+  refusedConnections: number;
   /** Open authenticated links. */
   links: number;
   /** Bytes queued for peers that are not connected (with a small per-message overhead). */
@@ -61,8 +67,10 @@ export interface PeerStats {
   bufferedBytes: number;
 }
 
-/** Most inbound connections in their handshake at once; more are refused. */
+/** Default bound on inbound connections in their handshake at once; more are refused (option maxPendingHandshakes). */
 export const MAX_PENDING_HANDSHAKES = 64;
+/** At most one warning per this many ms about bad frames or refused connections; the rest are counted. */
+const WARN_EVERY_MS = 1000;
 
 interface Peer {
   name: string;
@@ -94,6 +102,8 @@ export class Transport extends EventEmitter<TransportEvents> {
   /** By URL: seeds, and nodes we connect to. */
   private readonly dialers = new Map<string, Dialer>();
   private readonly dialOf = new Map<PeerLink, Dialer>();
+  /** Inbound links in their handshake: tells the server the connection is no longer unauthenticated. */
+  private readonly onAuthenticated = new Map<PeerLink, () => void>();
   /** Nonces of our handshakes in progress (hex): a Hello carrying one comes from this very node. */
   private readonly ownNonces = new Set<string>();
   private readonly waiters = new Set<{ check: () => void; fail: (err: Error) => void }>();
@@ -102,7 +112,9 @@ export class Transport extends EventEmitter<TransportEvents> {
   private started = false;
   private closed = false;
   private closing: Promise<void> | null = null;
-  private readonly counters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, dropped: 0, rejected: 0 };
+  private readonly counters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, dropped: 0, rejected: 0, badFrames: 0, refusedConnections: 0 };
+  /** Rate limiting of warnings: when the last one was logged, and how many were left out since. */
+  private readonly warned = new Map<string, { at: number; suppressed: number }>();
 
   private constructor(o: ResolvedOptions) {
     super();
@@ -112,12 +124,17 @@ export class Transport extends EventEmitter<TransportEvents> {
     this.local = { cluster: o.cluster, node: o.node, url: '', epoch: Date.now(), key: o.key };
     this.directory = new Directory(o.node);
     this.hooks = {
+      claim: (link, node) => this.checkCertificate(link, node),
       admit: (link, peer) => this.admit(link, peer),
       opened: (link) => this.onOpened(link),
       frame: (link, bytes) => this.onFrame(link, bytes),
       directory: (link, known) => this.onDirectory(link, known),
       closed: (link, info) => this.onClosed(link, info),
       rejected: () => void this.counters.rejected++,
+      badFrame: (link) => {
+        this.counters.badFrames++;
+        this.warnLimited('bad-frame', { peer: link.peer?.node, remote: link.remoteAddress, code: ErrorCodes.AUTH }, 'message failed authentication (forged, altered, replayed or reordered): closing the link');
+      },
     };
   }
 
@@ -131,22 +148,30 @@ export class Transport extends EventEmitter<TransportEvents> {
         {
           host: o.listen.host,
           port: o.listen.port,
-          maxPayload: o.maxPayload,
+          maxPayload: o.maxPayload + TAG_BYTES,
           handshakeTimeoutMs: o.handshakeTimeoutMs,
           logger: t.log,
-          admitConnection: () => t.started && !t.closed && t.pending.size < MAX_PENDING_HANDSHAKES,
-          onConnection: (ws, remote) => t.accept(ws, remote),
+          maxPending: o.maxPendingHandshakes,
+          maxPendingPerSource: o.maxPendingHandshakesPerSource,
+          maxConnections: o.maxConnections,
+          tls: o.tls,
+          accepting: () => t.started && !t.closed,
+          refused: (reason, remote) => {
+            t.counters.refusedConnections++;
+            t.warnLimited('refused-connection', { remote, reason }, 'connection refused by a bound');
+          },
+          onConnection: (ws, remote, certNames, authenticated) => t.accept(ws, remote, certNames, authenticated),
         },
         signal,
       );
-      t.advertised = o.advertise ?? defaultAdvertise(o.listen.host, t.server.port);
+      t.advertised = o.advertise ?? defaultAdvertise(o.listen.host, t.server.port, o.tls ? 'wss' : 'ws');
       t.local.url = t.advertised;
     }
     if (signal?.aborted) {
       await t.close();
       throw aborted(signal);
     }
-    if (!o.key) t.log.warn('no cluster secret: peers are not authenticated');
+    if (!o.key && !o.tls) t.log.warn('insecure: no cluster secret and no TLS: peers are not authenticated and frames are not protected');
     t.started = true;
     t.log.info({ url: t.advertised, seeds: o.seeds }, 'transport started');
     for (const url of o.seeds) {
@@ -282,16 +307,30 @@ export class Transport extends EventEmitter<TransportEvents> {
 
   // ---- links ----
 
-  private accept(ws: WebSocket, remoteAddress: string): void {
+  private accept(ws: WebSocket, remoteAddress: string, certNames: string[] | null, authenticated: () => void): void {
     if (this.closed) {
       ws.terminate();
       return;
     }
-    this.newLink(ws, false, null, remoteAddress);
+    const link = this.newLink(ws, false, null, remoteAddress);
+    link.certNames = certNames;
+    this.onAuthenticated.set(link, authenticated);
+  }
+
+  /** Logs a warning at most once per WARN_EVERY_MS for `kind`, with the count of those left out since. */
+  private warnLimited(kind: string, fields: Record<string, unknown>, msg: string): void {
+    const now = Date.now();
+    const w = this.warned.get(kind);
+    if (w && now - w.at < WARN_EVERY_MS) {
+      w.suppressed++;
+      return;
+    }
+    this.log.warn({ ...fields, ...(w && w.suppressed > 0 ? { suppressed: w.suppressed } : {}) }, msg);
+    this.warned.set(kind, { at: now, suppressed: 0 });
   }
 
   private newLink(ws: WebSocket, outbound: boolean, url: string | null, remoteAddress: string): PeerLink {
-    const handshake = new Handshake(this.local, (n) => this.ownNonces.has(Buffer.from(n).toString('hex')));
+    const handshake = new Handshake(this.local, (n) => this.ownNonces.has(Buffer.from(n).toString('hex')), outbound);
     this.ownNonces.add(handshake.nonce.toString('hex'));
     const link = new PeerLink(
       ws,
@@ -305,6 +344,7 @@ export class Transport extends EventEmitter<TransportEvents> {
         handshakeTimeoutMs: this.o.handshakeTimeoutMs,
         maxPayload: this.o.maxPayload,
         logger: this.log,
+        warnLimited: (kind, fields, msg) => this.warnLimited(`link|${kind}`, fields, msg),
       },
       this.hooks,
     );
@@ -314,6 +354,8 @@ export class Transport extends EventEmitter<TransportEvents> {
 
   private admit(link: PeerLink, peer: PeerHello): Refusal | null {
     if (this.closed) return { code: ErrorCodes.CLOSED, reason: 'node is shutting down' };
+    const cert = this.checkCertificate(link, peer.node);
+    if (cert) return cert;
     const p = this.peerMap.get(peer.node);
     for (const l of p?.links ?? []) {
       if (l.address !== link.address) {
@@ -323,8 +365,20 @@ export class Transport extends EventEmitter<TransportEvents> {
     return null;
   }
 
+  /** With TLS the certificate is the identity: the name in the Hello must be one the certificate vouches for. */
+  private checkCertificate(link: PeerLink, node: string): Refusal | null {
+    if (!this.o.tls) return null;
+    if (link.certNames === null) return { code: ErrorCodes.AUTH, reason: 'no TLS certificate from the peer (this node requires mutual TLS)' };
+    if (!link.certNames.includes(node)) {
+      return { code: ErrorCodes.AUTH, reason: `the peer's certificate names ${JSON.stringify(link.certNames.slice(0, 4))}, not ${node}` };
+    }
+    return null;
+  }
+
   private onOpened(link: PeerLink): void {
     this.pending.delete(link);
+    this.onAuthenticated.get(link)?.();
+    this.onAuthenticated.delete(link);
     this.ownNonces.delete(link.nonce);
     const versionBefore = this.directory.version;
     const peer = link.peer!;
@@ -352,6 +406,9 @@ export class Transport extends EventEmitter<TransportEvents> {
     // What we learned while this link was in its handshake, which our Hello could not carry.
     if (link.helloVersion !== versionBefore) link.send(encodeDirectory(this.directory.list(MAX_KNOWN)));
     this.flush(p, link);
+    if (!link.sealed && !this.o.tls) {
+      this.log.warn({ peer: name, remote: link.remoteAddress, outbound: link.outbound }, 'insecure link: the peer is not authenticated and frames are not protected');
+    }
     if (!p.up) {
       p.up = true;
       this.log.info({ peer: name, url: peer.url || undefined, outbound: link.outbound }, 'peer up');
@@ -376,6 +433,7 @@ export class Transport extends EventEmitter<TransportEvents> {
 
   private onClosed(link: PeerLink, info: LinkClosed): void {
     this.pending.delete(link);
+    this.onAuthenticated.delete(link);
     this.ownNonces.delete(link.nonce);
     const d = this.dialOf.get(link);
     this.dialOf.delete(link);
@@ -555,12 +613,16 @@ export class Transport extends EventEmitter<TransportEvents> {
   private dial(d: Dialer): void {
     let ws: WebSocket;
     try {
+      const tls = this.o.tls;
       ws = new WebSocket(d.url, {
-        maxPayload: this.o.maxPayload,
+        maxPayload: this.o.maxPayload + TAG_BYTES,
         perMessageDeflate: false,
         handshakeTimeout: this.o.handshakeTimeoutMs,
         followRedirects: false,
         ...(this.o.localAddress ? { localAddress: this.o.localAddress } : {}),
+        // Mutual TLS: our certificate, the peer's checked against the CA. The host name in the URL is not checked
+        // (peers are often dialed by IP address): the certificate must name the node instead (admit()).
+        ...(tls ? { cert: tls.cert, key: tls.key, ca: tls.ca, rejectUnauthorized: true, checkServerIdentity: () => undefined } : {}),
       });
     } catch (err) {
       this.log.warn({ url: d.url, err: (err as Error).message }, 'cannot dial');
@@ -575,6 +637,12 @@ export class Transport extends EventEmitter<TransportEvents> {
     }
     const link = this.newLink(ws, true, d.url, host);
     this.dialOf.set(link, d);
+    if (this.o.tls) {
+      ws.once('upgrade', (res) => {
+        const sock = res.socket as TLSSocket;
+        link.certNames = typeof sock.getPeerCertificate === 'function' ? certificateNames(sock.getPeerCertificate()) : null;
+      });
+    }
   }
 
   private giveUp(d: Dialer): void {

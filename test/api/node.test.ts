@@ -21,12 +21,12 @@ afterEach(async () => {
 });
 
 async function cluster(n: number, opts: { trace?: string; secret?: string } = {}): Promise<{ nodes: Node[]; groups: Group[] }> {
-  const first = await Node.start({ name: 'n0', listen: { host: '127.0.0.1', port: 0 }, ...opts });
+  const first = await Node.start({ name: 'n0', secret: 'test-secret', listen: { host: '127.0.0.1', port: 0 }, ...opts });
   nodes.push(first);
   const groups = [await first.join('g')];
   const all = [first];
   for (let i = 1; i < n; i++) {
-    const node = await Node.start({ name: `n${i}`, listen: { host: '127.0.0.1', port: 0 }, seeds: [first.url!], ...opts });
+    const node = await Node.start({ name: `n${i}`, secret: 'test-secret', listen: { host: '127.0.0.1', port: 0 }, seeds: [first.url!], ...opts });
     nodes.push(node);
     all.push(node);
     groups.push(await node.join('g', { signal: AbortSignal.timeout(10_000) }));

@@ -40,7 +40,7 @@ class BigState {
 }
 
 async function start(name: string, seeds: string[] = []): Promise<Node> {
-  const n = await Node.start({ name, listen: { host: '127.0.0.1', port: 0 }, seeds });
+  const n = await Node.start({ name, secret: 'test-secret', listen: { host: '127.0.0.1', port: 0 }, seeds });
   nodes.push(n);
   return n;
 }

@@ -37,6 +37,10 @@ describe.skipIf(!existsSync(WORKER_JS))('vsync bench --smoke', () => {
       expect(typeof t.ratioToBaseline).toBe('number');
       for (const k of ['p50', 'p90', 'p99', 'max'] as const) expect(typeof t.latencyOthers[k]).toBe('number');
     }
+    // The cost of frame protection, in the same run.
+    expect(r.protection).toMatchObject({ n: 3, senders: 'all', bytes: 1024, void: false });
+    expect(r.protection!.insecurePerSec).toBeGreaterThan(0);
+    expect(typeof r.protection!.ratio).toBe('number');
     const lat = r.latency.filter((l) => l.system === 'vsync');
     expect(lat.length).toBeGreaterThan(0);
     for (const l of lat) {

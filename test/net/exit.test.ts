@@ -28,7 +28,7 @@ function transpile(rel: string): void {
 
 const script = `
 import { Transport } from './src/net/index.js';
-const fast = { cluster: 'x', heartbeatMs: 50, reconnect: { minMs: 10, maxMs: 50 } };
+const fast = { cluster: 'x', secret: 'test-secret', heartbeatMs: 50, reconnect: { minMs: 10, maxMs: 50 } };
 const listen = { host: '127.0.0.1', port: 0 };
 const dead = await Transport.start({ ...fast, node: 'dead', listen });
 const deadUrl = dead.url;

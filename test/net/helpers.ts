@@ -20,6 +20,8 @@ export interface TestNode {
 
 const open = new Set<Transport>();
 
+export const TEST_SECRET = 'test-secret';
+
 /** Fast timings for tests. */
 export const FAST = { heartbeatMs: 100, reconnect: { minMs: 20, maxMs: 200 }, handshakeTimeoutMs: 1000 } as const;
 
@@ -31,10 +33,13 @@ export async function startNode(
   const logs: LogLine[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
   const { listen, ...rest } = opts;
+  // Secure by default: a secret unless the test asks for an insecure node or TLS.
+  const auth = rest.secret !== undefined || rest.insecure || rest.tls ? {} : { secret: TEST_SECRET };
   const t = await Transport.start({
     cluster: 'test',
     node: name,
     ...FAST,
+    ...auth,
     ...rest,
     logger,
     ...(listen === null ? {} : { listen: listen ?? { host: '127.0.0.1', port: 0 } }),

@@ -112,19 +112,25 @@ describe('transport: refusals', () => {
 
   it('refuses a peer without a secret when this node has one, and vice versa', async () => {
     const s = await startNode('S', { secret: 'k' });
-    const open = await startNode('O', { seeds: [s.t.url!] });
+    const open = await startNode('O', { insecure: true, seeds: [s.t.url!] });
     await waitFor(() => warnings(s).some((l) => l.code === ErrorCodes.AUTH) && warnings(open).some((l) => l.code === ErrorCodes.AUTH), 'both refuse');
     expect(s.t.peers()).toEqual([]);
     expect(open.t.peers()).toEqual([]);
   });
 
-  it('connects without a secret on both sides, with one warning per node', async () => {
-    const a = await startNode('a');
-    const b = await startNode('b', { seeds: [a.t.url!] });
+  it('connects without a secret on both sides when insecure, warning at start and on every link', async () => {
+    const a = await startNode('a', { insecure: true });
+    const b = await startNode('b', { insecure: true, seeds: [a.t.url!] });
     await waitFor(() => a.t.peers().includes('b') && b.t.peers().includes('a'), 'link');
     for (const n of [a, b]) {
       expect(warnings(n).filter((l) => /no cluster secret/.test(l.msg))).toHaveLength(1);
+      expect(warnings(n).filter((l) => /insecure link/.test(l.msg)).length).toBeGreaterThanOrEqual(1);
     }
+  });
+
+  it('refuses to start without a secret, tls or insecure: true', async () => {
+    const err = await Transport.start({ cluster: 'c', node: 'a' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT, message: expect.stringMatching(/secret.*tls.*insecure: true/s) });
   });
 
   it('refuses a peer of another cluster', async () => {
@@ -148,6 +154,9 @@ describe('transport: refusals', () => {
     expect(a.t.send('d', bytes('still you'))).toBe(true);
     await waitFor(() => d1.frames.some((f) => f.text === 'still you'), 'frame to the first d');
     expect(d2.frames).toEqual([]);
+    // d2 authenticated a before a refused it: the refusal reaches it sealed, as a refusal, not as a bad frame.
+    await waitFor(() => warnings(d2).some((l) => l.msg === 'refused by the peer' && /duplicate node name/.test(String(l.reason))), 'd2 told why');
+    expect(d2.t.stats().badFrames).toBe(0);
   });
 
   it('closes connections that send malformed bytes, an envelope, or text before the handshake, or nothing at all', async () => {
@@ -208,7 +217,7 @@ describe('transport: refusals', () => {
     // Reach into b's link through its server-side counterpart: easiest is a raw client speaking the handshake.
     void b;
     const { Handshake } = await import('../../src/net/handshake.js');
-    const hs = new Handshake({ cluster: 'test', node: 'raw', url: '', epoch: 1, key: null }, () => false);
+    const hs = new Handshake({ cluster: 'test', node: 'raw', url: '', epoch: 1, key: Buffer.from('test-secret') }, () => false, true);
     const code = await new Promise<number>((resolve) => {
       const ws = new WebSocket(a.t.url!);
       ws.on('open', () => ws.send(hs.hello([])));
@@ -331,7 +340,7 @@ describe('transport: reconnects and bounds', () => {
     const a = await startNode('A', { heartbeatMs: 50 });
     // A raw peer that completes the handshake, then never answers pings.
     const { Handshake } = await import('../../src/net/handshake.js');
-    const hs = new Handshake({ cluster: 'test', node: 'mute', url: '', epoch: 1, key: null }, () => false);
+    const hs = new Handshake({ cluster: 'test', node: 'mute', url: '', epoch: 1, key: Buffer.from('test-secret') }, () => false, true);
     const ws = new WebSocket(a.t.url!, { autoPong: false });
     ws.on('open', () => ws.send(hs.hello([])));
     ws.on('message', (data: Buffer) => {
@@ -389,10 +398,10 @@ describe('transport: reconnects and bounds', () => {
     await expect(Transport.start({ cluster: 'c', node: 'a', secret: '' })).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
     const ac = new AbortController();
     ac.abort();
-    await expect(Transport.start({ cluster: 'c', node: 'a' }, ac.signal)).rejects.toMatchObject({ code: ErrorCodes.ABORTED });
+    await expect(Transport.start({ cluster: 'c', node: 'a', secret: 's' }, ac.signal)).rejects.toMatchObject({ code: ErrorCodes.ABORTED });
     const a = await startNode('a');
     const port = Number(new URL(a.t.url!).port);
-    await expect(Transport.start({ cluster: 'c', node: 'b', listen: { host: '127.0.0.1', port } })).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
+    await expect(Transport.start({ cluster: 'c', node: 'b', secret: 's', listen: { host: '127.0.0.1', port } })).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
   });
 });
 

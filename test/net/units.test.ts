@@ -14,6 +14,7 @@ import {
   encodeDirectory,
   encodeHello,
   helloMac,
+  transcriptHash,
 } from '../../src/net/handshake.js';
 import { resolveOptions } from '../../src/net/options.js';
 import { WIRE_VERSION } from '../../src/wire/codec.js';
@@ -29,10 +30,12 @@ const id = (node: string, key: string | null, cluster = 'c'): LocalIdentity => (
 
 /** Runs a handshake between a and b; returns each side's last step. */
 function run(a: LocalIdentity, b: LocalIdentity): [HandshakeStep, HandshakeStep] {
-  const ha = new Handshake(a, () => false);
-  const hb = new Handshake(b, () => false);
-  const ra = ha.receive(hb.hello([]));
-  const rb = hb.receive(ha.hello([{ node: 'z', url: 'ws://z:9', epoch: 5 }]));
+  const ha = new Handshake(a, () => false, true);
+  const hb = new Handshake(b, () => false, false);
+  const helloA = ha.hello([{ node: 'z', url: 'ws://z:9', epoch: 5 }]);
+  const helloB = hb.hello([]);
+  const ra = ha.receive(helloB);
+  const rb = hb.receive(helloA);
   if (ra.kind !== 'reply' || rb.kind !== 'reply') return [ra, rb];
   return [ha.receive(rb.bytes), hb.receive(ra.bytes)];
 }
@@ -57,18 +60,63 @@ describe('handshake', () => {
     }
   });
 
-  it('computes mac = HMAC-SHA256(secret, peer nonce || cluster || own node); the secret is not in any message', () => {
-    const a = new Handshake(id('a', 'topsecret'), () => false);
-    const hb = new Handshake(id('b', 'topsecret'), () => false);
+  it('computes mac = HMAC-SHA256(secret, role || SHA-256(both Hellos)); the secret is not in any message', () => {
+    const a = new Handshake(id('a', 'topsecret'), () => false, true);
+    const hb = new Handshake(id('b', 'topsecret'), () => false, false);
     const helloA = a.hello([]);
+    const helloB = hb.hello([]);
     const reply = hb.receive(helloA);
     if (reply.kind !== 'reply') throw new Error('expected a reply');
     const link = decodeLink(reply.bytes);
     expect(link?.t).toBe('auth');
     const mac = (link as { mac: Uint8Array }).mac;
     expect(mac.length).toBe(MAC_BYTES);
-    expect(Buffer.from(mac)).toEqual(helloMac(Buffer.from('topsecret'), a.nonce, 'c', 'b'));
-    for (const m of [helloA, hb.hello([]), reply.bytes]) expect(Buffer.from(m).includes('topsecret')).toBe(false);
+    expect(Buffer.from(mac)).toEqual(helloMac(Buffer.from('topsecret'), transcriptHash(helloA, helloB), 'responder'));
+    for (const m of [helloA, helloB, reply.bytes]) expect(Buffer.from(m).includes('topsecret')).toBe(false);
+  });
+
+  it('derives the same keys on both sides, one per direction, different on every link', () => {
+    const pair = () => {
+      const [a, b] = run(id('a', 'k'), id('b', 'k'));
+      if (a.kind !== 'done' || b.kind !== 'done' || !a.keys || !b.keys) throw new Error('expected keys');
+      return [a.keys, b.keys] as const;
+    };
+    const [ka, kb] = pair();
+    expect(ka.send).toEqual(kb.receive);
+    expect(ka.receive).toEqual(kb.send);
+    expect(ka.send).not.toEqual(ka.receive);
+    const [ka2] = pair();
+    expect(ka2.send).not.toEqual(ka.send);
+    const [na, nb] = run(id('a', null), id('b', null));
+    expect(na).toMatchObject({ kind: 'done', keys: null });
+    expect(nb).toMatchObject({ kind: 'done', keys: null });
+  });
+
+  it('an answer relayed from another link (the MAC relay of issue 8) or of the other direction is refused', () => {
+    // The attacker claims to be b to a (dialing a), and hands a's Hello on to b on a link of its own.
+    const key = 'shared';
+    const a = new Handshake(id('a', key), () => false, false); // a accepts the attacker's connection
+    const aHello = a.hello([]);
+    const b = new Handshake(id('b', key), () => false, false); // b accepts the attacker's second connection
+    const bHello = b.hello([]);
+    // The attacker's Hello to a, claiming b, carrying b's nonce (or anything): it cannot compute a mac.
+    const fake = encodeHello({ cluster: 'c', node: 'b', url: 'ws://b:1', epoch: 1000, key: null }, new Uint8Array(16), []);
+    expect(a.receive(fake).kind).toBe('reply');
+    // To b, it relays a's Hello (as if it were a dialing b): b answers with its responder mac over (aHello, bHello).
+    const bReply = b.receive(aHello);
+    if (bReply.kind !== 'reply') throw new Error('expected a reply');
+    // Relayed back to a: a expects an initiator mac over (fake, aHello). Refused.
+    expect(a.receive(bReply.bytes)).toMatchObject({ kind: 'refuse', refusal: { code: ErrorCodes.AUTH } });
+    void bHello;
+    // A reflected answer: the responder's own mac sent back to it as the initiator's is refused too.
+    const r = new Handshake(id('r', key), () => false, false);
+    const rHello = r.hello([]);
+    const i = new Handshake(id('i', key), () => false, true);
+    const iHello = i.hello([]);
+    const rReply = r.receive(iHello);
+    expect(i.receive(rHello).kind).toBe('reply');
+    if (rReply.kind !== 'reply') throw new Error('expected a reply');
+    expect(r.receive(rReply.bytes)).toMatchObject({ kind: 'refuse', refusal: { code: ErrorCodes.AUTH } });
   });
 
   it('refuses another cluster, another wire version, and malformed Hellos', () => {
@@ -77,7 +125,9 @@ describe('handshake', () => {
     const hello = (h: Partial<vsync.wire.Hello.$Properties>) =>
       vsync.wire.Link.encode({ hello: { version: WIRE_VERSION, cluster: 'c', node: 'b', nonce, url: '', epoch: 1, ...h } }).finish();
     const refusal = (bytes: Uint8Array) => {
-      const step = new Handshake(local, () => false).receive(bytes);
+      const h = new Handshake(local, () => false, false);
+      h.hello([]);
+      const step = h.receive(bytes);
       if (step.kind !== 'refuse') throw new Error(`expected a refusal, got ${step.kind}`);
       return step.refusal;
     };
@@ -95,17 +145,20 @@ describe('handshake', () => {
     expect(refusal(encodeDirectory([])).reason).toMatch(/expected Hello/);
     // Its own name: itself (a nonce of ours) or a namesake.
     expect(refusal(hello({ node: 'a' }))).toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT, reason: expect.stringMatching(/duplicate/) });
-    const self = new Handshake(local, () => true).receive(hello({ node: 'a' }));
+    const own = new Handshake(local, () => true, true);
+    own.hello([]);
+    const self = own.receive(hello({ node: 'a' }));
     expect(self).toMatchObject({ kind: 'refuse', refusal: { self: true } });
   });
 
   it('wants HelloAuth after Hello, and reports a Reject from the peer', () => {
-    const h = new Handshake(id('a', null), () => false);
-    const peer = new Handshake(id('b', null), () => false);
+    const h = new Handshake(id('a', null), () => false, true);
+    const peer = new Handshake(id('b', null), () => false, false);
+    h.hello([]);
     expect(h.receive(peer.hello([])).kind).toBe('reply');
     const again = h.receive(peer.hello([]));
     expect(again).toMatchObject({ kind: 'refuse', refusal: { reason: expect.stringMatching(/expected HelloAuth/) } });
-    const r = new Handshake(id('a', null), () => false).receive(vsync.wire.Link.encode({ reject: { code: 'VSYNC_ERR_AUTH', reason: 'no' } }).finish());
+    const r = new Handshake(id('a', null), () => false, true).receive(vsync.wire.Link.encode({ reject: { code: 'VSYNC_ERR_AUTH', reason: 'no' } }).finish());
     expect(r).toEqual({ kind: 'refused', code: 'VSYNC_ERR_AUTH', reason: 'no' });
   });
 
@@ -182,8 +235,13 @@ describe('byte queue', () => {
 
 describe('options', () => {
   it('has the documented defaults', () => {
-    const o = resolveOptions({ cluster: 'c', node: 'n' });
+    const o = resolveOptions({ cluster: 'c', node: 'n', insecure: true });
     expect(o).toMatchObject({
+      insecure: true,
+      tls: null,
+      maxPendingHandshakes: 64,
+      maxPendingHandshakesPerSource: 8,
+      maxConnections: 1024,
       listen: null,
       advertise: null,
       seeds: [],
@@ -208,6 +266,9 @@ describe('options', () => {
       { cluster: 'c', node: 'n', maxPayload: -1 },
       { cluster: 'c', node: 'n', reconnect: { minMs: 100, maxMs: 10 } },
       { cluster: 'c', node: 'n', secret: '' },
+      { cluster: 'c', node: 'n' }, // neither secret, nor tls, nor insecure
+      { cluster: 'c', node: 'n', tls: { cert: 'x', key: '', ca: 'y' } },
+      { cluster: 'c', node: 'n', secret: 's', maxPendingHandshakesPerSource: 0 },
     ];
     for (const o of bad) expect(() => resolveOptions(o), JSON.stringify(o)).toThrow(expect.objectContaining({ code: ErrorCodes.INVALID_ARGUMENT }));
   });

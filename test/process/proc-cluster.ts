@@ -17,7 +17,10 @@ export class ProcCluster {
 
   async start(name: string, opts: { args?: string[]; seeds?: string[]; host?: string; env?: NodeJS.ProcessEnv; waitReady?: boolean } = {}): Promise<MemberProcess> {
     const seeds = opts.seeds ?? [...this.urls.values()];
-    const args = [...(opts.args?.includes('--listen') ? [] : ["--listen", `${opts.host ?? '127.0.0.1'}:0`]), '--group', 'g', '--trace-dir', this.dir, '--status-ms', '200', ...this.common, ...(opts.args ?? [])];
+    const given = [...this.common, ...(opts.args ?? [])];
+    // Secure by default: a test secret unless the test chose how the member authenticates.
+    const auth = given.some((a) => ['--secret', '--insecure', '--tls-cert'].includes(a)) ? [] : ['--secret', 'test-secret'];
+    const args = [...(opts.args?.includes('--listen') ? [] : ["--listen", `${opts.host ?? '127.0.0.1'}:0`]), '--group', 'g', '--trace-dir', this.dir, '--status-ms', '200', ...auth, ...given];
     if (seeds.length > 0) args.push('--seeds', seeds.join(','));
     const p = new MemberProcess(name, args, { env: opts.env });
     this.procs.set(name, p);
