@@ -7,6 +7,8 @@ const BIN = fileURLToPath(new URL('../../bin/vsync.js', import.meta.url));
 export class MemberProcess {
   readonly child: ChildProcess;
   readonly lines: string[] = [];
+  /** What it wrote to stderr (errors as one line with their code; logs), kept to the last 64 KiB. */
+  stderr = '';
   private waiters: Array<{ re: RegExp; from: number; resolve: (m: RegExpMatchArray) => void }> = [];
   private buf = '';
   exitCode: number | null = null;
@@ -29,7 +31,10 @@ export class MemberProcess {
         this.check();
       }
     });
-    this.child.stderr!.resume();
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (chunk: string) => {
+      this.stderr = (this.stderr + chunk).slice(-65536);
+    });
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => {
       this.exitCode = code;
       resolve(code);

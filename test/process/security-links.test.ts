@@ -90,7 +90,7 @@ describe('links between real processes', () => {
   it('`vsync member` refuses to start without a secret, TLS or --insecure, and runs with --insecure', async () => {
     const p = new MemberProcess('x', ['--listen', '127.0.0.1:0', '--group', 'g'], { env: { VSYNC_SECRET: '' } });
     expect(await p.exited).toBe(2);
-    expect(p.lines.join('\n')).toMatch(/--secret.*--insecure/s);
+    expect(p.stderr).toMatch(/VSYNC_ERR_INVALID_ARGUMENT.*--secret.*--insecure/s);
     const c = (cluster = new ProcCluster(['--insecure']));
     await c.start('a');
     await c.start('b');
