@@ -9,7 +9,8 @@ import { ReplicatedStateMachine } from '../rsm/replicated-state-machine.js';
 
 const USAGE = `usage: vsync member --name <name> --listen <host:port> --group <g> [--seeds <ws-url,...>] [--send-rate <msgs/s>]
        [--send-count <n>] [--payload-bytes <b>] [--trace-dir <dir>] [--secret <s>] [--no-rejoin] [--status-ms <ms>] [--log-level <level>]
-       [--state-machine hashchain|kv] [--state-bytes <n>] [--client-listen <host:port>] [--advertise <ws-url>]`;
+       [--state-machine hashchain|kv] [--state-bytes <n>] [--client-listen <host:port>] [--advertise <ws-url>]
+       [--bootstrap-expect <n>] [--join-timeout-ms <ms>] [--merge]`;
 
 export function parseHostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
@@ -33,6 +34,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
         'trace-dir': { type: 'string' }, secret: { type: 'string' }, 'no-rejoin': { type: 'boolean' },
         'status-ms': { type: 'string' }, 'state-machine': { type: 'string' }, advertise: { type: 'string' },
         'client-listen': { type: 'string' }, 'state-bytes': { type: 'string' }, 'log-level': { type: 'string' }, cluster: { type: 'string' }, help: { type: 'boolean' },
+        'bootstrap-expect': { type: 'string' }, 'join-timeout-ms': { type: 'string' }, merge: { type: 'boolean' },
       },
       strict: true,
     }));
@@ -43,6 +45,9 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
     if (!v.name || !v.listen || !v.group) throw new RangeError('--name, --listen and --group are required');
     if (v['state-machine'] !== undefined && !['hashchain', 'kv'].includes(v['state-machine'])) throw new RangeError('--state-machine is hashchain or kv');
     if (v['client-listen'] !== undefined && v['state-machine'] !== 'kv') throw new RangeError('--client-listen needs --state-machine kv');
+    for (const k of ['bootstrap-expect', 'join-timeout-ms'] as const) {
+      if (v[k] !== undefined && !/^\d+$/.test(v[k])) throw new RangeError(`--${k} takes a non-negative integer, got '${v[k]}'`);
+    }
   } catch (err) {
     out(`vsync member: ${(err as Error).message}`);
     out(USAGE);
@@ -62,6 +67,9 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
     secret: v.secret ?? process.env['VSYNC_SECRET'],
     trace: v['trace-dir'],
     logger,
+    bootstrapExpect: v['bootstrap-expect'] === undefined ? undefined : Number(v['bootstrap-expect']),
+    joinTimeoutMs: v['join-timeout-ms'] === undefined ? undefined : Number(v['join-timeout-ms']),
+    merge: v.merge === true,
   });
   const ac = new AbortController();
   let stopping = false;
@@ -86,9 +94,11 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
       group = await node.join(v.group, { rejoin: !v['no-rejoin'], signal: ac.signal, ...hooks });
     }
   } catch (err) {
-    out(`error ${(err as Error).message}`);
+    // One line with the stable code first: scripts branch on it.
+    const code = (err as { code?: string }).code;
+    out(`error ${code ? `${code}: ` : ''}${(err as Error).message}`);
     await node.close();
-    return 1;
+    return code ? 2 : 1;
   }
   let delivered = 0;
   let sent = 0;
@@ -106,12 +116,13 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   });
   group.on('minority', (m) => out(`minority view=${m.viewId} reachable=${m.reachable}/${m.members}`));
   group.on('left', () => out('left'));
+  group.on('conflict', (c) => out(`conflict group=${c.group} ours=${c.ours.gid} members=${c.ours.members.join(',')} theirs=${c.theirs.gid} members=${c.theirs.members.join(',')} yielding=${c.yielding}`));
   const me = group.memberId;
   const view = group.currentView!;
   out(`ready me=${group.memberId} url=${node.url}`);
   out(`view id=${view.id} members=${view.members.join(',')} me=${group.memberId}`);
 
-  const status = setInterval(() => out(`status me=${group.memberId} view=${group.currentView?.id} delivered=${delivered} sent=${sent} seq=${lastSeq}${chain ? ` state=${chain.digest()}` : ''}`), statusMs);
+  const status = setInterval(() => out(`status me=${group.memberId} view=${group.currentView?.id} delivered=${delivered} sent=${sent} seq=${lastSeq}${chain ? ` state=${chain.digest()}` : ''} gid=${node.groupId(v.group!) ?? ''}`), statusMs);
   const pad = 'x'.repeat(bytes);
   const payload = (n: number): Uint8Array => {
     const head = `${group.memberId}:${n}:`;

@@ -21,6 +21,10 @@ export const ErrorCodes = {
   REPLY_MISMATCH: 'VSYNC_ERR_REPLY_MISMATCH',
   /** An internal invariant was violated: a bug in vsync. */
   INVARIANT: 'VSYNC_ERR_INVARIANT',
+  /** No seed answered within the join timeout (connection refused, no route, timeouts). */
+  UNREACHABLE: 'VSYNC_ERR_UNREACHABLE',
+  /** The group has as many members as it may have: a join cannot be admitted. */
+  GROUP_FULL: 'VSYNC_ERR_GROUP_FULL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
