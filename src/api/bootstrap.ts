@@ -80,6 +80,7 @@ const MIN_WAIT_MS = 1000;
 /** A promise outlives the proposal's own deadline, so that a commit sent in time always finds it. */
 const LOCK_MS = 5000;
 const WARN_EVERY_MS = 5000;
+const FIRST_WARN_MS = 1500;
 const CONFLICT_REPEAT_MS = 30_000;
 const RELAY_REPEAT_MS = 2000;
 /** Most nodes whose status is kept per group. */
@@ -146,7 +147,8 @@ export class Formation {
     if (opts.signal?.aborted) return Promise.reject(abortError(opts.signal));
     return new Promise<Decision>((resolve, reject) => {
       const started = Date.now();
-      let lastWarn = started;
+      // The first warning comes soon (a silent wait is the trap), later ones every WARN_EVERY_MS.
+      let lastWarn = started - WARN_EVERY_MS + FIRST_WARN_MS;
       let answered = false;
       const onAbort = (): void => p.finish(abortError(opts.signal!));
       const timer = setInterval(() => {
