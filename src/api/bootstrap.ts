@@ -75,6 +75,8 @@ const PROBE_MS = 250;
 /** A status older than this is not believed any more. */
 const FRESH_MS = 2000;
 const PROPOSAL_MS = 3000;
+/** A connected node that has not answered a probe for this long does not speak formation messages. */
+const LEGACY_MS = 3000;
 /** No proposal before this long after the start: answers from the seeds connected by then come first. */
 const MIN_WAIT_MS = 1000;
 /** A promise outlives the proposal's own deadline, so that a commit sent in time always finds it. */
@@ -150,6 +152,8 @@ export class Formation {
       // The first warning comes soon (a silent wait is the trap), later ones every WARN_EVERY_MS.
       let lastWarn = started - WARN_EVERY_MS + FIRST_WARN_MS;
       let answered = false;
+      /** Connected peers since when, to tell nodes that never answer (a version without formation messages). */
+      const connectedSince = new Map<string, number>();
       const onAbort = (): void => p.finish(abortError(opts.signal!));
       const timer = setInterval(() => {
         try {
@@ -182,6 +186,17 @@ export class Formation {
         for (const n of peers) this.host.send(n, { k: 'probe', g: group, exp: p.expect });
         const fresh = this.fresh(group, new Set(peers));
         if (fresh.length > 0) answered = true;
+        for (const n of [...connectedSince.keys()]) if (!peers.includes(n)) connectedSince.delete(n);
+        for (const n of peers) if (!connectedSince.has(n)) connectedSince.set(n, now);
+        if (p.expect === 0) {
+          // A seed that stays silent runs an older vsync (rolling upgrade): join through it as that version did.
+          const silent = peers.filter((n) => now - connectedSince.get(n)! >= LEGACY_MS && !this.everAnswered(group, n));
+          if (silent.length > 0 && fresh.every((s) => s.st !== 'member')) {
+            this.log.warn({ group, peers: silent }, 'seeds do not answer group status (an older version?): joining through them');
+            p.finish({ kind: 'join', contacts: silent, gid: '' });
+            return;
+          }
+        }
         if (p.lock && p.lock.until < now) p.lock = null;
         if (p.proposal && p.proposal.until < now) {
           this.log.info({ group, list: p.proposal.list }, 'founding proposal timed out');
@@ -367,6 +382,10 @@ export class Formation {
   }
 
   // ---- statuses and conflicts ----
+
+  private everAnswered(group: string, node: string): boolean {
+    return this.statuses.get(group)?.has(node) ?? false;
+  }
 
   private fresh(group: string, connected: Set<string>): StatusMsg[] {
     const m = this.statuses.get(group);

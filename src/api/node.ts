@@ -160,6 +160,10 @@ export class Node {
       start = true;
       gid = newGroupId();
     } else {
+      const nSeeds = (this.opts.seeds ?? []).length;
+      if (expect > 1 && expect * 2 <= nSeeds) {
+        this.logger.warn({ group, bootstrapExpect: expect, seeds: nSeeds }, 'bootstrapExpect is at most half the seed list: two disjoint sets of nodes could each found the group');
+      }
       const d = await this.formation.decide(group, { expect, timeoutMs, signal: opts.signal });
       gid = d.gid;
       if (d.kind === 'found') start = d.members;
@@ -173,6 +177,11 @@ export class Node {
     this.groups.set(group, g);
     this.gids.set(group, gid);
     g.start(start);
+    // The join was sent: say so while it takes long (a busy or partitioned group), never wait silently.
+    const since = Date.now();
+    const slow = setInterval(() => {
+      this.logger.warn({ group, afterMs: Date.now() - since, peers: this.transport.peers() }, 'still joining the group');
+    }, 5000);
     try {
       await g.joined(opts.signal);
     } catch (err) {
@@ -180,6 +189,8 @@ export class Node {
       this.groups.delete(group);
       this.gids.delete(group);
       throw err;
+    } finally {
+      clearInterval(slow);
     }
     return g;
   }
