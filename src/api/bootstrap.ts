@@ -306,6 +306,11 @@ export class Formation {
     }
   }
 
+  /** The node is closing: every join still deciding fails with VSYNC_ERR_CLOSED. */
+  close(): void {
+    for (const p of [...this.pending.values()]) p.finish(new VsyncError(ErrorCodes.CLOSED, 'node closed'));
+  }
+
   /** A peer went away: its statuses no longer count. */
   forget(node: string): void {
     for (const m of this.statuses.values()) m.delete(node);

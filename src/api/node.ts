@@ -201,6 +201,7 @@ export class Node {
     this.closed = true;
     clearInterval(this.timer);
     clearInterval(this.gossipTimer);
+    this.formation.close();
     for (const g of this.groups.values()) g.close(true);
     this.groups.clear();
     await this.transport.close();

@@ -165,3 +165,14 @@ describe('group identity', () => {
     await eventually(() => a.groupId('g') === b.groupId('g'), 10_000, 'one group id');
   });
 });
+
+describe('closing', () => {
+  it('a join still looking for its group fails with VSYNC_ERR_CLOSED when the node closes', async () => {
+    const [port] = await freePorts(1);
+    const n = await start({ name: 'x', seeds: [`ws://127.0.0.1:${port}`], joinTimeoutMs: 0 });
+    const p = codeOf(n.join('g'));
+    await new Promise((r) => setTimeout(r, 300));
+    await n.close();
+    expect(await p).toBe(ErrorCodes.CLOSED);
+  });
+});
