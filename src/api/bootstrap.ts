@@ -250,13 +250,17 @@ export class Formation {
     return { k: 'status', g: group, st, exp: p?.expect ?? 0, gid: '', members: [], view: 0, max: 0, origin: this.host.self };
   }
 
-  /** Sends this node's status of each group in `groups` to every connected peer (members' gossip). */
+  /**
+   * Sends this node's status of each group in `groups` to the connected peers outside its view: how a second
+   * instance of the group is met. View-mates are skipped (they run our instance), so a settled cluster sends none.
+   */
   gossip(groups: Iterable<string>): void {
     const peers = this.host.peers();
     for (const g of groups) {
       const s = this.statusOf(g);
       if (s.st !== 'member') continue;
-      for (const n of peers) this.host.send(n, s);
+      const mates = new Set(s.members.map(nodeOf));
+      for (const n of peers) if (!mates.has(n)) this.host.send(n, s);
     }
   }
 
