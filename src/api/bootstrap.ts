@@ -155,13 +155,14 @@ export class Formation {
       /** Connected peers since when, to tell nodes that never answer (a version without formation messages). */
       const connectedSince = new Map<string, number>();
       const onAbort = (): void => p.finish(abortError(opts.signal!));
-      const timer = setInterval(() => {
+      const guarded = (): void => {
         try {
           step();
         } catch (err) {
           p.finish(err as Error);
         }
-      }, PROBE_MS);
+      };
+      const timer = setInterval(guarded, PROBE_MS);
       const p: Pending = {
         expect: opts.expect,
         lock: null,
@@ -237,7 +238,7 @@ export class Formation {
           p.finish(new VsyncError(ErrorCodes.UNKNOWN_GROUP, `no node runs group ${group} (asked: ${fresh.map((s) => s.origin).join(', ')}); to found it, start with bootstrapExpect or without seeds`));
         }
       };
-      step();
+      guarded();
     });
   }
 
