@@ -95,6 +95,29 @@ describe('static bootstrap (bootstrapExpect)', () => {
   });
 });
 
+describe('static bootstrap races', () => {
+  it('five nodes started at once with bootstrapExpect 3: three found, exactly once, the others join (5 runs)', async () => {
+    for (let run = 0; run < 5; run++) {
+      const ports = await freePorts(5);
+      const seeds = ports.map((p) => `ws://127.0.0.1:${p}`);
+      const ns = await Promise.all(ports.map((port, i) => start({ name: `n${i}`, listen: { host: '127.0.0.1', port }, seeds, bootstrapExpect: 3 })));
+      const firstViews: Array<{ id: number; members: string }> = [];
+      const groups = await Promise.all(ns.map(async (n) => {
+        const g = await n.join('g', { signal: AbortSignal.timeout(30_000) });
+        firstViews.push({ id: g.currentView!.id, members: g.currentView!.members.join(',') });
+        return g;
+      }));
+      await eventually(() => groups.every((g) => g.currentView!.members.length === 5), 30_000, 'one group of five');
+      // One founding: the members that started in a view 1 all started in the same one, of three.
+      const ones = new Set(firstViews.filter((v) => v.id === 1).map((v) => v.members));
+      expect(ones.size).toBe(1);
+      expect([...ones][0]!.split(',')).toHaveLength(3);
+      expect(new Set(ns.map((n) => n.groupId('g'))).size).toBe(1);
+      await Promise.all(nodes.splice(0).map((n) => n.close()));
+    }
+  });
+});
+
 describe('joins finish or fail with the cause', () => {
   it('VSYNC_ERR_UNREACHABLE when no seed answers within joinTimeoutMs, with warn logs while it waits', async () => {
     const [port] = await freePorts(1);
