@@ -3,9 +3,8 @@ import { type CoreConfig, type CoreEvent, ErrorCodes, type Frame, type MemberId,
 import { Transport } from '../net/index.js';
 import type { MemberRuntime, MemberRuntimeOptions } from '../runtime/member-runtime.js';
 import { decodeFrame, encodeFrame } from '../wire/index.js';
-import { type ConflictInfo, Formation, type LocalGroup, newGroupId } from './bootstrap.js';
-import { CONTROL_GROUP, type FormMsg, decodeControl, encodeControl } from './formation-messages.js';
 import { Group, type GroupHost, type GroupOptions } from './group.js';
+import { CONTROL_GROUP, NodeFormation } from './node-formation.js';
 
 export interface NodeOptions {
   /** Node name, unique in the cluster; member ids are `<name>#<incarnation>`. */
@@ -59,11 +58,6 @@ export interface JoinOptions extends GroupOptions {
   joinTimeoutMs?: number;
 }
 
-/** Members report their group's status to connected peers this often (group ids, conflicts). */
-const GOSSIP_MS = 1000;
-/** Nodes a merging member may be in contact with. */
-const MAX_CONTACTS = 64;
-
 /** Member id -> node name: everything before the last '#'. */
 function nodeOf(id: MemberId): string {
   const i = id.lastIndexOf('#');
@@ -78,14 +72,7 @@ export class Node {
   private readonly groups = new Map<string, Group>();
   private readonly runtimes = new Map<string, MemberRuntime>();
   private readonly timer: NodeJS.Timeout;
-  private readonly gossipTimer: NodeJS.Timeout;
-  private readonly formation: Formation;
-  /** Group id of each group this node is in ('' until learned from a view-mate). */
-  private readonly gids = new Map<string, string>();
-  /** The member id the next incarnation in a group takes (promised in a founding proposal). */
-  private readonly reserved = new Map<string, MemberId>();
-  /** Nodes the next join of a group goes through (the instance chosen, or the one merged into). */
-  private readonly preferred = new Map<string, string[]>();
+  private readonly formation: NodeFormation;
   private incarnation = 0;
   private readonly incBase = Date.now().toString(36);
   private closed = false;
@@ -97,28 +84,12 @@ export class Node {
     readonly logger: Logger,
   ) {
     transport.on('frame', (node, bytes) => this.onFrame(node, bytes));
-    this.formation = new Formation({
-      self: name,
-      logger,
-      peers: () => transport.peers(),
-      seeds: () => transport.seedReport(),
-      send: (node, msg) => this.sendControl(node, msg),
-      local: (group) => this.localGroup(group),
-      reserveId: (group) => {
-        const id = this.nextIncarnation();
-        this.reserved.set(group, id);
-        return id;
-      },
-      adoptGid: (group, gid) => {
-        if (this.groups.has(group) && !this.gids.get(group)) this.gids.set(group, gid);
-      },
-      conflict: (info) => this.onConflict(info),
-    });
-    transport.on('peerDown', (node) => this.formation.forget(node));
+    this.formation = new NodeFormation(name, transport, this.groups, {
+      seeds: (opts.seeds ?? []).length, bootstrapExpect: opts.bootstrapExpect, joinTimeoutMs: opts.joinTimeoutMs, merge: opts.merge, maxMembers: opts.config?.maxMembers,
+    }, () => `${this.name}#${this.incBase}${(++this.incarnation).toString(36)}`, logger);
     this.timer = setInterval(() => {
       for (const g of this.groups.values()) g.tick();
     }, opts.tickMs ?? 10);
-    this.gossipTimer = setInterval(() => this.formation.gossip(this.groups.keys()), GOSSIP_MS);
   }
 
   static async start(opts: NodeOptions & { signal?: AbortSignal }): Promise<Node> {
@@ -146,48 +117,22 @@ export class Node {
   async join(group: string, opts: JoinOptions = {}): Promise<Group> {
     if (this.closed) throw new VsyncError(ErrorCodes.CLOSED, 'node closed');
     if (this.groups.has(group)) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `already in group '${group}'`);
-    if (typeof group !== 'string' || group.length === 0 || group.length > 256 || group.startsWith('$vsync')) {
-      throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `invalid group name ${JSON.stringify(group)}: 1..256 characters, not starting with '$vsync'`);
-    }
-    const expect = opts.bootstrapExpect ?? this.opts.bootstrapExpect ?? 0;
-    const timeoutMs = opts.joinTimeoutMs ?? this.opts.joinTimeoutMs ?? 60_000;
-    if (!Number.isSafeInteger(expect) || expect < 0 || expect > 1024) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `bootstrapExpect must be 0..1024, got ${String(expect)}`);
-    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `joinTimeoutMs must be a non-negative integer, got ${String(timeoutMs)}`);
-    let start: boolean | MemberId[];
-    let gid = '';
-    const seeds = (this.opts.seeds ?? []).length > 0;
-    if (opts.found === true || (opts.found === undefined && !seeds && expect <= 1)) {
-      start = true;
-      gid = newGroupId();
-    } else {
-      const nSeeds = (this.opts.seeds ?? []).length;
-      if (expect > 1 && expect * 2 <= nSeeds) {
-        this.logger.warn({ group, bootstrapExpect: expect, seeds: nSeeds }, 'bootstrapExpect is at most half the seed list: two disjoint sets of nodes could each found the group');
-      }
-      const d = await this.formation.decide(group, { expect, timeoutMs, signal: opts.signal });
-      gid = d.gid;
-      if (d.kind === 'found') start = d.members;
-      else {
-        start = false;
-        this.preferred.set(group, d.contacts);
-      }
-    }
+    // Found alone, found with others, or join a running instance: formation finds out, or fails with the cause.
+    const plan = await this.formation.plan(group, opts);
     if (this.closed) throw new VsyncError(ErrorCodes.CLOSED, 'node closed');
     const g = new Group(group, this.host(group), opts);
     this.groups.set(group, g);
-    this.gids.set(group, gid);
-    g.start(start);
+    this.formation.started(group, plan.gid);
+    g.start(plan.start);
     // The join was sent: say so while it takes long (a busy or partitioned group), never wait silently.
     const since = Date.now();
-    const slow = setInterval(() => {
-      this.logger.warn({ group, afterMs: Date.now() - since, peers: this.transport.peers() }, 'still joining the group');
-    }, 5000);
+    const slow = setInterval(() => this.logger.warn({ group, afterMs: Date.now() - since, peers: this.transport.peers() }, 'still joining the group'), 5000);
     try {
       await g.joined(opts.signal);
     } catch (err) {
       g.close(false);
       this.groups.delete(group);
-      this.gids.delete(group);
+      this.formation.started(group, null);
       throw err;
     } finally {
       clearInterval(slow);
@@ -200,66 +145,25 @@ export class Node {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    clearInterval(this.gossipTimer);
     this.formation.close();
     for (const g of this.groups.values()) g.close(true);
     this.groups.clear();
     await this.transport.close();
   }
 
-  /** The group id of `group` as this node knows it ('' unknown), for applications and tests. */
+  /** The id of this node's instance of `group` ('' while unknown; null when not in it): see docs/deploy.md. */
   groupId(group: string): string | null {
-    return this.groups.has(group) ? (this.gids.get(group) ?? '') : null;
-  }
-
-  private nextIncarnation(): MemberId {
-    return `${this.name}#${this.incBase}${(++this.incarnation).toString(36)}`;
-  }
-
-  private localGroup(group: string): LocalGroup | null {
-    const g = this.groups.get(group);
-    const v = g?.currentView;
-    if (!g || !v || g.memberId === null || !v.members.includes(g.memberId)) return null;
-    return { gid: this.gids.get(group) ?? '', members: [...v.members], view: v.id, max: Math.min(1024, this.opts.config?.maxMembers ?? 1024) };
-  }
-
-  private onConflict(info: ConflictInfo): void {
-    const g = this.groups.get(info.group);
-    if (!g) return;
-    try {
-      g.emit('conflict', info);
-    } catch (err) {
-      this.logger.error({ err }, 'a conflict listener threw');
-    }
-    if (!this.opts.merge || !info.yielding || this.groups.get(info.group) !== g) return;
-    this.logger.warn({ group: info.group, from: info.ours.gid, into: info.theirs.gid }, 'merging: leaving the smaller instance to rejoin the other');
-    const nodes = [...new Set(info.theirs.members.map(nodeOf))].filter((n) => n !== this.name).slice(0, MAX_CONTACTS);
-    this.preferred.set(info.group, nodes.length > 0 ? nodes : [info.theirs.node]);
-    this.gids.set(info.group, info.theirs.gid);
-    g.restartElsewhere();
-  }
-
-  private sendControl(node: string, msg: FormMsg): void {
-    try {
-      this.transport.send(node, encodeFrame(CONTROL_GROUP, `${this.name}#form`, '', encodeControl(msg)));
-    } catch (err) {
-      this.logger.debug({ err, peer: node }, 'formation message not sent');
-    }
+    return this.formation.groupId(group);
   }
 
   private host(group: string): GroupHost {
     return {
       logger: this.logger,
-      newIncarnation: () => {
-        const id = this.reserved.get(group);
-        this.reserved.delete(group);
-        return id ?? this.nextIncarnation();
-      },
+      newIncarnation: () => this.formation.incarnation(group),
       // Seeds by node: a `node#*` contact reaches whichever member of the group that node hosts.
       contacts: () => {
-        const preferred = this.preferred.get(group);
-        this.preferred.delete(group);
-        if (preferred && preferred.length > 0) return preferred.map((n) => `${n}#*`);
+        const chosen = this.formation.contacts(group);
+        if (chosen) return chosen.map((n) => `${n}#*`);
         const nodes = new Set([...this.transport.seedNodes(), ...this.transport.peers()]);
         nodes.delete(this.name);
         return [...nodes].map((n) => `${n}#*`);
@@ -308,12 +212,7 @@ export class Node {
       return;
     }
     if (env.group === CONTROL_GROUP) {
-      const m = decodeControl(env.frame);
-      if (m === null) {
-        this.logger.warn({ peer: node }, 'ignoring a malformed formation message');
-        return;
-      }
-      this.formation.receive(node, m);
+      this.formation.receive(node, env.frame);
       return;
     }
     const g = this.groups.get(env.group);
