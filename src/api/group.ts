@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { type CoreEvent, ErrorCodes, type Frame, type MemberId, VsyncError } from '../core/index.js';
 import { MemberRuntime, type MemberRuntimeOptions } from '../runtime/member-runtime.js';
 import { throwIfAborted, withSignal } from './abort.js';
+import type { ConflictInfo } from './bootstrap.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { type CoreFigures, GroupCounters, type GroupStats } from './stats.js';
 import { bytes, integer, optionalFunction, optionalSignal, optionsObject } from './validate.js';
@@ -39,6 +40,8 @@ export interface GroupEvents {
   /** The view change cannot reach a majority: this member blocks until the partition heals. */
   minority: (info: { viewId: number; reachable: number; members: number }) => void;
   left: () => void;
+  /** Another instance of this group name was met (two founders, a healed split): logged as an error too. */
+  conflict: (info: ConflictInfo) => void;
 }
 
 /** Application state for state transfer: joiners receive it at the exact cut of the view that admits them. */
@@ -158,14 +161,24 @@ export class Group extends EventEmitter<GroupEvents> {
     return this.counters.series();
   }
 
-  /** @internal */
-  start(found: boolean): void {
+  /** @internal `found`: a list founds the group with those members (this one among them). */
+  start(found: boolean | readonly MemberId[]): void {
     const id = this.host.newIncarnation(this.name);
     const rt: MemberRuntime = new MemberRuntime({ ...this.host.runtimeOptions(this.name, id, (e) => this.onEvent(rt, e)), stateful: this.hooks !== null });
     this.rt = rt;
     this.host.attach(this.name, rt);
-    if (found) rt.input((m) => m.bootstrap([id]));
+    if (Array.isArray(found)) rt.input((m) => m.bootstrap(found as readonly MemberId[]));
+    else if (found) rt.input((m) => m.bootstrap([id]));
     else rt.input((m) => m.join(this.host.contacts()));
+  }
+
+  /**
+   * @internal Gives up this instance of the group without a word and joins another one (a merge), exactly as after
+   * an exclusion: the application sees `excluded` and then receives the other instance's state.
+   */
+  restartElsewhere(): void {
+    const rt = this.rt;
+    if (rt && (this.state === 'member' || this.state === 'joining')) this.onEvent(rt, { type: 'excluded', view: this.view?.id ?? 0 });
   }
 
   /** @internal Resolves when the first view is installed. */

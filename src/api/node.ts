@@ -8,6 +8,7 @@ import { abortError, throwIfAborted } from './abort.js';
 import { Group, type GroupHost, type GroupOptions } from './group.js';
 import type { NodeStats, RateSample } from './stats.js';
 import { validateJoin, validateNodeOptions } from './node-options.js';
+import { CONTROL_GROUP, NodeFormation } from './node-formation.js';
 
 export interface NodeOptions {
   /** Node name, unique in the cluster; member ids are `<name>#<incarnation>`. */
@@ -41,6 +42,23 @@ export interface NodeOptions {
    * Without `token` it binds only to loopback addresses.
    */
   http?: HttpOptions;
+  /**
+   * Found groups together with others: a node that finds no running instance through its seeds waits until this
+   * many nodes (itself included) that found none either are connected, and they found it together, once. Every
+   * node may then be started with the same seed list (its own URL included). Default 0: no seeds found, seeds join.
+   */
+  bootstrapExpect?: number;
+  /**
+   * join() fails with VSYNC_ERR_UNREACHABLE (or VSYNC_ERR_AUTH) when no seed answered for this long, and with
+   * VSYNC_ERR_UNKNOWN_GROUP / VSYNC_ERR_GROUP_FULL when seeds answer but none can take us. Default 60 000; 0: never.
+   */
+  joinTimeoutMs?: number;
+  /**
+   * When another instance of a group this node is in is met: the instance with fewer members (tie: the younger)
+   * gives way and rejoins the other with state transfer, losing what it delivered after its last common view with
+   * nobody. Default false: the conflict is only logged and emitted (`group.on('conflict')`).
+   */
+  merge?: boolean;
 }
 
 export interface JoinOptions extends GroupOptions {
@@ -50,6 +68,10 @@ export interface JoinOptions extends GroupOptions {
    * otherwise. Founding a group that already exists elsewhere splits it: only one node may found.
    */
   found?: boolean;
+  /** Overrides the node's bootstrapExpect for this group. */
+  bootstrapExpect?: number;
+  /** Overrides the node's joinTimeoutMs for this join. */
+  joinTimeoutMs?: number;
 }
 
 /** A listen failure as its own code: it is the environment, not an argument, that is wrong. */
@@ -79,6 +101,7 @@ export class Node {
   private readonly timer: NodeJS.Timeout;
   /** Group names with a join in progress: a second join of the same name is refused, not raced. */
   private readonly joining = new Set<string>();
+  private readonly formation: NodeFormation;
   private incarnation = 0;
   private readonly incBase = Date.now().toString(36);
   private closed = false;
@@ -99,6 +122,9 @@ export class Node {
         this.logger.error({ err, peer: node }, 'frame handling failed');
       }
     });
+    this.formation = new NodeFormation(name, transport, this.groups, {
+      seeds: (opts.seeds ?? []).length, bootstrapExpect: opts.bootstrapExpect, joinTimeoutMs: opts.joinTimeoutMs, merge: opts.merge, maxMembers: opts.config?.maxMembers,
+    }, () => `${this.name}#${this.incBase}${(++this.incarnation).toString(36)}`, logger);
     this.timer = setInterval(() => {
       for (const g of this.groups.values()) {
         try {
@@ -192,28 +218,33 @@ export class Node {
     if (this.closed) throw new VsyncError(ErrorCodes.CLOSED, 'node closed');
     if (this.groups.has(group) || this.joining.has(group)) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `group: already in group '${group}' (or joining it)`);
     throwIfAborted(opts.signal);
-    const found = opts.found ?? (this.opts.seeds ?? []).length === 0;
     this.joining.add(group);
     let g: Group | null = null;
+    let slow: ReturnType<typeof setInterval> | undefined;
     try {
-      if (!found) {
-        // Join requests go to seed nodes: wait for at least one to be connected.
-        await this.transport.waitForPeer((n) => this.transport.seedNodes().includes(n), opts.signal);
-      }
+      // Found alone, found with others, or join a running instance: formation finds out, or fails with the cause.
+      const plan = await this.formation.plan(group, opts);
       if (this.closed) throw new VsyncError(ErrorCodes.CLOSED, 'node closed');
       if (opts.signal?.aborted) throw abortError(opts.signal);
-      g = new Group(group, this.host(), opts);
+      g = new Group(group, this.host(group), opts);
       this.groups.set(group, g);
-      g.start(found);
+      this.formation.started(group, plan.gid);
+      g.start(plan.start);
+      // The join was sent: say so while it takes long (a busy or partitioned group), never wait silently.
+      const since = Date.now();
+      slow = setInterval(() => this.logger.warn({ group, afterMs: Date.now() - since, peers: this.transport.peers() }, 'still joining the group'), 5000);
       await g.joined(opts.signal);
       return g;
     } catch (err) {
+      // A failed join leaves nothing behind: a second join of the same name starts afresh.
       if (g) {
         g.close(false);
         if (this.groups.get(group) === g) this.groups.delete(group);
+        this.formation.started(group, null);
       }
       throw err;
     } finally {
+      if (slow) clearInterval(slow);
       this.joining.delete(group);
     }
   }
@@ -224,17 +255,25 @@ export class Node {
     this.closed = true;
     clearInterval(this.timer);
     await this.ops?.close();
+    this.formation.close();
     for (const g of this.groups.values()) g.close(true);
     this.groups.clear();
     await this.transport.close();
   }
 
-  private host(): GroupHost {
+  /** The id of this node's instance of `group` ('' while unknown; null when not in it): see docs/deploy.md. */
+  groupId(group: string): string | null {
+    return this.formation.groupId(group);
+  }
+
+  private host(group: string): GroupHost {
     return {
       logger: this.logger,
-      newIncarnation: () => `${this.name}#${this.incBase}${(++this.incarnation).toString(36)}`,
+      newIncarnation: () => this.formation.incarnation(group),
       // Seeds by node: a `node#*` contact reaches whichever member of the group that node hosts.
       contacts: () => {
+        const chosen = this.formation.contacts(group);
+        if (chosen) return chosen.map((n) => `${n}#*`);
         const nodes = new Set([...this.transport.seedNodes(), ...this.transport.peers()]);
         nodes.delete(this.name);
         return [...nodes].map((n) => `${n}#*`);
@@ -284,6 +323,10 @@ export class Node {
     if (nodeOf(env.from) !== node) {
       this.logger.warn({ peer: node, from: env.from }, 'refusing peer: frame claims a member of another node');
       this.transport.dropPeer(node, 'member id does not belong to the sending node');
+      return;
+    }
+    if (env.group === CONTROL_GROUP) {
+      this.formation.receive(node, env.frame);
       return;
     }
     const g = this.groups.get(env.group);

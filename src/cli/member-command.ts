@@ -36,6 +36,9 @@ const OPTIONS: OptionHelp[] = [
   { flag: '--client-insecure', text: 'kv: clients connect without authentication (tests only)' },
   { flag: '--http <host:port>', text: 'serve /healthz, /status, /metrics and a live page there (docs/operations.md)' },
   { flag: '--http-token <t>', text: 'bearer token for the HTTP endpoint (or VSYNC_HTTP_TOKEN); without one, loopback only' },
+  { flag: '--bootstrap-expect <n>', text: 'with seeds listing every node (itself included): found the group once n nodes that find none are connected (docs/deploy.md)' },
+  { flag: '--join-timeout-ms <ms>', text: 'fail with VSYNC_ERR_UNREACHABLE when no seed answers for this long (default 60000; 0: wait for ever)' },
+  { flag: '--merge', text: 'when another instance of the group is met, the smaller one rejoins the larger (losing its own history)' },
   { flag: '--no-rejoin', text: 'after an exclusion, stay out instead of joining again as a new incarnation' },
   { flag: '--trace-dir <dir>', text: 'write one trace file per member incarnation there (docs/trace-format.md)' },
   { flag: '--status-ms <ms>', text: 'print a `status` line this often (default 1000)' },
@@ -75,7 +78,7 @@ class SendErrors {
  */
 export async function runMemberCommand(args: string[], out: (line: string) => void, err: (line: string) => void = out): Promise<number> {
   let v;
-  let rate: number, count: number, bytes: number, statusMs: number, stateBytes: number;
+  let rate: number, count: number, bytes: number, statusMs: number, stateBytes: number, bootstrapExpect: number, joinTimeoutMs: number;
   let logLevel: string;
   let listen: { host: string; port: number };
   let clientListen: { host: string; port: number } | null = null;
@@ -92,6 +95,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
         'client-listen': { type: 'string' }, 'client-tokens': { type: 'string' }, 'client-key': { type: 'string' }, 'client-insecure': { type: 'boolean' }, 'state-bytes': { type: 'string' }, 'log-level': { type: 'string' }, cluster: { type: 'string' }, help: { type: 'boolean' },
         // Ops endpoint (docs/operations.md): off unless --http; the token defaults to $VSYNC_HTTP_TOKEN.
         http: { type: 'string' }, 'http-token': { type: 'string' },
+        'bootstrap-expect': { type: 'string' }, 'join-timeout-ms': { type: 'string' }, merge: { type: 'boolean' },
       },
       strict: true,
     }));
@@ -107,6 +111,8 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
     bytes = intOption(v['payload-bytes'], 'payload-bytes', { min: 16, max: 1024 * 1024 * 1024, dflt: 64 });
     statusMs = intOption(v['status-ms'], 'status-ms', { min: 10, max: 3_600_000, dflt: 1000 });
     stateBytes = intOption(v['state-bytes'], 'state-bytes', { min: 0, max: 1024 * 1024 * 1024, dflt: 0 });
+    bootstrapExpect = intOption(v['bootstrap-expect'], 'bootstrap-expect', { min: 0, max: 1024, dflt: 0 });
+    joinTimeoutMs = intOption(v['join-timeout-ms'], 'join-timeout-ms', { min: 0, max: 86_400_000, dflt: 60_000 });
     logLevel = logLevelOption(v['log-level'], 'warn');
     listen = parseHostPort(v.listen!, 'listen');
     for (const url of [...(v.seeds ?? '').split(',').filter(Boolean), ...(v.advertise ? [v.advertise] : [])]) {
@@ -144,6 +150,9 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
       insecure: v.insecure === true,
       trace: v['trace-dir'],
       logger,
+      bootstrapExpect,
+      joinTimeoutMs,
+      merge: v.merge === true,
       ...(http ? { http: { ...http, ...(httpToken ? { token: httpToken } : {}) } } : {}),
     });
   } catch (e) {
@@ -205,12 +214,14 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   });
   group.on('minority', (m) => out(`minority view=${m.viewId} reachable=${m.reachable}/${m.members}`));
   group.on('left', () => out('left'));
+  group.on('conflict', (c) => out(`conflict group=${c.group} ours=${c.ours.gid} members=${c.ours.members.join(',')} theirs=${c.theirs.gid} members=${c.theirs.members.join(',')} yielding=${c.yielding}`));
+  group.on('conflict', (c) => out(`conflict group=${c.group} ours=${c.ours.gid} members=${c.ours.members.join(',')} theirs=${c.theirs.gid} members=${c.theirs.members.join(',')} yielding=${c.yielding}`));
   const me = group.memberId;
   const view = group.currentView!;
   out(`ready me=${group.memberId} url=${node.url}`);
   out(`view id=${view.id} members=${view.members.join(',')} me=${group.memberId}`);
 
-  const status = setInterval(() => out(`status me=${group.memberId} view=${group.currentView?.id} delivered=${delivered} sent=${sent} seq=${lastSeq}${chain ? ` state=${chain.digest()}` : ''} errors=${errors.total}`), statusMs);
+  const status = setInterval(() => out(`status me=${group.memberId} view=${group.currentView?.id} delivered=${delivered} sent=${sent} seq=${lastSeq}${chain ? ` state=${chain.digest()}` : ''} errors=${errors.total} gid=${node.groupId(v.group!) ?? ''}`), statusMs);
   const pad = 'x'.repeat(bytes);
   const payload = (n: number): Uint8Array => {
     const head = `${group.memberId}:${n}:`;

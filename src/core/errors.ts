@@ -21,12 +21,14 @@ export const ErrorCodes = {
   REPLY_MISMATCH: 'VSYNC_ERR_REPLY_MISMATCH',
   /** An internal invariant was violated: a bug in vsync. */
   INVARIANT: 'VSYNC_ERR_INVARIANT',
-  /** No member could be reached. */
+  /** No member (client) or seed (join) could be reached in time: connection refused, no route, timeouts. */
   UNREACHABLE: 'VSYNC_ERR_UNREACHABLE',
   /** The group has no majority: it cannot order anything until the partition heals. */
   NO_QUORUM: 'VSYNC_ERR_NO_QUORUM',
   /** Node.start could not listen on the given address (in use, not permitted, not available). */
   LISTEN_FAILED: 'VSYNC_ERR_LISTEN_FAILED',
+  /** The group has as many members as it may have: a join cannot be admitted. */
+  GROUP_FULL: 'VSYNC_ERR_GROUP_FULL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

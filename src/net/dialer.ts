@@ -26,6 +26,8 @@ export class Dialer {
   node: string | null;
   /** The URL leads to this node itself: never dial it again. */
   self = false;
+  /** Why the last attempt failed (null: it opened, or none ended yet): join errors report it. */
+  lastError: string | null = null;
   private readonly backoff: Backoff;
   private timer: NodeJS.Timeout | null = null;
   private dialing = false;
@@ -70,13 +72,15 @@ export class Dialer {
   }
 
   attemptOpened(): void {
+    this.lastError = null;
     this.dialing = false;
     this.failingSince = null;
     this.openedAt = Date.now();
   }
 
-  attemptFailed(): void {
+  attemptFailed(reason?: string): void {
     this.dialing = false;
+    if (reason !== undefined) this.lastError = reason;
     if (this.closed) return;
     const now = Date.now();
     this.failingSince ??= now;

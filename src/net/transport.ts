@@ -259,6 +259,19 @@ export class Transport extends EventEmitter<TransportEvents> {
     return [...out];
   }
 
+  /**
+   * Each seed URL other than our own: the node behind it (once learned), whether it is connected, and why the last
+   * attempt to reach it failed (null when it did not). Join errors are built from this.
+   */
+  seedReport(): Array<{ url: string; node: string | null; connected: boolean; error: string | null }> {
+    const out = [];
+    for (const d of this.dialers.values()) {
+      if (!d.seed || d.self) continue;
+      out.push({ url: d.url, node: d.node, connected: d.node !== null && this.hasLinks(d.node), error: d.lastError });
+    }
+    return out;
+  }
+
   /** Refuses a misbehaving peer: logs the reason and closes its links. It may connect again later. */
   dropPeer(node: string, reason: string): void {
     const p = this.peerMap.get(node);
@@ -450,7 +463,7 @@ export class Transport extends EventEmitter<TransportEvents> {
         d.markSelf();
       } else if (d) {
         this.log.debug({ url: d.url, reason: info.reason }, 'dial failed');
-        d.attemptFailed();
+        d.attemptFailed(info.reason);
       }
       return;
     }
@@ -626,7 +639,7 @@ export class Transport extends EventEmitter<TransportEvents> {
       });
     } catch (err) {
       this.log.warn({ url: d.url, err: (err as Error).message }, 'cannot dial');
-      d.attemptFailed();
+      d.attemptFailed((err as Error).message);
       return;
     }
     let host = d.url;

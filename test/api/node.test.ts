@@ -93,7 +93,7 @@ describe('Node API over real WebSockets on 127.0.0.1', () => {
     const { groups } = await cluster(2, { secret: 's3cret' });
     const intruder = await Node.start({ name: 'evil', listen: { host: '127.0.0.1', port: 0 }, seeds: [nodes[0]!.url!], secret: 'wrong' });
     nodes.push(intruder);
-    await expect(intruder.join('g', { signal: AbortSignal.timeout(1500) })).rejects.toMatchObject({ code: ErrorCodes.ABORTED });
+    await expect(intruder.join('g', { signal: AbortSignal.timeout(1500) })).rejects.toMatchObject({ code: ErrorCodes.AUTH });
     expect(groups[0]!.currentView!.members).toHaveLength(2);
     await groups[0]!.send(enc('still fine'));
   });
