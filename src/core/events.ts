@@ -11,8 +11,11 @@ export type CoreEvent =
   | { type: 'unblock'; view: number }
   /** This member's graceful leave is complete. */
   | { type: 'left'; view: number }
-  /** This incarnation is out of the group for good; a new incarnation may join. */
-  | { type: 'excluded'; view: number }
+  /**
+   * This incarnation is out of the group for good; a new incarnation may join. `reason` is set when the member
+   * removed itself rather than being left out by the others.
+   */
+  | { type: 'excluded'; view: number; reason?: ExcludedReason }
   /**
    * This member cannot reach a majority of its view: no view change and no new delivery until the partition heals
    * (sends still queue, up to the send window). Reported once per view.
@@ -25,6 +28,12 @@ export type CoreEvent =
   | { type: 'snapshot'; view: number }
   /** Stateful groups, joiner: the group state at the cut of the view that admitted this member. Apply it. */
   | { type: 'state'; view: number; data: Uint8Array };
+
+/**
+ * Why a member removed itself: `state-unavailable`, a joiner of a stateful group whose state providers are gone
+ * before it had its state, decided into a view it cannot install without it.
+ */
+export type ExcludedReason = 'state-unavailable';
 
 export interface Outgoing {
   to: MemberId[];

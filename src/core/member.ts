@@ -1,7 +1,7 @@
 import { makeBallot, RANKS, roundOf } from './ballot.js';
 import { type CoreConfig, resolveConfig } from './config.js';
 import { assert, ErrorCodes, VsyncError } from './errors.js';
-import type { CoreEvent, Outgoing, Ready } from './events.js';
+import type { CoreEvent, ExcludedReason, Outgoing, Ready } from './events.js';
 import { FailureDetector } from './failure-detector.js';
 import type { Accepted, Decision, Entry, Frame, FwdMsg } from './frames.js';
 import { MessageLog } from './message-log.js';
@@ -390,10 +390,10 @@ export class Member {
     else this.sendTo([leader], { t: 'leave', view: this.view.id });
   }
 
-  private becomeExcluded(view: number): void {
+  private becomeExcluded(view: number, reason?: ExcludedReason): void {
     if (this.phase === 'excluded' || this.phase === 'left') return;
     this.phase = 'excluded';
-    this.emit({ type: 'excluded', view });
+    this.emit(reason ? { type: 'excluded', view, reason } : { type: 'excluded', view });
   }
 
   // ---------------------------------------------------------------- ticks
@@ -416,6 +416,13 @@ export class Member {
       this.sendFetch();
     }
     this.keepAcceptAlive();
+    if (this.downloadStuck()) {
+      if (this.installPending) {
+        this.giveUpState(this.installPending.view);
+        return;
+      }
+      if (this.pendingAccept) this.completeAccept();
+    }
     if (this.download && this.now - this.download.lastAt >= 4 * this.cfg.fetchRetryTicks) {
       this.download.rotate(this.now);
       this.requestState();
@@ -897,10 +904,22 @@ export class Member {
     this.sendTo([p.leader], { t: 'prom', view: this.view!.id, ballot: p.ballot, received: this.log.received, accepted: this.accepted });
   }
 
-  /** Accept only with every message up to the cut in hand, so whoever adopts this value can fetch from us. */
+  /**
+   * A joiner's download that has made no progress for a flush timeout: its sources are gone (or never had the
+   * snapshot), and nobody else holds the state at its cut. It must not hold the flush any longer (§11 Q4).
+   */
+  private downloadStuck(): boolean {
+    return this.download !== null && this.now - this.download.progressAt > this.cfg.flushTimeoutTicks;
+  }
+
+  /**
+   * Accept only with every message up to the cut in hand, so whoever adopts this value can fetch from us. A
+   * joiner still loading its state waits for it while the download progresses; once it is stuck it accepts
+   * anyway: as an acceptor it only needs the messages, and the group may need its vote for a majority.
+   */
   private completeAccept(): void {
     const p = this.pendingAccept;
-    if (!p || this.log.received < p.decision.cut || this.download) return;
+    if (!p || this.log.received < p.decision.cut || (this.download && !this.downloadStuck())) return;
     this.pendingAccept = null;
     if (this.promised !== p.ballot) return;
     this.accepted = { ballot: p.ballot, decision: p.decision };
@@ -914,6 +933,10 @@ export class Member {
     }
     if (this.phase !== 'member' || this.view === null || d.prevView !== this.view.id || this.installPending) return;
     if (d.members.includes(this.id)) {
+      if (this.downloadStuck()) {
+        this.giveUpState(d.view);
+        return;
+      }
       this.freeze();
       if (this.log.received >= d.cut && !this.download) this.install(d, true);
       else {
@@ -1079,6 +1102,16 @@ export class Member {
     this.emit({ type: 'state', view: dl.view, data: dl.assemble() });
     this.deliverUpTo(Math.min(this.commit, this.log.received));
     this.afterCatchUp();
+  }
+
+  /**
+   * A joiner whose state cannot arrive (both providers gone) is decided into a next view it cannot install
+   * without that state: it leaves the group as an excluded incarnation (the others drop it in the view after,
+   * and the application may join again as a new incarnation) instead of holding every later flush (§11 Q4).
+   */
+  private giveUpState(view: number): void {
+    this.download = null;
+    this.becomeExcluded(view, 'state-unavailable');
   }
 
   private rememberExcluded(m: MemberId): void {
