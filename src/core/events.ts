@@ -22,6 +22,12 @@ export type CoreEvent =
    */
   | { type: 'minority'; view: number; reachable: number; members: number }
   /**
+   * This joiner was not admitted within `joinTimeoutTicks` (the group did not answer: contacts gone or
+   * unreachable, the group full, ...). It has stopped asking and is final, like `left`; join again as a new
+   * incarnation. Only a joiner gets this, never a member.
+   */
+  | { type: 'join-failed'; view: 0; reason: 'timeout'; waitedTicks: number }
+  /**
    * Stateful groups: the application must hand its state as of now (the cut of `view`, right after the install)
    * to `Member.provideSnapshot(view, bytes)` before it applies any later delivery.
    */

@@ -76,6 +76,7 @@ export class Member {
   private leaving = false;
   private lastRequestAt = -Infinity;
   private contacts: MemberId[] = [];
+  private joinStartedAt = 0;
 
   // Member side of the flush.
   private frozen = false;
@@ -148,6 +149,7 @@ export class Member {
     if (contacts.length === 0) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'join needs at least one contact');
     this.phase = 'joining';
     this.contacts = [...contacts];
+    this.joinStartedAt = this.now;
     this.requestJoin();
   }
 
@@ -199,6 +201,12 @@ export class Member {
     this.now++;
     switch (this.phase) {
       case 'joining':
+        if (this.contacts.length > 0 && this.now - this.joinStartedAt >= this.cfg.joinTimeoutTicks) {
+          // Bounded: nobody admitted us in time; say so instead of asking for ever (§11 Q8).
+          this.phase = 'left';
+          this.emit({ type: 'join-failed', view: 0, reason: 'timeout', waitedTicks: this.now - this.joinStartedAt });
+          break;
+        }
         if (this.contacts.length > 0 && this.now - this.lastRequestAt >= this.cfg.requestRetryTicks) this.requestJoin();
         break;
       case 'member':
@@ -730,8 +738,7 @@ export class Member {
     const view = this.view!;
     const survivors = this.survivorsNow();
     const n = view.members.length;
-    let joiners = [...this.pendingJoins.keys()].filter((j) => !view.members.includes(j));
-    joiners = joiners.slice(0, Math.max(0, Math.min(RANKS, this.cfg.maxMembers) - survivors.length));
+    const joiners = this.admissibleJoiners(survivors.length);
     let leavers = view.members.filter((m) => this.pendingLeaves.has(m) && survivors.includes(m));
     // Leaves wait when they would cost the majority (a crash at the same time), or when they would hand the
     // group to joiners alone: failures and joins first, the leaves in the next view change.
@@ -757,6 +764,13 @@ export class Member {
       decision: null, source: null, lastProgressAt: this.now, lastSendAt: this.now,
     };
     this.sendTo(survivors, { t: 'prep', view: view.id, ballot, survivors });
+  }
+
+  /** Pending joiners in the order their requests first arrived, as many as the view has room for. */
+  private admissibleJoiners(survivors: number): MemberId[] {
+    const view = this.view!;
+    const joiners = [...this.pendingJoins.keys()].filter((j) => !view.members.includes(j));
+    return joiners.slice(0, Math.max(0, Math.min(RANKS, this.cfg.maxMembers) - survivors));
   }
 
   private progressAttempt(): void {
@@ -803,11 +817,15 @@ export class Member {
       }
     }
     const view = this.view!;
+    // Joiners are not acceptors, so those whose requests arrived during the prepare phase can still come in now
+    // rather than wait for a whole further flush (unless the group dissolves: then nobody could admit them).
+    const stays = a.survivors.length > a.leavers.length;
+    const joiners = stays ? this.admissibleJoiners(a.survivors.length) : a.joiners;
     // A value some majority may already have accepted must be proposed again (Paxos), or two views could follow this one.
     const decision: Decision = best ? best.decision : {
       prevView: view.id,
       view: view.id + 1,
-      members: [...a.survivors.filter((m) => !a.leavers.includes(m)), ...a.joiners],
+      members: [...a.survivors.filter((m) => !a.leavers.includes(m)), ...joiners],
       leavers: a.leavers,
       cut: max,
     };
