@@ -101,8 +101,12 @@ export class Member {
   private readonly distrusted = new Map<MemberId, number>();
   /** Tick at which this member's received prefix last advanced, or at which it was last not waiting for order. */
   private lastProgressAt = 0;
+  /** Until when this member distrusts the sequencer on its own evidence (member side of §4.2); then it leads. */
+  private seqDistrustUntil = -Infinity;
   private lastKeepaliveAt = -Infinity;
   private readonly excludedIds = new Set<MemberId>();
+  /** Members admitted by the change that installed the current view (empty for view 1). */
+  private viewJoiners = new Set<MemberId>();
   private minorityReported = false;
   private sawFrozen = false;
 
@@ -684,7 +688,10 @@ export class Member {
     if (this.frozen || this.view === null) return;
     const limit = this.cfg.progressTimeoutTicks;
     if (this.seq) {
-      for (const m of this.seq.stalled(this.view.members, this.id, this.log.received, this.now, limit)) {
+      // A joiner loading its state takes at most maxLogEntries past its cut and then stops acknowledging while
+      // the group waits for it (its lag holds `stable`): give it longer before calling it cut off (§11 Q7).
+      const patient = this.stateful ? this.viewJoiners : undefined;
+      for (const m of this.seq.stalled(this.view.members, this.id, this.log.received, this.now, limit, patient, 4 * limit)) {
         this.distrusted.set(m, this.now + 4 * this.cfg.flushTimeoutTicks);
       }
       return;
@@ -693,13 +700,17 @@ export class Member {
     if (!waiting) this.lastProgressAt = this.now;
     // Twice the sequencer's limit: when a slow member fills the log, the sequencer excludes it first.
     else if (this.now - this.lastProgressAt > 2 * limit) {
-      this.distrusted.set(this.view.members[0]!, this.now + 4 * this.cfg.flushTimeoutTicks);
+      this.seqDistrustUntil = this.now + 4 * this.cfg.flushTimeoutTicks;
+      this.distrusted.set(this.view.members[0]!, this.seqDistrustUntil);
       this.lastProgressAt = this.now;
     }
   }
 
   /** Lowest-ranked member this member does not suspect: the one that should run the next flush. */
   private leaderCandidate(): MemberId {
+    // Nobody else shares this member's evidence against the sequencer (the next in line may hear it fine), so
+    // it runs the view change itself; Paxos ballots keep that safe if the next in line leads too (§11 Q1).
+    if (this.now < this.seqDistrustUntil && this.distrusted.has(this.view!.members[0]!)) return this.id;
     for (const m of this.view!.members) {
       if (m === this.id) return m;
       if (!this.fd.isSuspected(m) && !this.distrusted.has(m)) return m;
@@ -854,6 +865,9 @@ export class Member {
     const d = a.decision!;
     this.attempt = null;
     const to = new Set([...d.members, ...d.leavers, ...a.survivors]);
+    // The group dissolves: nobody will be left to answer the members that were not survivors (suspected, or a
+    // joiner still loading its state), so tell them now that they are out (§11 Q5). Best effort.
+    if (d.members.length === 0) for (const m of this.view!.members) to.add(m);
     to.delete(this.id);
     this.sendTo([...to], { t: 'nv', view: this.view!.id, decision: d });
     this.onNewView(this.id, d);
@@ -1027,6 +1041,7 @@ export class Member {
     this.nextAttemptAt = 0;
     this.changeSince = null;
     this.distrusted.clear();
+    this.seqDistrustUntil = -Infinity;
     this.minorityReported = false;
     this.sawFrozen = false;
     this.commit = d.cut;
@@ -1037,6 +1052,7 @@ export class Member {
     this.fd.watch(d.members.filter((m) => m !== this.id), this.now);
 
     const prevMembers = prev?.members ?? [];
+    this.viewJoiners = new Set(d.prevView === 0 || !oldMember ? [] : d.members.filter((m) => !prevMembers.includes(m)));
     for (const m of prevMembers) {
       if (!d.members.includes(m) && !d.leavers.includes(m)) this.rememberExcluded(m);
     }
