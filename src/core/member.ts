@@ -687,19 +687,21 @@ export class Member {
   private watchProgress(): void {
     if (this.frozen || this.view === null) return;
     const limit = this.cfg.progressTimeoutTicks;
+    // A joiner loading its state takes at most maxLogEntries past its cut and then stops acknowledging while
+    // the group waits for it (its lag holds `stable`): the sequencer gives it longer before calling it cut off
+    // (§11 Q7), and the members, whose sends then wait, give the sequencer longer too (see below).
+    const patient = this.stateful && this.viewJoiners.size > 0;
     if (this.seq) {
-      // A joiner loading its state takes at most maxLogEntries past its cut and then stops acknowledging while
-      // the group waits for it (its lag holds `stable`): give it longer before calling it cut off (§11 Q7).
-      const patient = this.stateful ? this.viewJoiners : undefined;
-      for (const m of this.seq.stalled(this.view.members, this.id, this.log.received, this.now, limit, patient, 4 * limit)) {
+      for (const m of this.seq.stalled(this.view.members, this.id, this.log.received, this.now, limit, patient ? this.viewJoiners : undefined, 4 * limit)) {
         this.distrusted.set(m, this.now + 4 * this.cfg.flushTimeoutTicks);
       }
       return;
     }
-    const waiting = this.outbox.firstUnordered() >= 0 || this.knownLast > this.log.received;
+    // A joiner loading its state stops taking the stream at its own log bound: no evidence against the sequencer.
+    const waiting = this.download === null && (this.outbox.firstUnordered() >= 0 || this.knownLast > this.log.received);
     if (!waiting) this.lastProgressAt = this.now;
     // Twice the sequencer's limit: when a slow member fills the log, the sequencer excludes it first.
-    else if (this.now - this.lastProgressAt > 2 * limit) {
+    else if (this.now - this.lastProgressAt > 2 * (patient ? 4 * limit : limit)) {
       this.seqDistrustUntil = this.now + 4 * this.cfg.flushTimeoutTicks;
       this.distrusted.set(this.view.members[0]!, this.seqDistrustUntil);
       this.lastProgressAt = this.now;

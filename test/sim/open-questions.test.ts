@@ -95,17 +95,19 @@ describe('Q7: a joiner loading its state while the group sends', () => {
     c.filter = (_from, to, f) => !(hold && to === 'f#1' && f.t === 'schunk');
     c.join('f#1', ['a#1']);
     c.until(() => c.member('f#1').phase === 'member', 200, 'f admitted');
-    // b and c send while f's chunks are held back for 250 ticks (before: excluded at ~320 with these settings).
-    for (let i = 0; i < 250; i++) {
+    // b and c send while f's chunks are held back for 250 ticks, longer than f's own member-side limit
+    // (2·progressTimeout): before, the sequencer excluded f at ~320 ticks with these settings.
+    for (let i = 0; i < 320; i++) {
       for (const s of ['b#1', 'c#1']) if (c.member(s).canSend()) c.send(s, `${s}:${i}`);
       c.tick();
-      if (i === 150) hold = false;
+      if (i === 250) hold = false;
     }
     c.until(() => !c.member('f#1').awaitingState, 500, 'f has its state');
     c.tick(200);
     expect(c.member('f#1').phase).toBe('member');
     expect(c.has('f#1', 'excluded')).toBe(false);
     expect(c.state.get('f#1')).toEqual(c.state.get('a#1'));
+    expect(c.member('a#1').currentView!.members).toEqual(['a#1', 'b#1', 'c#1', 'f#1']);
   });
 });
 
