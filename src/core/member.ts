@@ -904,6 +904,9 @@ export class Member {
     }
     this.promised = ballot;
     this.freeze();
+    // Someone ranked before us (and not the sequencer we distrust) runs a view change: let it lead, no duel.
+    const r = view.members.indexOf(from);
+    if (r >= 0 && r < this.rank && !this.distrusted.has(from)) this.seqDistrustUntil = -Infinity;
     return true;
   }
 
