@@ -43,7 +43,6 @@ interface Proc {
   /** When this slot started asking to join (first incarnation), and when it first became a member. */
   askedAt: number;
   admittedAt: number;
-  app: number[];
 }
 
 type Ev = { k: 'tick'; p: Proc } | { k: 'frame'; to: MemberId; from: MemberId; frame: Frame } | { k: 'start'; p: Proc };
@@ -103,11 +102,11 @@ export function runJoinLoad(o: JoinLoadOptions): JoinLoadResult {
     }
   };
 
-  const founder: Proc = { name: 'f', inc: 1, m: make('f', 1), busyUntil: 0, askedAt: 0, admittedAt: 0, app: [] };
+  const founder: Proc = { name: 'f', inc: 1, m: make('f', 1), busyUntil: 0, askedAt: 0, admittedAt: 0 };
   procs.push(founder);
   byId.set(founder.m.id, founder);
   for (let i = 0; i < o.joiners; i++) {
-    const p: Proc = { name: `j${i}`, inc: 1, m: make(`j${i}`, 1), busyUntil: 0, askedAt: -1, admittedAt: -1, app: [] };
+    const p: Proc = { name: `j${i}`, inc: 1, m: make(`j${i}`, 1), busyUntil: 0, askedAt: -1, admittedAt: -1 };
     procs.push(p);
     byId.set(p.m.id, p);
   }
