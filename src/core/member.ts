@@ -157,6 +157,15 @@ export class Member {
     this.requestJoin();
   }
 
+  /**
+   * Replaces a joiner's contacts: the runtime learns of more nodes while the join waits (with every node started
+   * at once, the first contacts may all be joiners themselves, which never answer). Ignored once admitted.
+   */
+  setContacts(contacts: readonly MemberId[]): void {
+    if (this.phase !== 'joining' || this.contacts.length === 0 || contacts.length === 0) return;
+    this.contacts = [...new Set(contacts)];
+  }
+
   /** Graceful leave: sends nothing new, waits until its own messages are delivered, then leaves in a view change. */
   leave(): void {
     if (this.phase === 'idle' || this.phase === 'joining') {

@@ -128,4 +128,17 @@ describe('Q8: a joiner that is not admitted', () => {
     expect(c.events('f#1').some((x) => x.type === 'join-failed')).toBe(true);
     expect(c.member('a#1').currentView!.members).toEqual(['a#1', 'b#1']);
   });
+
+  it('joiners whose contacts are only each other wait until the runtime gives them a member (setContacts)', () => {
+    // Every node started at once: a joiner's first connected seeds may all be joiners, which ignore join requests.
+    const c = new TestCluster(['a#1']);
+    c.join('j#1', ['k#1']);
+    c.join('k#1', ['j#1']);
+    c.tick(200);
+    expect([c.member('j#1').phase, c.member('k#1').phase]).toEqual(['joining', 'joining']);
+    c.member('j#1').setContacts(['k#1', 'a#1']);
+    // j is admitted through a; k's requests to j are then relayed to a.
+    c.until(() => c.member('k#1').phase === 'member' && c.member('j#1').phase === 'member', 300, 'both admitted');
+    expectOk(c.finish());
+  });
 });
