@@ -41,6 +41,11 @@ export interface CoreConfig {
   maxPendingJoins: number;
   /** Most excluded ids remembered, so that an excluded incarnation is told so instead of readmitted. */
   maxRememberedExcluded: number;
+  /**
+   * A joiner not admitted within this many ticks gives up with a `join-failed` event (its contacts are gone or
+   * unreachable, the group is full, or it refuses us): a join ends one way or the other.
+   */
+  joinTimeoutTicks: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<CoreConfig> = Object.freeze({
@@ -63,6 +68,7 @@ export const DEFAULT_CONFIG: Readonly<CoreConfig> = Object.freeze({
   maxFrameBytes: 256 * 1024,
   maxPendingJoins: 256,
   maxRememberedExcluded: 4096,
+  joinTimeoutTicks: 3000,
 });
 
 export function resolveConfig(partial?: Partial<CoreConfig>): CoreConfig {

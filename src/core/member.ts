@@ -1,7 +1,7 @@
 import { makeBallot, RANKS, roundOf } from './ballot.js';
 import { type CoreConfig, resolveConfig } from './config.js';
 import { assert, ErrorCodes, VsyncError } from './errors.js';
-import type { CoreEvent, Outgoing, Ready } from './events.js';
+import type { CoreEvent, ExcludedReason, Outgoing, Ready } from './events.js';
 import { FailureDetector } from './failure-detector.js';
 import type { Accepted, Decision, Entry, Frame, FwdMsg } from './frames.js';
 import { MessageLog } from './message-log.js';
@@ -76,6 +76,7 @@ export class Member {
   private leaving = false;
   private lastRequestAt = -Infinity;
   private contacts: MemberId[] = [];
+  private joinStartedAt = 0;
 
   // Member side of the flush.
   private frozen = false;
@@ -100,8 +101,12 @@ export class Member {
   private readonly distrusted = new Map<MemberId, number>();
   /** Tick at which this member's received prefix last advanced, or at which it was last not waiting for order. */
   private lastProgressAt = 0;
+  /** Until when this member distrusts the sequencer on its own evidence (member side of §4.2); then it leads. */
+  private seqDistrustUntil = -Infinity;
   private lastKeepaliveAt = -Infinity;
   private readonly excludedIds = new Set<MemberId>();
+  /** Members admitted by the change that installed the current view (empty for view 1). */
+  private viewJoiners = new Set<MemberId>();
   private minorityReported = false;
   private sawFrozen = false;
 
@@ -148,7 +153,17 @@ export class Member {
     if (contacts.length === 0) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'join needs at least one contact');
     this.phase = 'joining';
     this.contacts = [...contacts];
+    this.joinStartedAt = this.now;
     this.requestJoin();
+  }
+
+  /**
+   * Replaces a joiner's contacts: the runtime learns of more nodes while the join waits (with every node started
+   * at once, the first contacts may all be joiners themselves, which never answer). Ignored once admitted.
+   */
+  setContacts(contacts: readonly MemberId[]): void {
+    if (this.phase !== 'joining' || this.contacts.length === 0 || contacts.length === 0) return;
+    this.contacts = [...new Set(contacts)];
   }
 
   /** Graceful leave: sends nothing new, waits until its own messages are delivered, then leaves in a view change. */
@@ -199,6 +214,12 @@ export class Member {
     this.now++;
     switch (this.phase) {
       case 'joining':
+        if (this.contacts.length > 0 && this.now - this.joinStartedAt >= this.cfg.joinTimeoutTicks) {
+          // Bounded: nobody admitted us in time; say so instead of asking for ever (§11 Q8).
+          this.phase = 'left';
+          this.emit({ type: 'join-failed', view: 0, reason: 'timeout', waitedTicks: this.now - this.joinStartedAt });
+          break;
+        }
         if (this.contacts.length > 0 && this.now - this.lastRequestAt >= this.cfg.requestRetryTicks) this.requestJoin();
         break;
       case 'member':
@@ -423,10 +444,10 @@ export class Member {
     else this.sendTo([leader], { t: 'leave', view: this.view.id });
   }
 
-  private becomeExcluded(view: number): void {
+  private becomeExcluded(view: number, reason?: ExcludedReason): void {
     if (this.phase === 'excluded' || this.phase === 'left') return;
     this.phase = 'excluded';
-    this.emit({ type: 'excluded', view });
+    this.emit(reason ? { type: 'excluded', view, reason } : { type: 'excluded', view });
   }
 
   // ---------------------------------------------------------------- ticks
@@ -449,6 +470,13 @@ export class Member {
       this.sendFetch();
     }
     this.keepAcceptAlive();
+    if (this.downloadStuck()) {
+      if (this.installPending) {
+        this.giveUpState(this.installPending.view);
+        return;
+      }
+      if (this.pendingAccept) this.completeAccept();
+    }
     if (this.download && this.now - this.download.lastAt >= 4 * this.cfg.fetchRetryTicks) {
       this.download.rotate(this.now);
       this.requestState();
@@ -701,23 +729,32 @@ export class Member {
   private watchProgress(): void {
     if (this.frozen || this.view === null) return;
     const limit = this.cfg.progressTimeoutTicks;
+    // A joiner loading its state takes at most maxLogEntries past its cut and then stops acknowledging while
+    // the group waits for it (its lag holds `stable`): the sequencer gives it longer before calling it cut off
+    // (§11 Q7), and the members, whose sends then wait, give the sequencer longer too (see below).
+    const patient = this.stateful && this.viewJoiners.size > 0;
     if (this.seq) {
-      for (const m of this.seq.stalled(this.view.members, this.id, this.log.received, this.now, limit)) {
+      for (const m of this.seq.stalled(this.view.members, this.id, this.log.received, this.now, limit, patient ? this.viewJoiners : undefined, 4 * limit)) {
         this.distrusted.set(m, this.now + 4 * this.cfg.flushTimeoutTicks);
       }
       return;
     }
-    const waiting = this.outbox.firstUnordered() >= 0 || this.knownLast > this.log.received;
+    // A joiner loading its state stops taking the stream at its own log bound: no evidence against the sequencer.
+    const waiting = this.download === null && (this.outbox.firstUnordered() >= 0 || this.knownLast > this.log.received);
     if (!waiting) this.lastProgressAt = this.now;
     // Twice the sequencer's limit: when a slow member fills the log, the sequencer excludes it first.
-    else if (this.now - this.lastProgressAt > 2 * limit) {
-      this.distrusted.set(this.view.members[0]!, this.now + 4 * this.cfg.flushTimeoutTicks);
+    else if (this.now - this.lastProgressAt > 2 * (patient ? 4 * limit : limit)) {
+      this.seqDistrustUntil = this.now + 4 * this.cfg.flushTimeoutTicks;
+      this.distrusted.set(this.view.members[0]!, this.seqDistrustUntil);
       this.lastProgressAt = this.now;
     }
   }
 
   /** Lowest-ranked member this member does not suspect: the one that should run the next flush. */
   private leaderCandidate(): MemberId {
+    // Nobody else shares this member's evidence against the sequencer (the next in line may hear it fine), so
+    // it runs the view change itself; Paxos ballots keep that safe if the next in line leads too (§11 Q1).
+    if (this.now < this.seqDistrustUntil && this.distrusted.has(this.view!.members[0]!)) return this.id;
     for (const m of this.view!.members) {
       if (m === this.id) return m;
       if (!this.fd.isSuspected(m) && !this.distrusted.has(m)) return m;
@@ -756,8 +793,7 @@ export class Member {
     const view = this.view!;
     const survivors = this.survivorsNow();
     const n = view.members.length;
-    let joiners = [...this.pendingJoins.keys()].filter((j) => !view.members.includes(j));
-    joiners = joiners.slice(0, Math.max(0, Math.min(RANKS, this.cfg.maxMembers) - survivors.length));
+    const joiners = this.admissibleJoiners(survivors.length);
     let leavers = view.members.filter((m) => this.pendingLeaves.has(m) && survivors.includes(m));
     // Leaves wait when they would cost the majority (a crash at the same time), or when they would hand the
     // group to joiners alone: failures and joins first, the leaves in the next view change.
@@ -783,6 +819,13 @@ export class Member {
       decision: null, source: null, lastProgressAt: this.now, lastSendAt: this.now,
     };
     this.sendTo(survivors, { t: 'prep', view: view.id, ballot, survivors });
+  }
+
+  /** Pending joiners in the order their requests first arrived, as many as the view has room for. */
+  private admissibleJoiners(survivors: number): MemberId[] {
+    const view = this.view!;
+    const joiners = [...this.pendingJoins.keys()].filter((j) => !view.members.includes(j));
+    return joiners.slice(0, Math.max(0, Math.min(RANKS, this.cfg.maxMembers) - survivors));
   }
 
   private progressAttempt(): void {
@@ -829,11 +872,15 @@ export class Member {
       }
     }
     const view = this.view!;
+    // Joiners are not acceptors, so those whose requests arrived during the prepare phase can still come in now
+    // rather than wait for a whole further flush (unless the group dissolves: then nobody could admit them).
+    const stays = a.survivors.length > a.leavers.length;
+    const joiners = stays ? this.admissibleJoiners(a.survivors.length) : a.joiners;
     // A value some majority may already have accepted must be proposed again (Paxos), or two views could follow this one.
     const decision: Decision = best ? best.decision : {
       prevView: view.id,
       view: view.id + 1,
-      members: [...a.survivors.filter((m) => !a.leavers.includes(m)), ...a.joiners],
+      members: [...a.survivors.filter((m) => !a.leavers.includes(m)), ...joiners],
       leavers: a.leavers,
       cut: max,
     };
@@ -862,6 +909,9 @@ export class Member {
     const d = a.decision!;
     this.attempt = null;
     const to = new Set([...d.members, ...d.leavers, ...a.survivors]);
+    // The group dissolves: nobody will be left to answer the members that were not survivors (suspected, or a
+    // joiner still loading its state), so tell them now that they are out (§11 Q5). Best effort.
+    if (d.members.length === 0) for (const m of this.view!.members) to.add(m);
     to.delete(this.id);
     this.sendTo([...to], { t: 'nv', view: this.view!.id, decision: d });
     this.onNewView(this.id, d);
@@ -896,6 +946,9 @@ export class Member {
     }
     this.promised = ballot;
     this.freeze();
+    // Someone ranked before us (and not the sequencer we distrust) runs a view change: let it lead, no duel.
+    const r = view.members.indexOf(from);
+    if (r >= 0 && r < this.rank && !this.distrusted.has(from)) this.seqDistrustUntil = -Infinity;
     return true;
   }
 
@@ -930,10 +983,22 @@ export class Member {
     this.sendTo([p.leader], { t: 'prom', view: this.view!.id, ballot: p.ballot, received: this.log.received, accepted: this.accepted });
   }
 
-  /** Accept only with every message up to the cut in hand, so whoever adopts this value can fetch from us. */
+  /**
+   * A joiner's download that has made no progress for a flush timeout: its sources are gone (or never had the
+   * snapshot), and nobody else holds the state at its cut. It must not hold the flush any longer (§11 Q4).
+   */
+  private downloadStuck(): boolean {
+    return this.download !== null && this.now - this.download.progressAt > this.cfg.flushTimeoutTicks;
+  }
+
+  /**
+   * Accept only with every message up to the cut in hand, so whoever adopts this value can fetch from us. A
+   * joiner still loading its state waits for it while the download progresses; once it is stuck it accepts
+   * anyway: as an acceptor it only needs the messages, and the group may need its vote for a majority.
+   */
   private completeAccept(): void {
     const p = this.pendingAccept;
-    if (!p || this.log.received < p.decision.cut || this.download) return;
+    if (!p || this.log.received < p.decision.cut || (this.download && !this.downloadStuck())) return;
     this.pendingAccept = null;
     if (this.promised !== p.ballot) return;
     this.accepted = { ballot: p.ballot, decision: p.decision };
@@ -947,6 +1012,10 @@ export class Member {
     }
     if (this.phase !== 'member' || this.view === null || d.prevView !== this.view.id || this.installPending) return;
     if (d.members.includes(this.id)) {
+      if (this.downloadStuck()) {
+        this.giveUpState(d.view);
+        return;
+      }
       this.freeze();
       if (this.log.received >= d.cut && !this.download) this.install(d, true);
       else {
@@ -1019,6 +1088,7 @@ export class Member {
     this.nextAttemptAt = 0;
     this.changeSince = null;
     this.distrusted.clear();
+    this.seqDistrustUntil = -Infinity;
     this.minorityReported = false;
     this.sawFrozen = false;
     this.commit = d.cut;
@@ -1029,6 +1099,7 @@ export class Member {
     this.fd.watch(d.members.filter((m) => m !== this.id), this.now);
 
     const prevMembers = prev?.members ?? [];
+    this.viewJoiners = new Set(d.prevView === 0 || !oldMember ? [] : d.members.filter((m) => !prevMembers.includes(m)));
     for (const m of prevMembers) {
       if (!d.members.includes(m) && !d.leavers.includes(m)) this.rememberExcluded(m);
     }
@@ -1112,6 +1183,16 @@ export class Member {
     this.emit({ type: 'state', view: dl.view, data: dl.assemble() });
     this.deliverUpTo(Math.min(this.commit, this.log.received));
     this.afterCatchUp();
+  }
+
+  /**
+   * A joiner whose state cannot arrive (both providers gone) is decided into a next view it cannot install
+   * without that state: it leaves the group as an excluded incarnation (the others drop it in the view after,
+   * and the application may join again as a new incarnation) instead of holding every later flush (§11 Q4).
+   */
+  private giveUpState(view: number): void {
+    this.download = null;
+    this.becomeExcluded(view, 'state-unavailable');
   }
 
   private rememberExcluded(m: MemberId): void {

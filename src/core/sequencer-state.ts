@@ -44,14 +44,17 @@ export class SequencerState {
     }
   }
 
-  /** Members that lag behind `last` and whose acknowledgements have not advanced for `limit` ticks. */
-  stalled(members: readonly MemberId[], self: MemberId, last: number, now: number, limit: number): MemberId[] {
+  /**
+   * Members that lag behind `last` and whose acknowledgements have not advanced for `limit` ticks (`patientLimit`
+   * for the members in `patient`: joiners still loading their state, whose log bound stops their acks).
+   */
+  stalled(members: readonly MemberId[], self: MemberId, last: number, now: number, limit: number, patient?: ReadonlySet<MemberId>, patientLimit = limit): MemberId[] {
     const out: MemberId[] = [];
     for (const m of members) {
       if (m === self) continue;
       const ack = this.acks.get(m) ?? this.viewStart;
       const since = this.advancedAt.get(m) ?? this.startedAt;
-      if (ack < last && now - since > limit) out.push(m);
+      if (ack < last && now - since > (patient?.has(m) ? patientLimit : limit)) out.push(m);
     }
     return out;
   }
