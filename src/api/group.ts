@@ -8,6 +8,9 @@ import { BoundedQueue } from './bounded-queue.js';
 import { type CoreFigures, GroupCounters, type GroupStats } from './stats.js';
 import { bytes, integer, optionalFunction, optionalSignal, optionsObject } from './validate.js';
 
+/** How often (in ticks) a joiner's contacts are widened to the peers connected now. */
+const CONTACT_REFRESH_TICKS = 50;
+
 export interface ViewInfo {
   id: number;
   /** Rank order; the first is the coordinator (and the sequencer). */
@@ -95,6 +98,9 @@ export class Group extends EventEmitter<GroupEvents> {
   private joinedWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private leftWaiters: Array<() => void> = [];
   private state: 'joining' | 'member' | 'left' | 'closed' = 'joining';
+  private ticksJoining = 0;
+  /** Some incarnation of this group object was admitted once (a later join is a rejoin). */
+  private everMember = false;
   /** leave() was called: sends are refused with VSYNC_ERR_LEAVING from then on. */
   private leaving = false;
   /** Why the group ended ('left' or 'closed'): later calls fail with the same code. */
@@ -195,8 +201,16 @@ export class Group extends EventEmitter<GroupEvents> {
 
   /** @internal */
   tick(): void {
-    this.rt?.input((m) => m.tick());
-    if (this.rt) this.counters.sample(this.rt.member.receivedSeq);
+    const rt = this.rt;
+    if (!rt) return;
+    // A joiner's contacts were the peers connected when it started; nodes started together may all have been
+    // joiners then. Widen them as peers connect, or two joiners that only know each other wait for ever.
+    if (this.state === 'joining' && ++this.ticksJoining % CONTACT_REFRESH_TICKS === 0) {
+      const contacts = this.host.contacts();
+      rt.input((m) => m.setContacts(contacts));
+    }
+    rt.input((m) => m.tick());
+    this.counters.sample(rt.member.receivedSeq);
   }
 
   /** A listener that is not a function would only fail when the event fires, far from the mistake: refuse it here. */
@@ -326,6 +340,7 @@ export class Group extends EventEmitter<GroupEvents> {
 
   private becomeMember(): void {
     this.state = 'member';
+    this.everMember = true;
     for (const w of this.joinedWaiters.splice(0)) w.resolve();
   }
 
@@ -423,6 +438,20 @@ export class Group extends EventEmitter<GroupEvents> {
         this.emit('left');
         this.finish('left', new VsyncError(ErrorCodes.LEAVING, `group ${this.name}: left`));
         break;
+      case 'join-failed': {
+        // The group did not admit this incarnation in time (the core stops asking). A rejoin after an exclusion
+        // keeps trying as a new incarnation; a first join fails with the cause, and join() leaves nothing behind.
+        rt.close(false);
+        this.host.logger.warn({ group: this.name, member: rt.id, waitedTicks: e.waitedTicks }, 'the group did not admit this member in time');
+        if (this.rejoin && this.everMember) {
+          this.start(false);
+        } else {
+          this.host.attach(this.name, null);
+          this.rt = null;
+          this.finish('closed', new VsyncError(ErrorCodes.UNREACHABLE, `group ${this.name}: not admitted within ${e.waitedTicks} ticks (no member answered the join)`));
+        }
+        break;
+      }
       case 'excluded': {
         rt.close(false);
         const old = rt.id;
