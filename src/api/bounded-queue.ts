@@ -1,12 +1,12 @@
 import { ErrorCodes, VsyncError } from '../core/errors.js';
+import { Deque } from '../util/deque.js';
 
 /**
  * A bounded buffer read as an async iterator. A reader that falls more than `capacity` items behind is ended
  * with VSYNC_ERR_BACKPRESSURE instead of letting memory grow or silently skipping items.
  */
 export class BoundedQueue<T> implements AsyncIterable<T> {
-  private items: T[] = [];
-  private head = 0;
+  private readonly items = new Deque<T>();
   private waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | null = null;
   private ended = false;
   private failure: unknown = null;
@@ -24,7 +24,7 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
       w.resolve({ value: item, done: false });
       return;
     }
-    if (this.items.length - this.head >= this.capacity) {
+    if (this.items.length >= this.capacity) {
       this.fail(new VsyncError(ErrorCodes.BACKPRESSURE, `reader fell more than ${this.capacity} items behind`));
       return;
     }
@@ -34,7 +34,7 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.waiter && this.head >= this.items.length) {
+    if (this.waiter && this.items.isEmpty) {
       this.waiter.resolve({ value: undefined, done: true });
       this.waiter = null;
     }
@@ -44,8 +44,7 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
     if (this.ended) return;
     this.failure = err;
     this.ended = true;
-    this.items = [];
-    this.head = 0;
+    this.items.clear();
     if (this.waiter) {
       this.waiter.reject(err);
       this.waiter = null;
@@ -54,14 +53,7 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
   }
 
   private next(): Promise<IteratorResult<T>> {
-    if (this.head < this.items.length) {
-      const value = this.items[this.head++]!;
-      if (this.head > 1024 && this.head * 2 > this.items.length) {
-        this.items = this.items.slice(this.head);
-        this.head = 0;
-      }
-      return Promise.resolve({ value, done: false });
-    }
+    if (!this.items.isEmpty) return Promise.resolve({ value: this.items.shift()!, done: false });
     if (this.failure) return Promise.reject(this.failure);
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => {
@@ -74,7 +66,7 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
       next: () => this.next(),
       return: () => {
         this.end();
-        this.items = [];
+        this.items.clear();
         this.onClose();
         return Promise.resolve({ value: undefined, done: true });
       },

@@ -1,3 +1,4 @@
+import './dispose.js';
 import { EventEmitter } from 'eventemitter3';
 import type { Logger } from 'pino';
 import { type CoreEvent, ErrorCodes, type Frame, type MemberId, VsyncError } from '../core/index.js';
@@ -5,6 +6,7 @@ import { MemberRuntime, type MemberRuntimeOptions } from '../runtime/member-runt
 import { throwIfAborted, withSignal } from './abort.js';
 import type { ConflictInfo } from './bootstrap.js';
 import { BoundedQueue } from './bounded-queue.js';
+import type { Group } from './public.js';
 import { type CoreFigures, GroupCounters, type GroupStats } from './stats.js';
 import { bytes, integer, optionalFunction, optionalSignal, optionsObject } from './validate.js';
 
@@ -73,7 +75,7 @@ export interface GroupHost {
   runtimeOptions(group: string, id: MemberId, onEvent: (e: CoreEvent) => void | 'yield'): MemberRuntimeOptions;
   attach(group: string, rt: MemberRuntime | null): void;
   /** The group has ended (left, closed, excluded for good): its name is free to be joined again. */
-  release(group: Group): void;
+  release(group: GroupImpl): void;
   logger: Logger;
   /** Ops hook: a flush this member blocked for took `ms` (for the flush-duration histogram). */
   flushed?(group: string, ms: number): void;
@@ -87,8 +89,9 @@ interface PendingSend {
 /**
  * A process group as the application sees it: typed events, async iterators, and promises that resolve when
  * the message is delivered back to its sender (that is, ordered and held by a majority of the view).
+ * Exported as the `Group` interface (public.ts); the methods marked internal are for the node and the runtime.
  */
-export class Group extends EventEmitter<GroupEvents> {
+export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
   private rt: MemberRuntime | null = null;
   private view: ViewInfo | null = null;
   private readonly pending = new Map<number, PendingSend>();
@@ -110,6 +113,11 @@ export class Group extends EventEmitter<GroupEvents> {
   private readonly maxWaitingSends: number;
   private readonly hooks: StateHooks | null;
   private readonly counters = new GroupCounters();
+  private resolveClosed!: () => void;
+  /** Resolves once the group has ended here (left, closed, excluded for good). */
+  readonly closed = new Promise<void>((resolve) => {
+    this.resolveClosed = resolve;
+  });
 
   constructor(
     readonly name: string,
@@ -355,6 +363,12 @@ export class Group extends EventEmitter<GroupEvents> {
     for (const r of this.viewReaders) r.end();
     for (const w of this.leftWaiters.splice(0)) w();
     this.host.release(this);
+    this.resolveClosed();
+  }
+
+  /** `await using`: a graceful leave at the end of the scope (waits for it like leave(); nothing if already ended). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.leave();
   }
 
   private onEvent(rt: MemberRuntime, e: CoreEvent): void | 'yield' {

@@ -9,7 +9,7 @@ import type { Transport } from '../net/index.js';
 import { encodeFrame } from '../wire/index.js';
 import { type ConflictInfo, Formation, type LocalGroup, newGroupId } from './bootstrap.js';
 import { CONTROL_GROUP, type FormMsg, decodeControl, encodeControl } from './formation-messages.js';
-import type { Group } from './group.js';
+import type { GroupImpl as Group } from './group.js';
 
 /** Members report their group's status to connected peers outside their view this often (conflicts). */
 const GOSSIP_MS = 1000;

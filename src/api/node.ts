@@ -1,3 +1,4 @@
+import './dispose.js';
 import { pino, type Logger } from 'pino';
 import { type CoreConfig, type CoreEvent, ErrorCodes, type Frame, type MemberId, VsyncError } from '../core/index.js';
 import { Transport, type TlsOptions } from '../net/index.js';
@@ -5,7 +6,8 @@ import { type HttpOptions, OpsServer } from '../ops/http-server.js';
 import type { MemberRuntime, MemberRuntimeOptions } from '../runtime/member-runtime.js';
 import { decodeFrame, encodeFrame } from '../wire/index.js';
 import { abortError, throwIfAborted } from './abort.js';
-import { Group, type GroupHost, type GroupOptions } from './group.js';
+import { type GroupHost, GroupImpl, type GroupOptions } from './group.js';
+import type { Group, Node } from './public.js';
 import type { NodeStats, RateSample } from './stats.js';
 import { validateJoin, validateNodeOptions } from './node-options.js';
 import { CONTROL_GROUP, NodeFormation } from './node-formation.js';
@@ -93,10 +95,10 @@ function nodeOf(id: MemberId): string {
 
 /**
  * A vsync node: one process's presence in a cluster. It keeps one connection per peer node, shared by all the
- * groups it is a member of.
+ * groups it is a member of. Exported as the `Node` interface and `Node.start` (public.ts).
  */
-export class Node {
-  private readonly groups = new Map<string, Group>();
+export class NodeImpl implements Node {
+  private readonly groups = new Map<string, GroupImpl>();
   private readonly runtimes = new Map<string, MemberRuntime>();
   private readonly timer: NodeJS.Timeout;
   /** Group names with a join in progress: a second join of the same name is refused, not raced. */
@@ -104,7 +106,12 @@ export class Node {
   private readonly formation: NodeFormation;
   private incarnation = 0;
   private readonly incBase = Date.now().toString(36);
-  private closed = false;
+  private isClosed = false;
+  private resolveClosed!: () => void;
+  /** Resolves once the node is closed. */
+  readonly closed = new Promise<void>((resolve) => {
+    this.resolveClosed = resolve;
+  });
   private readonly startedAt = Date.now();
   private ops: OpsServer | null = null;
 
@@ -141,7 +148,7 @@ export class Node {
    * opened), then listens and dials the seeds. VSYNC_ERR_LISTEN_FAILED when the address cannot be listened on
    * (in use, not permitted); VSYNC_ERR_ABORTED when `signal` fires first.
    */
-  static async start(opts: NodeOptions & { signal?: AbortSignal }): Promise<Node> {
+  static async start(opts: NodeOptions & { signal?: AbortSignal }): Promise<NodeImpl> {
     validateNodeOptions(opts);
     if (opts.secret == null && opts.tls == null && opts.insecure !== true) {
       throw new VsyncError(
@@ -168,7 +175,7 @@ export class Node {
     } catch (err) {
       throw listenError(err, opts);
     }
-    const node = new Node(opts.name, transport, opts, logger);
+    const node = new NodeImpl(opts.name, transport, opts, logger);
     if (opts.http) {
       try {
         node.ops = await OpsServer.start(opts.http, { stats: () => node.stats(), series: () => node.rateSeries() }, logger.child({ endpoint: 'http' }));
@@ -215,18 +222,18 @@ export class Node {
    */
   async join(group: string, opts: JoinOptions = {}): Promise<Group> {
     validateJoin(group, opts);
-    if (this.closed) throw new VsyncError(ErrorCodes.CLOSED, 'node closed');
+    if (this.isClosed) throw new VsyncError(ErrorCodes.CLOSED, 'node closed');
     if (this.groups.has(group) || this.joining.has(group)) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `group: already in group '${group}' (or joining it)`);
     throwIfAborted(opts.signal);
     this.joining.add(group);
-    let g: Group | null = null;
+    let g: GroupImpl | null = null;
     let slow: ReturnType<typeof setInterval> | undefined;
     try {
       // Found alone, found with others, or join a running instance: formation finds out, or fails with the cause.
       const plan = await this.formation.plan(group, opts);
-      if (this.closed) throw new VsyncError(ErrorCodes.CLOSED, 'node closed');
+      if (this.isClosed) throw new VsyncError(ErrorCodes.CLOSED, 'node closed');
       if (opts.signal?.aborted) throw abortError(opts.signal);
-      g = new Group(group, this.host(group), opts);
+      g = new GroupImpl(group, this.host(group), opts);
       this.groups.set(group, g);
       this.formation.started(group, plan.gid);
       g.start(plan.start);
@@ -251,14 +258,20 @@ export class Node {
 
   /** Closes every group (writing `end` to traces: a clean shutdown, no leave) and the transport. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.isClosed) return;
+    this.isClosed = true;
     clearInterval(this.timer);
     await this.ops?.close();
     this.formation.close();
     for (const g of this.groups.values()) g.close(true);
     this.groups.clear();
     await this.transport.close();
+    this.resolveClosed();
+  }
+
+  /** `await using`: closes the node at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   /** The id of this node's instance of `group` ('' while unknown; null when not in it): see docs/deploy.md. */

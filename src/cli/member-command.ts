@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Node } from '../api/node.js';
-import type { Group, StateHooks } from '../api/group.js';
+import type { GroupImpl, StateHooks } from '../api/group.js';
+import { type Group, Node } from '../api/public.js';
 import { ClientEndpoint } from '../rsm/client-endpoint.js';
 import { readClientTokens } from '../rsm/client-tokens.js';
 import { HashChain } from '../rsm/hash-chain.js';
@@ -276,7 +276,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   await done;
   clearInterval(status);
   // The trace ends here (a clean end); the leave that follows lets the others move on without a failure timeout.
-  group.endTrace();
+  (group as GroupImpl).endTrace(); // An internal of the group: the CLI is part of the library.
   ac.abort();
   await sending.catch(() => {});
   await endpoint?.close();

@@ -3,6 +3,7 @@
 // uncaught exception (a wrong payload used to fail in the encoder inside setImmediate and end the process).
 import { createServer, type Server } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { GroupImpl } from '../../src/api/group.js';
 import { ErrorCodes, type Group, Node, VsyncError } from '../../src/index.js';
 
 const SECRET = 'test-secret';
@@ -242,10 +243,12 @@ describe('Group methods', () => {
     await gb.leave(); // twice: nothing to do
     await a.close();
     await refused(() => ga.send(enc('late')), ErrorCodes.CLOSED);
-    await refused(() => ga.recordState(-1, 'x'), ErrorCodes.INVALID_ARGUMENT, /view/);
-    await refused(() => ga.recordState(1, 'not hex'), ErrorCodes.INVALID_ARGUMENT, /hash/);
+    // The internals the state-machine layer and the CLI use (not on the public Group interface).
+    const internal = ga as GroupImpl;
+    await refused(() => internal.recordState(-1, 'x'), ErrorCodes.INVALID_ARGUMENT, /view/);
+    await refused(() => internal.recordState(1, 'not hex'), ErrorCodes.INVALID_ARGUMENT, /hash/);
     // Calls without arguments on a closed group: harmless.
-    ga.endTrace();
+    internal.endTrace();
     expect((await ga.messages()[Symbol.asyncIterator]().next()).done).toBe(true);
     expect(ga.memberId).toBeNull();
   });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { checkTraces, type CheckReport, type MemberTrace } from '../../src/check/index.js';
 import { type CoreConfig, type CoreEvent, type Frame, Member, type MemberId } from '../../src/core/index.js';
 import { Prng } from '../../src/sim/prng.js';
@@ -11,9 +12,47 @@ interface Node {
   alive: boolean;
   paused: boolean;
   events: CoreEvent[];
+  /** Stateful mode: the application state this member holds. */
+  app: TextLog | null;
 }
 
 export type FrameFilter = (from: MemberId, to: MemberId, frame: Frame) => boolean;
+
+/** What became of a frame taken off the network: handed over, or lost (and why). */
+export type FrameFate = 'delivered' | 'cut' | 'filtered' | 'down';
+
+export interface TestClusterOptions {
+  /**
+   * The group has application state (MemberOptions.stateful): every member keeps a TextLog of what it delivered,
+   * hands it over on `snapshot`, takes it on `state`, and writes its digest to the trace so the checker compares it.
+   */
+  stateful?: boolean;
+}
+
+/**
+ * The application of the stateful mode: the delivered payloads, as text, in order. Readable when printed, and
+ * two members agree on it only if they delivered the same messages in the same order from the same start.
+ */
+export class TextLog {
+  entries: string[] = [];
+
+  apply(payload: Uint8Array): void {
+    this.entries.push(new TextDecoder().decode(payload));
+  }
+
+  snapshot(): Uint8Array {
+    return new TextEncoder().encode(JSON.stringify(this.entries));
+  }
+
+  restore(data: Uint8Array): void {
+    this.entries = JSON.parse(new TextDecoder().decode(data)) as string[];
+  }
+
+  /** The trace's `state` digest: 16 hex characters. */
+  digest(): string {
+    return createHash('sha256').update(this.snapshot()).digest('hex').slice(0, 16);
+  }
+}
 
 /**
  * A scripted cluster for pinning hard cases: zero-latency FIFO links, and the test decides exactly which frames
@@ -27,11 +66,16 @@ export class TestCluster {
   filter: FrameFilter | null = null;
   /** Called for every frame that is delivered: lets a test act at an exact protocol moment. */
   onFrame: ((from: MemberId, to: MemberId, frame: Frame) => void) | null = null;
+  /** Called for every frame taken off the network, delivered or not (the scenario files' `print frames`). */
+  onWire: ((from: MemberId, to: MemberId, frame: Frame, fate: FrameFate) => void) | null = null;
   private readonly rng = new Prng(7);
   private counter = new Map<MemberId, number>();
   rejoinOnExclusion = true;
 
-  constructor(ids: MemberId[], readonly config: Partial<CoreConfig> = {}) {
+  readonly stateful: boolean;
+
+  constructor(ids: MemberId[], readonly config: Partial<CoreConfig> = {}, opts: TestClusterOptions = {}) {
+    this.stateful = opts.stateful ?? false;
     for (const id of ids) this.create(id);
     for (const id of ids) this.nodes.get(id)!.m.bootstrap(ids);
     for (const id of ids) this.pump(id);
@@ -41,7 +85,15 @@ export class TestCluster {
   private create(id: MemberId): Node {
     const r = this.rng.fork();
     const sink = new MemorySink();
-    const node: Node = { m: new Member({ id, config: this.config, random: () => r.next() }), rec: new TraceRecorder(id, sink), sink, alive: true, paused: false, events: [] };
+    const node: Node = {
+      m: new Member({ id, config: this.config, random: () => r.next(), stateful: this.stateful }),
+      rec: new TraceRecorder(id, sink),
+      sink,
+      alive: true,
+      paused: false,
+      events: [],
+      app: this.stateful ? new TextLog() : null,
+    };
     this.nodes.set(id, node);
     this.traces.push({ me: id, sink });
     return node;
@@ -58,6 +110,19 @@ export class TestCluster {
   join(id: MemberId, contacts?: MemberId[]): void {
     const n = this.create(id);
     n.m.join(contacts ?? this.aliveIds().filter((x) => x !== id));
+    this.pump(id);
+  }
+
+  /** Stateful mode: the application state `id` holds. */
+  app(id: MemberId): TextLog {
+    const app = this.nodes.get(id)!.app;
+    if (!app) throw new Error('the cluster is not stateful');
+    return app;
+  }
+
+  /** Graceful leave of `id`. */
+  leave(id: MemberId): void {
+    this.member(id).leave();
     this.pump(id);
   }
 
@@ -131,9 +196,19 @@ export class TestCluster {
       this.queue = [];
       for (const { from, to, frame } of q) {
         const node = this.nodes.get(to);
-        if (!node || !node.alive || node.paused) continue; // A paused process's frames are lost here, like a full socket.
-        if (this.cut.has(`${from}>${to}`)) continue;
-        if (this.filter && !this.filter(from, to, frame)) continue;
+        if (!node || !node.alive || node.paused) {
+          this.onWire?.(from, to, frame, 'down');
+          continue; // A paused process's frames are lost here, like a full socket.
+        }
+        if (this.cut.has(`${from}>${to}`)) {
+          this.onWire?.(from, to, frame, 'cut');
+          continue;
+        }
+        if (this.filter && !this.filter(from, to, frame)) {
+          this.onWire?.(from, to, frame, 'filtered');
+          continue;
+        }
+        this.onWire?.(from, to, frame, 'delivered');
         this.onFrame?.(from, to, frame);
         if (!node.alive) continue;
         node.m.receive(from, frame);
@@ -148,9 +223,11 @@ export class TestCluster {
     const r = node.m.ready();
     // Frames first: a leader that leaves still sends the view that lets the others go on.
     for (const f of r.frames) for (const to of f.to) this.queue.push({ from: id, to, frame: f.frame });
+    let provided = false;
     for (const e of r.events) {
       node.events.push(e);
       node.rec.record(e);
+      if (node.app) provided = this.applyToState(node, e) || provided;
       if (e.type === 'excluded') {
         node.alive = false;
         node.rec.close();
@@ -164,6 +241,30 @@ export class TestCluster {
         node.alive = false;
         return;
       }
+    }
+    // A snapshot handed over may let the member answer a joiner's waiting request at once.
+    if (provided) this.pump(id);
+  }
+
+  /** The application side of state transfer, in event order; true when a snapshot was handed to the core. */
+  private applyToState(node: Node, e: CoreEvent): boolean {
+    const app = node.app!;
+    switch (e.type) {
+      case 'deliver':
+        app.apply(e.payload);
+        return false;
+      case 'install':
+        if (!node.m.awaitingState) node.rec.state(e.view.id, app.digest());
+        return false;
+      case 'snapshot':
+        node.m.provideSnapshot(e.view, app.snapshot());
+        return true;
+      case 'state':
+        app.restore(e.data);
+        node.rec.state(e.view, app.digest());
+        return false;
+      default:
+        return false;
     }
   }
 

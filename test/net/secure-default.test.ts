@@ -1,7 +1,7 @@
 /** Secure by default: Node.start refuses to run without a secret or TLS unless told `insecure: true`. */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { Node } from '../../src/api/node.js';
+import { Node } from '../../src/index.js';
 import { ErrorCodes } from '../../src/core/errors.js';
 
 describe('secure by default', () => {

@@ -65,7 +65,7 @@ describe('vsync status formatting', () => {
   it('prints a node with no group and no peer', () => {
     const lines = formatStatus({
       node: 'x', url: null, startedAt: 0, uptimeSec: 3, groups: [], peers: [],
-      transport: { framesIn: 0, framesOut: 0, bytesIn: 2048, bytesOut: 10, dropped: 0, rejected: 0, links: 0, queuedBytes: 0 },
+      transport: { framesIn: 0, framesOut: 0, bytesIn: 2048, bytesOut: 10, dropped: 0, rejected: 0, links: 0, queuedBytes: 0, badFrames: 0, refusedConnections: 0 },
     });
     expect(lines).toEqual(['node x  (not listening)  up 3 s  in 2.0 KiB  out 10 B  dropped 0', '', 'in no group', '', 'no peer nodes']);
   });

@@ -1,7 +1,7 @@
 /** Formation messages and merge order, without a network. */
 import { describe, expect, it } from 'vitest';
 import { describeError, newGroupId, yieldsTo } from '../../src/api/bootstrap.js';
-import { MAX_CONTROL_BYTES, decodeControl, encodeControl } from '../../src/api/formation-messages.js';
+import { type FormMsg, MAX_CONTROL_BYTES, decodeControl, encodeControl } from '../../src/api/formation-messages.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/index.js';
 
 const chunk = (s: string) => {
@@ -19,7 +19,7 @@ describe('formation messages', () => {
       { k: 'refuse', g: 'g', id: 'p1', reason: 'promised to a' },
       { k: 'commit', g: 'g', id: 'p1', gid: 'x-1', members: ['a#1', 'b#1', 'c#1'] },
       { k: 'abort', g: 'g', id: 'p1' },
-    ] as const;
+    ] satisfies FormMsg[];
     for (const m of msgs) {
       const env = decodeFrame(encodeFrame('$vsync/form', 'a#form', '', encodeControl(m)));
       expect(decodeControl(env.frame)).toEqual(m);

@@ -1,0 +1,48 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../../src/core');
+
+async function sources(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await sources(p)));
+    else if (e.name.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+// The core is sans-IO so that the simulator, the tests and the runtime drive the very same code: an import of a
+// socket, a timer or a file module would make it depend on the world it is supposed to be told about.
+describe('src/core stands alone', () => {
+  it('imports only its own files: nothing outside src/core, no node: built-ins, no packages', async () => {
+    const bad: string[] = [];
+    let seen = 0;
+    for (const file of await sources(root)) {
+      const text = await readFile(file, 'utf8');
+      // Static imports and re-exports, side-effect imports, and dynamic import() / require() calls.
+      const specs = [
+        ...text.matchAll(/(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]/g),
+        ...text.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm),
+        ...text.matchAll(/\b(?:import|require)\s*\(\s*['"]([^'"]+)['"]/g),
+      ].map((m) => m[1]!);
+      for (const spec of specs) {
+        seen++;
+        const ok = spec.startsWith('.') && !relative(root, resolve(file, '..', spec)).startsWith('..');
+        if (!ok) bad.push(`${relative(root, file)}: ${spec}`);
+      }
+    }
+    expect(seen).toBeGreaterThan(10); // the patterns do see the imports
+    expect(bad).toEqual([]);
+  });
+
+  it('the rule itself catches what it should', () => {
+    const inside = (spec: string) => spec.startsWith('.') && !relative(root, resolve(root, 'member.ts', '..', spec)).startsWith('..');
+    expect(inside('./frames.js')).toBe(true);
+    expect(inside('../wire/index.js')).toBe(false);
+    expect(inside('node:crypto')).toBe(false);
+    expect(inside('eventemitter3')).toBe(false);
+  });
+});
