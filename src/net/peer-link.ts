@@ -89,6 +89,27 @@ export interface LinkParams {
 
 type State = 'connecting' | 'handshake' | 'open' | 'closed';
 
+/** The part of the websocket's underlying socket (net.Socket or TLSSocket) that batches writes. */
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
+/**
+ * Links whose socket was corked during this turn of the event loop. Every frame a turn sends to one peer (a batch of
+ * deliveries, acks, a relay of what one read brought) thus leaves in one writev once the turn's I/O callbacks have
+ * run, instead of one write per frame: fewer syscalls and TCP segments. setImmediate runs right after the poll
+ * phase, so the cost in latency is that of finishing the turn's callbacks.
+ */
+const corkedLinks: PeerLink[] = [];
+let uncorkScheduled = false;
+
+function uncorkAll(): void {
+  uncorkScheduled = false;
+  const links = corkedLinks.splice(0);
+  for (const l of links) l.uncork();
+}
+
 export class PeerLink {
   private state: State;
   private closing = false;
@@ -121,6 +142,8 @@ export class PeerLink {
   helloVersion = -1;
   private log: Logger;
   private nonceHex: string | undefined;
+  /** The socket while corked for this turn (see corkedLinks). */
+  private corkedSocket: Corkable | null = null;
   /** Frame protection, set when the handshake derived keys (a cluster secret); null: frames travel as they are. */
   private sealer: Sealer | null = null;
   private opener: Opener | null = null;
@@ -183,9 +206,14 @@ export class PeerLink {
     return this.ws.bufferedAmount;
   }
 
-  /** Sends one binary message; only on a usable link. The bytes are not copied: they must not change afterwards. */
+  /**
+   * Sends one binary message; only on a usable link. The bytes are not copied here (ws takes the buffer as it is;
+   * sealing writes the ciphertext into a new one): they must not change afterwards. The socket stays corked until
+   * the end of this turn of the event loop (see corkedLinks).
+   */
   send(bytes: Uint8Array): void {
     this.sentSinceBeat += bytes.byteLength;
+    if (this.corkedSocket === null) this.cork();
     if (this.sealer === null) {
       this.ws.send(bytes, { binary: true, compress: false });
       return;
@@ -195,6 +223,34 @@ export class PeerLink {
       return;
     }
     this.ws.send(this.sealer.seal(bytes), { binary: true, compress: false });
+  }
+
+  /**
+   * Corks the websocket's socket until the end of this turn. ws exposes no public handle on it: this uses its
+   * internal field when present (when not, every frame is its own write, as before: correct, only slower).
+   */
+  private cork(): void {
+    const s = (this.ws as unknown as { _socket?: Partial<Corkable> | null })._socket;
+    if (!s || typeof s.cork !== 'function' || typeof s.uncork !== 'function') return;
+    s.cork();
+    this.corkedSocket = s as Corkable;
+    corkedLinks.push(this);
+    if (!uncorkScheduled) {
+      uncorkScheduled = true;
+      setImmediate(uncorkAll);
+    }
+  }
+
+  /** Writes what this turn queued on the socket (one writev). Internal: called by the end-of-turn flush. */
+  uncork(): void {
+    const s = this.corkedSocket;
+    this.corkedSocket = null;
+    if (s === null) return;
+    try {
+      s.uncork();
+    } catch {
+      // a destroyed socket: the close event follows
+    }
   }
 
   /** Whether frames on this link are sealed (frame-seal.ts). */
