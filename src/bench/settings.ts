@@ -20,6 +20,8 @@ export interface BenchSettings {
   mode: BenchMode;
   /** Throughput cases, run for the ws baseline and for vsync. */
   throughput: ThroughputCase[];
+  /** Rounds of every throughput case; within a round the systems (mesh, sequencer, vsync) take turns. */
+  rounds: number;
   /** Once per cluster, before its first case: all members send 1 KB as fast as they can (JIT, heap growth). */
   clusterWarmupMs: number;
   /** Before each measurement window, with the case's load running. */
@@ -58,6 +60,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
       return {
         mode,
         throughput: cases([3, 5], ['all', 'one'], [64, KB, 16 * KB]),
+        rounds: 3,
         clusterWarmupMs: 4000,
         warmupMs: 1000,
         windowMs: 3000,
@@ -82,14 +85,11 @@ export function settingsFor(mode: BenchMode): BenchSettings {
     case 'quick':
       return {
         mode,
-        throughput: [
-          { n: 3, senders: 'all', bytes: KB },
-          { n: 3, senders: 'one', bytes: KB },
-          { n: 3, senders: 'all', bytes: 64 },
-        ],
+        throughput: cases([3], ['all'], [KB, 16 * KB, 64]),
+        rounds: 3,
         clusterWarmupMs: 2000,
-        warmupMs: 500,
-        windowMs: 1500,
+        warmupMs: 400,
+        windowMs: 1000,
         vsyncWindow: 2000,
         wsWindow: 1000,
         latency: [
@@ -112,6 +112,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
           { n: 3, senders: 'all', bytes: KB },
           { n: 3, senders: 'one', bytes: 64 },
         ],
+        rounds: 1,
         clusterWarmupMs: 300,
         warmupMs: 200,
         windowMs: 400,
