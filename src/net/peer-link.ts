@@ -96,10 +96,11 @@ interface Corkable {
 }
 
 /**
- * Links whose socket was corked during this turn of the event loop. Every frame a turn sends to one peer (a batch of
- * deliveries, acks, a relay of what one read brought) thus leaves in one writev once the turn's I/O callbacks have
- * run, instead of one write per frame: fewer syscalls and TCP segments. setImmediate runs right after the poll
- * phase, so the cost in latency is that of finishing the turn's callbacks.
+ * Links whose socket was corked by the code running now. The member runtime sends everything a turn of the event
+ * loop produced from one callback (its flush, once per turn), so uncorking when that callback returns
+ * (process.nextTick) sends the turn's frames to one peer in one writev instead of one write per frame — fewer
+ * syscalls and TCP segments — and adds no latency. (Uncorking in a setImmediate instead would hold frames sent from
+ * the check phase, where the runtime's flush runs, until the next turn.)
  */
 const corkedLinks: PeerLink[] = [];
 let uncorkScheduled = false;
@@ -142,7 +143,7 @@ export class PeerLink {
   helloVersion = -1;
   private log: Logger;
   private nonceHex: string | undefined;
-  /** The socket while corked for this turn (see corkedLinks). */
+  /** The socket while corked (see corkedLinks). */
   private corkedSocket: Corkable | null = null;
   /** Frame protection, set when the handshake derived keys (a cluster secret); null: frames travel as they are. */
   private sealer: Sealer | null = null;
@@ -209,7 +210,7 @@ export class PeerLink {
   /**
    * Sends one binary message; only on a usable link. The bytes are not copied here (ws takes the buffer as it is;
    * sealing writes the ciphertext into a new one): they must not change afterwards. The socket stays corked until
-   * the end of this turn of the event loop (see corkedLinks).
+   * the running callback returns (see corkedLinks).
    */
   send(bytes: Uint8Array): void {
     this.sentSinceBeat += bytes.byteLength;
@@ -226,7 +227,7 @@ export class PeerLink {
   }
 
   /**
-   * Corks the websocket's socket until the end of this turn. ws exposes no public handle on it: this uses its
+   * Corks the websocket's socket until the running callback returns. ws exposes no public handle on it: this uses its
    * internal field when present (when not, every frame is its own write, as before: correct, only slower).
    */
   private cork(): void {
@@ -237,11 +238,11 @@ export class PeerLink {
     corkedLinks.push(this);
     if (!uncorkScheduled) {
       uncorkScheduled = true;
-      setImmediate(uncorkAll);
+      process.nextTick(uncorkAll);
     }
   }
 
-  /** Writes what this turn queued on the socket (one writev). Internal: called by the end-of-turn flush. */
+  /** Writes what was queued on the socket while corked (one writev). Internal: called by uncorkAll. */
   uncork(): void {
     const s = this.corkedSocket;
     this.corkedSocket = null;
