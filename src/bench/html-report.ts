@@ -84,18 +84,23 @@ function throughputChart(r: BenchResults): string {
     ['seq', 'bare batched sequencer', COLORS.seq],
     ['vsync', 'vsync', COLORS.vsync],
   ];
-  const groupW = 150;
-  const f: Frame = { w: Math.max(520, 80 + cases.length * groupW + 180), h: 330, left: 70, right: 190, top: 20, bottom: 60 };
-  const max = Math.max(1, ...cases.flatMap((c) => systems.map(([k]) => c[k]?.max ?? 0))) * 1.12;
-  const y = (v: number): number => f.h - f.bottom - (v / max) * (f.h - f.top - f.bottom);
-  const parts = [svgOpen('throughput', f, 'Throughput per case against the baselines'), yAxis(f, max, 'deliveries/s per member')];
+  // One panel per case, each with its own scale: 64 B and 16 KB rates differ by two orders of magnitude.
+  const panelW = 200;
+  const f: Frame = { w: 40 + cases.length * panelW + 190, h: 330, left: 0, right: 190, top: 20, bottom: 60 };
+  const parts = [svgOpen('throughput', f, 'Throughput per case against the baselines')];
+  parts.push(`<text transform="translate(12 ${(f.top + f.h - f.bottom) / 2}) rotate(-90)" text-anchor="middle">deliveries/s per member</text>`);
   cases.forEach((c, i) => {
-    const x0 = f.left + 15 + i * groupW;
+    const px = 40 + i * panelW + 45; // the panel's y axis
+    const max = Math.max(1, ...systems.map(([k]) => c[k]?.max ?? 0)) * 1.12;
+    const y = (v: number): number => f.h - f.bottom - (v / max) * (f.h - f.top - f.bottom);
+    for (const t of ticks(max, 4)) {
+      parts.push(`<line x1="${px}" x2="${px + panelW - 60}" y1="${y(t)}" y2="${y(t)}" stroke="#e5e5e5"/><text x="${px - 5}" y="${y(t) + 4}" text-anchor="end">${tickLabel(t)}</text>`);
+    }
     const bw = 34;
     systems.forEach(([k, label, color], j) => {
       const s: Spread | null = c[k];
       if (!s) return;
-      const x = x0 + j * (bw + 8);
+      const x = px + 8 + j * (bw + 8);
       const yy = y(s.median);
       parts.push(`<rect class="bar" data-system="${k}" x="${x}" y="${yy}" width="${bw}" height="${f.h - f.bottom - yy}" fill="${color}"><title>${esc(`${label}, ${caseName(c)}: median ${num(s.median)} (${num(s.min)}–${num(s.max)}) over ${s.values.length} round(s)`)}</title></rect>`);
       if (s.values.length > 1) {
@@ -103,10 +108,11 @@ function throughputChart(r: BenchResults): string {
         parts.push(`<path d="M${cx} ${y(s.min)}V${y(s.max)}M${cx - 6} ${y(s.min)}h12M${cx - 6} ${y(s.max)}h12" stroke="#222" stroke-width="1.2" fill="none"/>`);
       }
     });
+    const mid = px + 8 + (3 * bw + 16) / 2;
     const ratio = (s: Spread | null, what: string): string => (s ? `${s.median.toFixed(2)}× ${what}` : '');
-    parts.push(`<text x="${x0 + 63}" y="${f.h - f.bottom + 16}" text-anchor="middle">${esc(caseName(c))}</text>`);
-    parts.push(`<text x="${x0 + 63}" y="${f.h - f.bottom + 31}" text-anchor="middle" fill="${COLORS.vsync}">${esc([ratio(c.toMesh, 'mesh'), ratio(c.toSeq, 'seq')].filter(Boolean).join(', '))}</text>`);
-    if (c.void) parts.push(`<text x="${x0 + 63}" y="${f.h - f.bottom + 46}" text-anchor="middle" fill="${COLORS.flush}">VOID</text>`);
+    parts.push(`<text x="${mid}" y="${f.h - f.bottom + 16}" text-anchor="middle">${esc(caseName(c))}</text>`);
+    parts.push(`<text x="${mid}" y="${f.h - f.bottom + 31}" text-anchor="middle" fill="${COLORS.vsync}">${esc([ratio(c.toMesh, 'mesh'), ratio(c.toSeq, 'seq')].filter(Boolean).join(', '))}</text>`);
+    if (c.void) parts.push(`<text x="${mid}" y="${f.h - f.bottom + 46}" text-anchor="middle" fill="${COLORS.flush}">VOID</text>`);
   });
   parts.push(legend(systems.map(([, l, c]) => [l, c]), f.w - f.right + 20, f.top + 10));
   parts.push(`<text x="${f.w - f.right + 20}" y="${f.top + 70}" fill="#555">whiskers: min–max of rounds</text>`);
@@ -246,7 +252,7 @@ export function renderHtmlReport(r: BenchResults): string {
   const m = r.meta;
   const sections: string[] = [];
   sections.push(`<section id="throughput"><h2>Throughput against the machine's limit</h2>
-<p>Deliveries per second per member (the median of the members), 3 systems measured in turn in each of ${Math.max(0, ...r.ratios.map((x) => x.rounds))} round(s): a raw <code>ws</code> mesh (no order), a bare batched fixed sequencer over <code>ws</code> (batches of up to 64, 12-byte order headers, no reliability), and vsync. Bars: the median of the rounds.</p>
+<p>Deliveries per second per member (the median of the members), 3 systems measured in turn in each of ${Math.max(0, ...r.ratios.map((x) => x.rounds))} round(s): a raw <code>ws</code> mesh (no order), a bare batched fixed sequencer over <code>ws</code> (batches of up to 64, 12-byte order headers, no reliability), and vsync. Bars: the median of the rounds; each case has its own scale.</p>
 <figure id="chart-throughput">${throughputChart(r)}</figure>
 ${r.ratios.length ? htmlTable(['case', 'ws mesh', 'bare sequencer', 'vsync', 'vsync / mesh', 'vsync / sequencer'], r.ratios.map((x) => [caseName(x) + (x.void ? ' (VOID)' : ''), spreadText(x.mesh), spreadText(x.seq), spreadText(x.vsync), spreadText(x.toMesh, 2), spreadText(x.toSeq, 2)])) : ''}
 </section>`);

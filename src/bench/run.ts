@@ -9,7 +9,7 @@ import { type WorkerEvent, monoNow } from './protocol.js';
 import type {
   BenchResults, BenchSystem, JoinResult, LatencyFloor, RatioResult, Spread, LatencyResult, MemberRate, MemoryResult, ProfileResult, ProtectionResult, RssSeriesPoint, ThroughputResult, ViewChangeResult,
 } from './results.js';
-import type { BenchSettings, LatencyCase, ThroughputCase } from './settings.js';
+import { type BenchSettings, type LatencyCase, type ThroughputCase, windowFor } from './settings.js';
 import { MB, max, median, round } from './stats.js';
 import { evaluateTargets } from './targets.js';
 import { clockOffsets, type WorkerHandle } from './worker-handle.js';
@@ -49,7 +49,7 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
       notes: [
         'deliveries/s count every message delivered at a member: in vsync the whole ordered stream (own messages included); in the ws mesh what it received plus what it sent (self delivery), so both count the same stream',
         `every delivery is hashed in both systems (SHA-256 of seq, sender, length and the payload's 16-byte header, plus the whole payload of every ${s.digestFullEvery === 1 ? '' : `${s.digestFullEvery}th `}seq), so the baseline does the same per-delivery work; vsync members compare these digests`,
-        `closed-loop sending keeps ${s.vsyncWindow} group.send() promises outstanding per vsync sender, ${s.wsWindow} ws.send() callbacks per ws connection`,
+        `closed-loop sending keeps ${s.vsyncWindow} group.send() promises outstanding per vsync sender (and as many own messages not yet delivered per sender of the bare sequencer), ${s.wsWindow} ws.send() callbacks per ws connection; at most ${s.maxOutstandingBytes / (1024 * 1024)} MiB of payload outstanding per sender (fewer sends for large payloads)`,
         'one sender (vsync): a member that is not the sequencer (its messages take the forward hop)',
         'latency: the sender puts its send time in the payload and receivers subtract it from their own; the clock is CLOCK_MONOTONIC (process.hrtime), shared by all processes of the machine (timeOrigin-based wall time is fixed per process at its start, so a wall-clock step between two starts skews it: see timeOriginSkewUs)',
         'detection: SIGKILL to the first block event (flush start) at a survivor; it includes batchChangesTicks after suspicion',
@@ -413,7 +413,7 @@ async function throughputCase(c: Cluster, tc: ThroughputCase, s: BenchSettings, 
   const label = `${SYSTEM_LABEL[system]} ${caseLabel(tc)}`;
   const members = c.alive();
   const senders = await pickSenders(c, tc.senders);
-  const window = system === 'ws' ? s.wsWindow : s.vsyncWindow;
+  const window = windowFor(system === 'ws' ? s.wsWindow : s.vsyncWindow, tc.bytes, s);
   const empty = { count: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
   const r: ThroughputResult = {
     system, n: tc.n, senders: tc.senders, bytes: tc.bytes, windowMs: s.windowMs, members: [], medianDeliveriesPerSec: 0, minDeliveriesPerSec: 0,

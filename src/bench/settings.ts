@@ -31,6 +31,12 @@ export interface BenchSettings {
   vsyncWindow: number;
   /** Outstanding ws.send() callbacks per connection, at saturation (raw ws baseline). */
   wsWindow: number;
+  /**
+   * Bound in bytes on what one sender keeps outstanding at saturation (every system): the windows above shrink for
+   * large payloads (2,000 sends of 16 KB would be 32 MB in flight per sender, and vsync then delivers nothing
+   * within a short window: it is all queueing).
+   */
+  maxOutstandingBytes: number;
   latency: LatencyCase[];
   /** Also measure the raw ws mesh at 1,000 msgs/s (one sender) as the latency floor. */
   wsLatency: boolean;
@@ -66,6 +72,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         windowMs: 3000,
         vsyncWindow: 2000,
         wsWindow: 1000,
+        maxOutstandingBytes: 8 * KB * KB,
         latency: [
           { n: 3, senders: 'one', rate: 1000, bytes: KB },
           { n: 3, senders: 'seq', rate: 1000, bytes: KB },
@@ -92,6 +99,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         windowMs: 1000,
         vsyncWindow: 2000,
         wsWindow: 1000,
+        maxOutstandingBytes: 8 * KB * KB,
         latency: [
           { n: 3, senders: 'one', rate: 1000, bytes: KB },
           { n: 3, senders: 'all', rate: 'near-saturation', bytes: KB },
@@ -118,6 +126,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         windowMs: 400,
         vsyncWindow: 1000,
         wsWindow: 500,
+        maxOutstandingBytes: 8 * KB * KB,
         latency: [{ n: 3, senders: 'one', rate: 1000, bytes: KB }],
         wsLatency: false,
         latencyWindowMs: 400,
@@ -129,4 +138,9 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         digestFullEvery: 16,
       };
   }
+}
+
+/** A sender's window at saturation for payloads of `bytes`: the count, bounded by maxOutstandingBytes. */
+export function windowFor(count: number, bytes: number, s: BenchSettings): number {
+  return Math.max(1, Math.min(count, Math.floor(s.maxOutstandingBytes / Math.max(1, bytes))));
 }

@@ -89,5 +89,8 @@ describe.skipIf(!existsSync(WORKER_JS))('vsync bench --smoke', () => {
     expect(r.memory!.digest?.agreed).toBe(true);
     expect(r.targets.length).toBeGreaterThan(0);
     expect(lines.some((l) => l.startsWith('Throughput'))).toBe(true);
+    // The HTML report beside the JSON.
+    const html = readFileSync(join(dir, 'out.html'), 'utf8');
+    for (const c of ['throughput', 'latency', 'viewchanges', 'memory']) expect(html).toContain(`data-chart="${c}"`);
   }, 90_000);
 });
