@@ -1,8 +1,10 @@
 /**
  * The bench's second baseline: a bare batched fixed sequencer over `ws`, the machine's limit for a totally ordered
  * multicast without vsync's guarantees (no reliability, no flush, no protobuf, no frame protection). Members send
- * each payload to the sequencer as one ws message; the sequencer orders what it got, and multicasts batches of up to
- * MAX_BATCH entries, each a 12-byte order header followed by the payload, as one ws message to every member.
+ * the payloads of one event-loop turn to the sequencer as one ws message (up to MAX_BATCH, each after a 4-byte
+ * length), as vsync batches a turn's sends into one forward frame; the sequencer orders what it got, and multicasts
+ * batches of up to MAX_BATCH entries, each a 12-byte order header followed by the payload, as one ws message to
+ * every member.
  *
  * Order header (little-endian): u32 seq, u32 sender (worker index), u32 payload length.
  */
@@ -31,6 +33,61 @@ export function encodeBatch(entries: readonly OrderedEntry[], firstSeq: number):
     pos += e.payload.byteLength;
   }
   return out;
+}
+
+/** A member's submissions to the sequencer: each payload after its u32 length (little-endian). */
+export function encodeSubmissions(payloads: readonly Uint8Array[]): Buffer {
+  let size = 0;
+  for (const p of payloads) size += 4 + p.byteLength;
+  const out = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (const p of payloads) {
+    out.writeUInt32LE(p.byteLength, pos);
+    out.set(p, pos + 4);
+    pos += 4 + p.byteLength;
+  }
+  return out;
+}
+
+/** Calls `submit` with each payload (a view into `msg`); false when the message is truncated. */
+export function decodeSubmissions(msg: Buffer, submit: (payload: Buffer) => void): boolean {
+  let pos = 0;
+  while (pos < msg.length) {
+    if (pos + 4 > msg.length) return false;
+    const len = msg.readUInt32LE(pos);
+    pos += 4;
+    if (pos + len > msg.length) return false;
+    submit(msg.subarray(pos, pos + len));
+    pos += len;
+  }
+  return true;
+}
+
+/** A member's side: the payloads of one turn (up to MAX_BATCH) leave as one message, through `send`. */
+export class SubmissionBatcher {
+  private pending: Uint8Array[] = [];
+  private scheduled = false;
+
+  constructor(private readonly send: (msg: Buffer) => void) {}
+
+  submit(payload: Uint8Array): void {
+    this.pending.push(payload);
+    if (this.pending.length >= MAX_BATCH) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const ps = this.pending;
+    this.pending = [];
+    this.send(encodeSubmissions(ps));
+  }
 }
 
 /**

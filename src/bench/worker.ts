@@ -12,7 +12,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { type Group, Node } from '../index.js';
 import { BlockDigest } from './digest.js';
 import { Histogram } from './histogram.js';
-import { BatchingSequencer, decodeBatch } from './seq-baseline.js';
+import { BatchingSequencer, SubmissionBatcher, decodeBatch, decodeSubmissions } from './seq-baseline.js';
 import type { HistogramData } from './histogram.js';
 import { type Command, type StartReply, type StatusReply, type WindowReply, type WorkerEvent, type WorkerMode, monoNow, wallNow } from './protocol.js';
 
@@ -144,7 +144,7 @@ function addConn(ws: WebSocket): void {
       return;
     }
     if (mode === 'seq') {
-      if (sequencer) sequencer.submit(senderIndexOf(data), data);
+      if (sequencer) decodeSubmissions(data, (p) => sequencer!.submit(senderIndexOf(p), p));
       else decodeBatch(data, deliverSeq);
       return;
     }
@@ -180,6 +180,10 @@ const senderIndexOf = (p: Uint8Array): number => p[12]! | (p[13]! << 8) | (p[14]
 // ---- the bare batched sequencer (mode 'seq'): worker 0 orders, the others dial it ----------------------------
 
 let sequencer: BatchingSequencer | null = null;
+/** Members: a turn's payloads go to the sequencer in one message. */
+const toSequencer = new SubmissionBatcher((msg) => {
+  if (conns[0]) conns[0].ws.send(msg, { binary: true, compress: false });
+});
 const seqNames: string[] = [];
 const seqName = (i: number): string => (seqNames[i] ??= `s${i}`);
 
@@ -201,7 +205,7 @@ function sendSeq(): void {
   sent++;
   outstanding++;
   if (sequencer) sequencer.submit(index, p);
-  else if (conns[0]) conns[0].ws.send(p, { binary: true, compress: false });
+  else if (conns[0]) toSequencer.submit(p);
   else {
     outstanding--;
     failed++;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BatchingSequencer, MAX_BATCH, ORDER_HEADER_BYTES, decodeBatch, encodeBatch } from '../../src/bench/seq-baseline.js';
+import {
+  BatchingSequencer, MAX_BATCH, ORDER_HEADER_BYTES, SubmissionBatcher, decodeBatch, decodeSubmissions, encodeBatch,
+} from '../../src/bench/seq-baseline.js';
 
 const payload = (i: number, len: number): Uint8Array => Uint8Array.from({ length: len }, (_, k) => (i + k) & 0xff);
 
@@ -35,5 +37,17 @@ describe('bench: the bare batched sequencer', () => {
     expect(remote).toEqual(all);
     expect(local).toEqual(all);
     expect(batches.map((b) => b.length)).toEqual([MAX_BATCH, MAX_BATCH, 150 - 2 * MAX_BATCH].map((n) => n * (ORDER_HEADER_BYTES + 16)));
+  });
+
+  it("a member's payloads of one turn go to the sequencer in one message (64 at most), and come back out whole", async () => {
+    const msgs: Buffer[] = [];
+    const b = new SubmissionBatcher((m) => msgs.push(m));
+    for (let i = 0; i < 70; i++) b.submit(payload(i, i));
+    await new Promise((r) => setImmediate(r));
+    expect(msgs).toHaveLength(2);
+    const got: number[][] = [];
+    for (const m of msgs) expect(decodeSubmissions(m, (p) => got.push([...p]))).toBe(true);
+    expect(got).toEqual(Array.from({ length: 70 }, (_, i) => [...payload(i, i)]));
+    expect(decodeSubmissions(msgs[1]!.subarray(0, msgs[1]!.length - 1), () => {})).toBe(false);
   });
 });
