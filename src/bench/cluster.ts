@@ -5,7 +5,10 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 let clusterSeq = 0;
 
-/** A set of bench worker processes on 127.0.0.1: a raw ws full mesh, or the members of one vsync group. */
+/**
+ * A set of bench worker processes on 127.0.0.1: a raw ws full mesh, the bare batched sequencer (a star around worker
+ * 0), or the members of one vsync group.
+ */
 export class Cluster {
   readonly workers: WorkerHandle[] = [];
   readonly prefix: string;
@@ -22,6 +25,20 @@ export class Cluster {
       const ws = Array.from({ length: n }, () => c.spawn());
       const infos = await Promise.all(ws.map((w) => w.start('ws')));
       await Promise.all(ws.map((w, i) => w.call({ cmd: 'mesh', dial: infos.slice(0, i).map((x) => x.url), expect: n - 1 }, 20_000)));
+      return c;
+    } catch (err) {
+      await c.close();
+      throw err;
+    }
+  }
+
+  /** Starts `n` workers of the bare batched sequencer: worker 0 is the sequencer, every other one dials it. */
+  static async seq(n: number): Promise<Cluster> {
+    const c = new Cluster('seq');
+    try {
+      const ws = Array.from({ length: n }, () => c.spawn());
+      const infos = await Promise.all(ws.map((w) => w.start('seq')));
+      await Promise.all(ws.map((w, i) => w.call({ cmd: 'mesh', dial: i === 0 ? [] : [infos[0]!.url], expect: i === 0 ? n - 1 : 1 }, 20_000)));
       return c;
     } catch (err) {
       await c.close();
@@ -97,8 +114,9 @@ export class Cluster {
     for (;;) {
       const st = await this.statuses(ws);
       const idle = st.every((s) => s.outstanding === 0);
-      const key = this.mode === 'vsync' ? st.map((s) => s.lastSeq).join(',') : st.map((s) => s.delivered).join(',');
-      const same = this.mode === 'vsync' ? st.every((s) => s.lastSeq === st[0]!.lastSeq) : true;
+      const ordered = this.mode !== 'ws';
+      const key = ordered ? st.map((s) => s.lastSeq).join(',') : st.map((s) => s.delivered).join(',');
+      const same = ordered ? st.every((s) => s.lastSeq === st[0]!.lastSeq) : true;
       if (idle && same && key === prev) {
         if (++stable >= 2) return { ok: true, statuses: st };
       } else {
@@ -106,7 +124,7 @@ export class Cluster {
       }
       prev = key;
       if (Date.now() > until) return { ok: false, statuses: st };
-      await sleep(this.mode === 'vsync' ? 50 : 100);
+      await sleep(ordered ? 50 : 100);
     }
   }
 

@@ -5,7 +5,8 @@
 import type { DigestReport } from './digest.js';
 import type { HistogramData } from './histogram.js';
 
-export type WorkerMode = 'ws' | 'vsync';
+/** ws: a raw mesh; seq: the bare batched sequencer (seq-baseline.ts); vsync: a member. */
+export type WorkerMode = 'ws' | 'vsync' | 'seq';
 
 export type Command =
   /** vsync: start a node (seeds: ws URLs of members) and join the group; ws: listen for mesh connections. */
@@ -15,6 +16,10 @@ export type Command =
   | { cmd: 'state'; bytes: number }
   /** ws: dial these URLs; resolves once the worker has `expect` open connections (dialed plus accepted). */
   | { cmd: 'mesh'; dial: string[]; expect: number }
+  /** ws: echo every message back to its sender (the far end of the ping-pong), instead of counting it. */
+  | { cmd: 'echo'; on: boolean }
+  /** ws, connected to one echoing peer: paced pings for `ms`; replies with the round trips (HistogramData, µs). */
+  | { cmd: 'pingpong'; rate: number; bytes: number; ms: number }
   /** Starts multicasting. rate 0: as fast as possible with `window` sends outstanding; otherwise `rate` msgs/s. */
   | { cmd: 'load'; rate: number; bytes: number; window: number }
   | { cmd: 'stop' }

@@ -1,5 +1,5 @@
 import type { Percentiles } from './histogram.js';
-import type { BenchResults } from './results.js';
+import type { BenchResults, Spread } from './results.js';
 import { caseLabel, fmtUs } from './run.js';
 
 const num = (x: number): string => Math.round(x).toLocaleString('en-US');
@@ -19,30 +19,31 @@ export function formatReport(r: BenchResults): string[] {
   const out: string[] = [];
   out.push(`vsync bench (${r.meta.mode}) — ${r.meta.node}, ${r.meta.cpus} × ${r.meta.cpuModel}, load average at start ${r.meta.loadavgStart.join(' ')}, end ${r.meta.loadavgEnd.join(' ')}; ${r.meta.durationS} s; timeOrigin skew between workers ${r.meta.timeOriginSkewUs} µs (not used: stamps are CLOCK_MONOTONIC)`);
 
-  if (r.throughput.length || r.baseline.length) {
-    out.push('', 'Throughput: deliveries/s per member (median of members; [min]), MB/s, ratio to the raw ws mesh; closed-loop latency at others');
-    const keys = [...r.baseline, ...r.throughput].map((t) => caseLabel(t)).filter((k, i, a) => a.indexOf(k) === i);
-    const rows = keys.map((k) => {
-      const b = r.baseline.find((t) => caseLabel(t) === k);
-      const v = r.throughput.find((t) => caseLabel(t) === k);
-      return [
-        k,
-        b ? `${num(b.medianDeliveriesPerSec)} [${num(b.minDeliveriesPerSec)}]` : '-',
-        b ? b.medianMBps.toFixed(1) : '-',
-        v ? `${num(v.medianDeliveriesPerSec)} [${num(v.minDeliveriesPerSec)}]${v.void ? ' VOID' : ''}` : '-',
-        v ? v.medianMBps.toFixed(1) : '-',
-        v?.ratioToBaseline != null ? v.ratioToBaseline.toFixed(2) : '-',
-        v ? v.members.map((m) => `${m.cpuPct}`).join('/') : '-',
-        v ? `${fmtUs(v.latencyOthers.p50)} / ${fmtUs(v.latencyOthers.p99)}` : '-',
-        v?.digest ? (v.digest.agreed ? `ok (${num(v.digest.verified)})` : 'DISAGREE') : '-',
-      ];
+  if (r.ratios.length) {
+    const rounds = Math.max(...r.ratios.map((x) => x.rounds));
+    out.push('', `Throughput: deliveries/s per member (median of members), median of ${rounds} round(s) [min–max]; the systems take turns in each round; vsync's ratios per round, median (min–max)`);
+    const sp = (x: Spread | null): string => (x ? `${num(x.median)} [${num(x.min)}–${num(x.max)}]` : '-');
+    const rt = (x: Spread | null): string => (x ? `${x.median.toFixed(2)} (${x.min.toFixed(2)}–${x.max.toFixed(2)})` : '-');
+    const rows = r.ratios.map((x) => {
+      const vs = r.throughput.filter((t) => caseLabel(t) === caseLabel(x));
+      const agreed = vs.filter((t) => t.digest?.agreed).length;
+      const cpu = vs.length ? vs[Math.floor(vs.length / 2)]!.members.map((m) => `${m.cpuPct}`).join('/') : '-';
+      return [caseLabel(x), sp(x.mesh), sp(x.seq), `${sp(x.vsync)}${x.void ? ' VOID' : ''}`, rt(x.toMesh), rt(x.toSeq), cpu, vs.length ? `${agreed}/${vs.length} ok` : '-'];
     });
-    out.push(...table(['case', 'ws mesh deliv/s', 'MB/s', 'vsync deliv/s', 'MB/s', 'ratio', 'vsync cpu %', 'p50 / p99', 'digest (deliveries)'], rows, [false, true, true, true, true, true, true, true, false]));
+    out.push(...table(['case', 'ws mesh', 'bare sequencer', 'vsync', 'vsync / mesh', 'vsync / sequencer', 'vsync cpu %', 'digests'], rows, [false, true, true, true, true, true, true, false]));
   }
 
   if (r.protection) {
     const p = r.protection;
     out.push('', `Frame protection (AES-256-GCM per link and direction) vs insecure, ${caseLabel(p)}: ${num(p.protectedPerSec)} vs ${num(p.insecurePerSec)} deliveries/s per member (medians of ${p.rounds} alternating rounds), ratio ${p.ratio ?? "-"}; per CPU-second ${num(p.protectedPerCpuSec)} vs ${num(p.insecurePerCpuSec)}, ratio ${p.cpuRatio ?? "-"}${p.void ? " VOID" : ""}`);
+  }
+
+  if (r.latencyFloor) {
+    const f = r.latencyFloor;
+    out.push('', `Latency floor: a ws ping-pong between two processes, ${num(f.rate)}/s, ${f.bytes} B: round trip p50 ${fmtUs(f.rtt.p50)}, p90 ${fmtUs(f.rtt.p90)}, p99 ${fmtUs(f.rtt.p99)}, max ${fmtUs(f.rtt.max)} (${num(f.rtt.count)} pings)`);
+    for (const l of r.latency) {
+      if (l.floorMultiples) out.push(`  vsync n=${l.n} ${l.label}, at the other members: ${l.floorMultiples.p50}× / ${l.floorMultiples.p90}× / ${l.floorMultiples.p99}× the round trip (p50 / p90 / p99)`);
+    }
   }
 
   if (r.latency.length) {

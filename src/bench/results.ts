@@ -1,5 +1,5 @@
 import type { DigestComparison } from './digest.js';
-import type { Percentiles } from './histogram.js';
+import type { HistogramData, Percentiles } from './histogram.js';
 import type { ProfileSummary } from './profile.js';
 import type { BenchMode, Senders } from './settings.js';
 
@@ -34,8 +34,13 @@ export interface ProtectionResult {
   void: boolean;
 }
 
+/** ws: the raw mesh; seq: the bare batched sequencer (seq-baseline.ts); vsync: vsync. */
+export type BenchSystem = 'ws' | 'seq' | 'vsync';
+
 export interface ThroughputResult {
-  system: 'ws' | 'vsync';
+  system: BenchSystem;
+  /** Which round of the case (1-based): the systems take turns within each round. */
+  round?: number;
   n: number;
   senders: Senders;
   bytes: number;
@@ -44,8 +49,10 @@ export interface ThroughputResult {
   medianDeliveriesPerSec: number;
   minDeliveriesPerSec: number;
   medianMBps: number;
-  /** vsync only: median deliveries/s divided by the ws baseline's for the same case. */
+  /** vsync only: median deliveries/s divided by the ws mesh's for the same case, in the same round. */
   ratioToBaseline: number | null;
+  /** vsync only: the same against the bare batched sequencer, in the same round. */
+  ratioToSeq?: number | null;
   /** Latency at saturation (closed loop, so it mostly measures the queue of outstanding sends). */
   latencySelf: Percentiles;
   latencyOthers: Percentiles;
@@ -54,6 +61,41 @@ export interface ThroughputResult {
   quiesced: boolean;
   void: boolean;
   error?: string;
+}
+
+/** A spread over rounds: the median, the extremes, and every round's value. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  values: number[];
+}
+
+/** One throughput case over all its rounds: deliveries/s per system, and vsync's ratios to each baseline. */
+export interface RatioResult {
+  n: number;
+  senders: Senders;
+  bytes: number;
+  rounds: number;
+  /** Median deliveries/s per member of each round, per system (null: the system was not measured). */
+  mesh: Spread | null;
+  seq: Spread | null;
+  vsync: Spread | null;
+  /** vsync / mesh and vsync / seq, each round's pair measured back to back. */
+  toMesh: Spread | null;
+  toSeq: Spread | null;
+  /** Some round of some system was void (digests disagreed, or it did not quiesce). */
+  void: boolean;
+}
+
+/** The latency floor: a paced ws ping-pong between two processes, the same size and rate as the latency case. */
+export interface LatencyFloor {
+  rate: number;
+  bytes: number;
+  windowMs: number;
+  /** Round trips, µs. */
+  rtt: Percentiles;
+  hist: HistogramData;
 }
 
 export interface LatencyResult {
@@ -70,6 +112,10 @@ export interface LatencyResult {
   atSender: Percentiles;
   /** At the other members: the sender's send() to delivery there, µs. */
   atOthers: Percentiles;
+  /** The distribution at the other members (for the HTML report's chart). */
+  othersHist?: HistogramData;
+  /** vsync at 1,000/s: atOthers as multiples of the latency floor's round trip (same percentile). */
+  floorMultiples?: { p50: number; p90: number; p99: number } | null;
   /** Longest event-loop delay of any member during the window, ms (a blocked or descheduled process). */
   loopDelayMaxMs: number;
   digest: DigestComparison | null;
@@ -198,8 +244,15 @@ export interface BenchResults {
     settings: unknown;
     notes: string[];
   };
+  /** The raw ws mesh, every round of every case. */
   baseline: ThroughputResult[];
+  /** The bare batched sequencer, every round of every case. */
+  seqBaseline: ThroughputResult[];
+  /** vsync, every round of every case. */
   throughput: ThroughputResult[];
+  /** Per case, over its rounds: what the README's table reports. */
+  ratios: RatioResult[];
+  latencyFloor: LatencyFloor | null;
   latency: LatencyResult[];
   viewChanges: ViewChangeResult[];
   joins: JoinResult[];

@@ -3,13 +3,13 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, sleep } from './cluster.js';
 import { compareDigests, type DigestComparison } from './digest.js';
-import { Histogram } from './histogram.js';
+import { Histogram, type HistogramData } from './histogram.js';
 import { summarizeProfile } from './profile.js';
 import { type WorkerEvent, monoNow } from './protocol.js';
 import type {
-  BenchResults, JoinResult, LatencyResult, MemberRate, MemoryResult, ProfileResult, ProtectionResult, RssSeriesPoint, ThroughputResult, ViewChangeResult,
+  BenchResults, BenchSystem, JoinResult, LatencyFloor, RatioResult, Spread, LatencyResult, MemberRate, MemoryResult, ProfileResult, ProtectionResult, RssSeriesPoint, ThroughputResult, ViewChangeResult,
 } from './results.js';
-import type { BenchSettings, LatencyCase, ThroughputCase } from './settings.js';
+import { type BenchSettings, type LatencyCase, type ThroughputCase, windowFor } from './settings.js';
 import { MB, max, median, round } from './stats.js';
 import { evaluateTargets } from './targets.js';
 import { clockOffsets, type WorkerHandle } from './worker-handle.js';
@@ -49,14 +49,17 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
       notes: [
         'deliveries/s count every message delivered at a member: in vsync the whole ordered stream (own messages included); in the ws mesh what it received plus what it sent (self delivery), so both count the same stream',
         `every delivery is hashed in both systems (SHA-256 of seq, sender, length and the payload's 16-byte header, plus the whole payload of every ${s.digestFullEvery === 1 ? '' : `${s.digestFullEvery}th `}seq), so the baseline does the same per-delivery work; vsync members compare these digests`,
-        `closed-loop sending keeps ${s.vsyncWindow} group.send() promises outstanding per vsync sender, ${s.wsWindow} ws.send() callbacks per ws connection`,
+        `closed-loop sending keeps ${s.vsyncWindow} group.send() promises outstanding per vsync sender (and as many own messages not yet delivered per sender of the bare sequencer), ${s.wsWindow} ws.send() callbacks per ws connection; at most ${s.maxOutstandingBytes / (1024 * 1024)} MiB of payload outstanding per sender (fewer sends for large payloads)`,
         'one sender (vsync): a member that is not the sequencer (its messages take the forward hop)',
         'latency: the sender puts its send time in the payload and receivers subtract it from their own; the clock is CLOCK_MONOTONIC (process.hrtime), shared by all processes of the machine (timeOrigin-based wall time is fixed per process at its start, so a wall-clock step between two starts skews it: see timeOriginSkewUs)',
         'detection: SIGKILL to the first block event (flush start) at a survivor; it includes batchChangesTicks after suspicion',
       ],
     },
     baseline: [],
+    seqBaseline: [],
     throughput: [],
+    ratios: [],
+    latencyFloor: null,
     latency: [],
     viewChanges: [],
     joins: [],
@@ -83,50 +86,40 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
   const ns = [...new Set(s.throughput.map((c) => c.n))];
   const latNs = [...new Set(s.latency.map((c) => c.n))];
 
-  // ---- baseline: the raw ws mesh ----
-  if (want('baseline')) {
-    for (const n of [...new Set([...ns, ...(s.wsLatency ? [3] : [])])]) {
-      let c: Cluster | null = null;
-      try {
-        say(`baseline: starting a raw ws mesh of ${n} processes`);
-        c = await Cluster.ws(n);
-        await warmCluster(c, s, say);
-        for (const tc of s.throughput.filter((x) => x.n === n)) {
-          const r = await throughputCase(c, tc, s, 'ws', say, problem);
-          res.baseline.push(r);
-        }
-        if (s.wsLatency && n === 3) {
-          res.latency.push(await latencyCase(c, { n, senders: 'one', rate: 1000, bytes: 1024 }, 1000, s, 'ws', say, problem, warn));
-        }
-      } catch (err) {
-        problem(`baseline n=${n}: ${(err as Error).message}`);
-      } finally {
-        await c?.close();
+  // ---- throughput: the raw ws mesh, the bare batched sequencer and vsync, taking turns in every round ----
+  const vsyncKept = new Map<number, Cluster>();
+  try {
+    if (want('baseline') || want('throughput')) {
+      for (const n of ns) {
+        const keep = want('latency') && latNs.includes(n);
+        const c = await throughputRounds(n, s, res, { mesh: want('baseline'), seq: want('baseline'), vsync: want('throughput'), keepVsync: keep }, say, problem, warn);
+        if (c) vsyncKept.set(n, c);
       }
     }
-  }
 
-  // ---- vsync throughput and latency ----
-  if (want('throughput') || want('latency')) {
-    for (const n of [...new Set([...ns, ...latNs])]) {
-      let c: Cluster | null = null;
-      try {
-        say(`vsync: starting ${n} member processes`);
-        c = await Cluster.vsync(n);
-        await warmCluster(c, s, say);
-        if (want('throughput')) {
-          for (const tc of s.throughput.filter((x) => x.n === n)) {
-            const r = await throughputCase(c, tc, s, 'vsync', say, problem);
-            const base = res.baseline.find((b) => b.n === tc.n && b.senders === tc.senders && b.bytes === tc.bytes);
-            r.ratioToBaseline = base && base.medianDeliveriesPerSec > 0 ? round(r.medianDeliveriesPerSec / base.medianDeliveriesPerSec, 2) : null;
-            res.throughput.push(r);
-          }
+    // ---- latency: the floor (a paced ws ping-pong), then vsync ----
+    if (want('latency')) {
+      const paced = s.latency.find((l) => typeof l.rate === 'number');
+      if (paced) {
+        try {
+          res.latencyFloor = await latencyFloor(paced.rate as number, paced.bytes, s, say);
+        } catch (err) {
+          problem(`latency floor (ws ping-pong): ${(err as Error).message}`);
         }
-        if (want('latency')) {
+      }
+      for (const n of latNs) {
+        let c = vsyncKept.get(n) ?? null;
+        vsyncKept.delete(n);
+        try {
+          if (!c) {
+            say(`vsync: starting ${n} member processes`);
+            c = await Cluster.vsync(n);
+            await warmCluster(c, s, say);
+          }
           for (const lc of s.latency.filter((x) => x.n === n)) {
             let rate: number;
             if (lc.rate === 'near-saturation') {
-              let sat = res.throughput.find((t) => t.n === n && t.senders === 'all' && t.bytes === lc.bytes && !t.void)?.medianDeliveriesPerSec;
+              let sat = res.ratios.find((t) => t.n === n && t.senders === 'all' && t.bytes === lc.bytes && t.vsync)?.vsync?.median;
               if (!sat) {
                 say(`latency: measuring saturation first (n=${n}, all send, ${kb(lc.bytes)})`);
                 sat = (await throughputCase(c, { n, senders: 'all', bytes: lc.bytes }, s, 'vsync', say, problem)).medianDeliveriesPerSec;
@@ -135,15 +128,24 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
             } else {
               rate = lc.rate;
             }
-            res.latency.push(await latencyCase(c, lc, rate, s, 'vsync', say, problem, warn));
+            const l = await latencyCase(c, lc, rate, s, 'vsync', say, problem, warn);
+            const f = res.latencyFloor;
+            if (f && lc.rate === f.rate && lc.bytes === f.bytes && !l.void) {
+              const x = (a: number, b: number): number => (b > 0 ? round(a / b, 2) : 0);
+              l.floorMultiples = { p50: x(l.atOthers.p50, f.rtt.p50), p90: x(l.atOthers.p90, f.rtt.p90), p99: x(l.atOthers.p99, f.rtt.p99) };
+              say(`latency vsync n=${n} ${l.label}: at others ${l.floorMultiples.p50}× / ${l.floorMultiples.p90}× / ${l.floorMultiples.p99}× the round trip (p50 / p90 / p99)`);
+            }
+            res.latency.push(l);
           }
+        } catch (err) {
+          problem(`vsync latency n=${n}: ${(err as Error).message}`);
+        } finally {
+          await c?.close();
         }
-      } catch (err) {
-        problem(`vsync n=${n}: ${(err as Error).message}`);
-      } finally {
-        await c?.close();
       }
     }
+  } finally {
+    await Promise.all([...vsyncKept.values()].map((c) => c.close()));
   }
 
   // ---- the cost of frame protection: the same case without a secret ----
@@ -256,6 +258,126 @@ async function warmCluster(c: Cluster, s: BenchSettings, say: Say): Promise<void
   await Promise.all(ws.map((w) => w.digest(true, 1024, s.digestFullEvery)));
 }
 
+const SYSTEM_LABEL: Record<BenchSystem, string> = { ws: 'baseline ws mesh', seq: 'baseline sequencer', vsync: 'vsync' };
+
+const spread = (xs: number[], digits = 0): Spread | null =>
+  xs.length ? { median: round(median(xs), digits), min: round(Math.min(...xs), digits), max: round(Math.max(...xs), digits), values: xs.map((x) => round(x, digits)) } : null;
+
+/**
+ * Every throughput case of `n` members, `s.rounds` times: the clusters of every system run side by side (idle but
+ * for the one measured), and within a round each case is measured on each system in turn (the order rotating from
+ * round to round), so a change of the machine's load hits all alike. vsync's ratios are taken per round, from
+ * measurements made back to back, and reported as median and spread. Returns the vsync cluster when `keepVsync`.
+ */
+async function throughputRounds(
+  n: number, s: BenchSettings, res: BenchResults, which: { mesh: boolean; seq: boolean; vsync: boolean; keepVsync: boolean },
+  say: Say, problem: (p: string) => void, warn: (p: string) => void,
+): Promise<Cluster | null> {
+  const clusters = new Map<BenchSystem, Cluster>();
+  let kept: Cluster | null = null;
+  try {
+    const start: Array<[BenchSystem, boolean, () => Promise<Cluster>]> = [
+      ['ws', which.mesh, () => Cluster.ws(n)],
+      ['seq', which.seq, () => Cluster.seq(n)],
+      ['vsync', which.vsync, () => Cluster.vsync(n)],
+    ];
+    // Started together (process start-up is mostly waiting), warmed up one at a time (that is CPU-bound).
+    const on = start.filter(([, yes]) => yes);
+    say(`starting ${on.map(([sys]) => SYSTEM_LABEL[sys]).join(', ')}: ${n} processes each`);
+    const made = await Promise.allSettled(on.map(([, , make]) => make()));
+    for (let i = 0; i < on.length; i++) {
+      const sys = on[i]![0];
+      const m = made[i]!;
+      if (m.status === 'rejected') {
+        problem(`${SYSTEM_LABEL[sys]} n=${n}: ${(m.reason as Error).message}`);
+        continue;
+      }
+      clusters.set(sys, m.value);
+      try {
+        await warmCluster(m.value, s, say);
+      } catch (err) {
+        problem(`${SYSTEM_LABEL[sys]} n=${n}: ${(err as Error).message}`);
+      }
+    }
+    const systems = [...clusters.keys()];
+    const tcs = s.throughput.filter((x) => x.n === n);
+    for (let rnd = 1; rnd <= s.rounds; rnd++) {
+      const order = systems.map((_, i) => systems[(i + rnd - 1) % systems.length]!);
+      for (const tc of tcs) {
+        const got = new Map<BenchSystem, ThroughputResult>();
+        for (const sys of order) {
+          const r = await throughputCase(clusters.get(sys)!, tc, s, sys, say, problem);
+          r.round = rnd;
+          got.set(sys, r);
+          (sys === 'ws' ? res.baseline : sys === 'seq' ? res.seqBaseline : res.throughput).push(r);
+        }
+        const v = got.get('vsync');
+        if (v) {
+          const ratio = (b: ThroughputResult | undefined): number | null => (b && b.medianDeliveriesPerSec > 0 && !b.void ? round(v.medianDeliveriesPerSec / b.medianDeliveriesPerSec, 2) : null);
+          v.ratioToBaseline = ratio(got.get('ws'));
+          v.ratioToSeq = ratio(got.get('seq'));
+          if (s.rounds > 1) say(`round ${rnd}/${s.rounds} ${caseLabel(tc)}: vsync / mesh ${v.ratioToBaseline ?? '-'}, vsync / sequencer ${v.ratioToSeq ?? '-'}`);
+        }
+      }
+    }
+    for (const tc of tcs) {
+      const same = (r: ThroughputResult): boolean => r.n === tc.n && r.senders === tc.senders && r.bytes === tc.bytes;
+      const ok = (r: ThroughputResult): boolean => !r.void;
+      const of = (xs: ThroughputResult[]): ThroughputResult[] => xs.filter(same);
+      const all = [...of(res.baseline), ...of(res.seqBaseline), ...of(res.throughput)];
+      const rate = (xs: ThroughputResult[]): Spread | null => spread(of(xs).filter(ok).map((r) => r.medianDeliveriesPerSec));
+      const vs = of(res.throughput).filter(ok);
+      const rr: RatioResult = {
+        ...tc,
+        rounds: s.rounds,
+        mesh: rate(res.baseline),
+        seq: rate(res.seqBaseline),
+        vsync: rate(res.throughput),
+        toMesh: spread(vs.map((r) => r.ratioToBaseline).filter((x): x is number => x !== null), 2),
+        toSeq: spread(vs.map((r) => r.ratioToSeq ?? null).filter((x): x is number => x !== null), 2),
+        void: all.some((r) => r.void),
+      };
+      res.ratios.push(rr);
+      const sp = (x: Spread | null): string => (x ? `${x.median} (${x.min}–${x.max})` : '-');
+      say(`${caseLabel(tc)} over ${s.rounds} round(s): vsync / mesh ${sp(rr.toMesh)}, vsync / sequencer ${sp(rr.toSeq)}`);
+    }
+
+    // The mesh's one-way latency at 1,000/s (one sender), as before.
+    const mesh = clusters.get('ws');
+    if (mesh && s.wsLatency && n === 3) {
+      res.latency.push(await latencyCase(mesh, { n, senders: 'one', rate: 1000, bytes: 1024 }, 1000, s, 'ws', say, problem, warn));
+    }
+    if (which.keepVsync) {
+      kept = clusters.get('vsync') ?? null;
+      clusters.delete('vsync');
+    }
+    return kept;
+  } finally {
+    await Promise.all([...clusters.values()].map((c) => c.close()));
+  }
+}
+
+/**
+ * The latency floor: two ws processes, one sending `bytes`-byte pings at `rate`/s, the other echoing; the round
+ * trip is what any protocol over this machine's loopback pays for one exchange. After an unmeasured warm-up.
+ */
+async function latencyFloor(rate: number, bytes: number, s: BenchSettings, say: Say): Promise<LatencyFloor> {
+  say(`latency floor: a ws ping-pong between two processes, ${rate}/s, ${kb(bytes)}`);
+  const c = await Cluster.ws(2);
+  try {
+    const [pinger, echoer] = c.workers as [WorkerHandle, WorkerHandle];
+    await echoer.call({ cmd: 'echo', on: true });
+    await pinger.call({ cmd: 'pingpong', rate, bytes, ms: Math.max(300, s.warmupMs) }, 60_000);
+    const hist = await pinger.call<HistogramData>({ cmd: 'pingpong', rate, bytes, ms: s.latencyWindowMs }, s.latencyWindowMs + 60_000);
+    const p = Histogram.from(hist).percentiles();
+    const rtt = { count: p.count, p50: round(p.p50, 1), p90: round(p.p90, 1), p99: round(p.p99, 1), max: round(p.max, 1), mean: round(p.mean, 1) };
+    say(`latency floor: round trip p50 ${fmtUs(rtt.p50)} p90 ${fmtUs(rtt.p90)} p99 ${fmtUs(rtt.p99)} max ${fmtUs(rtt.max)} (${rtt.count} pings)`);
+    return { rate, bytes, windowMs: s.latencyWindowMs, rtt, hist };
+  } finally {
+    await c.close();
+  }
+}
+
 function pctl(hs: Array<{ buckets: Array<[number, number]>; count: number; min: number; max: number; sum: number }>) {
   const h = new Histogram();
   for (const x of hs) h.add(x);
@@ -267,6 +389,8 @@ async function pickSenders(c: Cluster, senders: 'all' | 'one' | 'seq'): Promise<
   const alive = c.alive();
   if (senders === 'all') return alive;
   if (c.mode === 'ws') return [alive[alive.length - 1]!];
+  // The bare sequencer: worker 0 orders.
+  if (c.mode === 'seq') return [senders === 'seq' ? alive[0]! : alive[alive.length - 1]!];
   const { coordinator, others } = await c.coordinator();
   return senders === 'seq' ? [coordinator] : [others[others.length - 1]!];
 }
@@ -285,11 +409,11 @@ async function checkDigests(c: Cluster, ws: WorkerHandle[], requireComplete: boo
   return cmp;
 }
 
-async function throughputCase(c: Cluster, tc: ThroughputCase, s: BenchSettings, system: 'ws' | 'vsync', say: Say, problem: (p: string) => void): Promise<ThroughputResult> {
-  const label = `${system === 'ws' ? 'baseline ws' : 'vsync'} ${caseLabel(tc)}`;
+async function throughputCase(c: Cluster, tc: ThroughputCase, s: BenchSettings, system: BenchSystem, say: Say, problem: (p: string) => void): Promise<ThroughputResult> {
+  const label = `${SYSTEM_LABEL[system]} ${caseLabel(tc)}`;
   const members = c.alive();
   const senders = await pickSenders(c, tc.senders);
-  const window = system === 'ws' ? s.wsWindow : s.vsyncWindow;
+  const window = windowFor(system === 'ws' ? s.wsWindow : s.vsyncWindow, tc.bytes, s);
   const empty = { count: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
   const r: ThroughputResult = {
     system, n: tc.n, senders: tc.senders, bytes: tc.bytes, windowMs: s.windowMs, members: [], medianDeliveriesPerSec: 0, minDeliveriesPerSec: 0,
@@ -322,11 +446,11 @@ async function throughputCase(c: Cluster, tc: ThroughputCase, s: BenchSettings, 
     r.digest = await checkDigests(c, members, true, s.digestFullEvery);
     r.void = !r.quiesced || !r.digest.agreed;
     if (!r.digest.agreed) {
-      problem(`${label}: ${system === 'vsync' ? 'digests disagree' : 'FIFO gaps'} (verified ${r.digest.verified}, mismatches ${r.digest.mismatches}, gaps ${r.digest.gaps}, last seqs ${r.digest.lastSeqs.join(',')})`);
+      problem(`${label}: ${system !== 'ws' ? 'digests disagree' : 'FIFO gaps'} (verified ${r.digest.verified}, mismatches ${r.digest.mismatches}, gaps ${r.digest.gaps}, last seqs ${r.digest.lastSeqs.join(',')})`);
     }
     const st = q.statuses.filter((x) => x.failed > 0);
     if (st.length) problem(`${label}: ${st.reduce((a, x) => a + x.failed, 0)} sends failed (${st[0]!.lastError})`);
-    say(`${label}: ${r.medianDeliveriesPerSec.toLocaleString('en-US')} deliveries/s per member (min ${r.minDeliveriesPerSec.toLocaleString('en-US')}), ${r.medianMBps} MB/s, cpu ${r.members.map((m) => m.cpuPct + '%').join(' ')}${system === 'vsync' ? `, digest ${r.digest.agreed ? 'agreed' : 'DISAGREED'} over ${r.digest.verified} deliveries` : ''}`);
+    say(`${label}: ${r.medianDeliveriesPerSec.toLocaleString('en-US')} deliveries/s per member (min ${r.minDeliveriesPerSec.toLocaleString('en-US')}), ${r.medianMBps} MB/s, cpu ${r.members.map((m) => m.cpuPct + '%').join(' ')}${system !== 'ws' ? `, digest ${r.digest.agreed ? 'agreed' : 'DISAGREED'} over ${r.digest.verified} deliveries` : ''}`);
   } catch (err) {
     r.error = (err as Error).message;
     problem(`${label}: ${r.error}`);
@@ -361,6 +485,9 @@ async function latencyCase(
     r.achievedRate = Math.round(wins.filter((_, i) => senders.includes(members[i]!)).reduce((a, w) => a + (w.sent * 1000) / w.ms, 0));
     r.atSender = pctl(hists.filter((_, i) => senders.includes(members[i]!)).map((h) => h.self));
     r.atOthers = pctl(hists.map((h) => h.others));
+    const merged = new Histogram();
+    for (const h of hists) merged.add(h.others);
+    r.othersHist = merged.toJSON();
     r.loopDelayMaxMs = round(max(wins.map((w) => w.loopDelayMaxMs)), 1);
     r.digest = await checkDigests(c, members, true, s.digestFullEvery);
     r.void = !q.ok || !r.digest.agreed;

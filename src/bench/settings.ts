@@ -20,6 +20,8 @@ export interface BenchSettings {
   mode: BenchMode;
   /** Throughput cases, run for the ws baseline and for vsync. */
   throughput: ThroughputCase[];
+  /** Rounds of every throughput case; within a round the systems (mesh, sequencer, vsync) take turns. */
+  rounds: number;
   /** Once per cluster, before its first case: all members send 1 KB as fast as they can (JIT, heap growth). */
   clusterWarmupMs: number;
   /** Before each measurement window, with the case's load running. */
@@ -29,6 +31,12 @@ export interface BenchSettings {
   vsyncWindow: number;
   /** Outstanding ws.send() callbacks per connection, at saturation (raw ws baseline). */
   wsWindow: number;
+  /**
+   * Bound in bytes on what one sender keeps outstanding at saturation (every system): the windows above shrink for
+   * large payloads (2,000 sends of 16 KB would be 32 MB in flight per sender, and vsync then delivers nothing
+   * within a short window: it is all queueing).
+   */
+  maxOutstandingBytes: number;
   latency: LatencyCase[];
   /** Also measure the raw ws mesh at 1,000 msgs/s (one sender) as the latency floor. */
   wsLatency: boolean;
@@ -58,11 +66,13 @@ export function settingsFor(mode: BenchMode): BenchSettings {
       return {
         mode,
         throughput: cases([3, 5], ['all', 'one'], [64, KB, 16 * KB]),
+        rounds: 3,
         clusterWarmupMs: 4000,
         warmupMs: 1000,
         windowMs: 3000,
         vsyncWindow: 2000,
         wsWindow: 1000,
+        maxOutstandingBytes: 8 * KB * KB,
         latency: [
           { n: 3, senders: 'one', rate: 1000, bytes: KB },
           { n: 3, senders: 'seq', rate: 1000, bytes: KB },
@@ -82,16 +92,14 @@ export function settingsFor(mode: BenchMode): BenchSettings {
     case 'quick':
       return {
         mode,
-        throughput: [
-          { n: 3, senders: 'all', bytes: KB },
-          { n: 3, senders: 'one', bytes: KB },
-          { n: 3, senders: 'all', bytes: 64 },
-        ],
+        throughput: cases([3], ['all'], [KB, 16 * KB, 64]),
+        rounds: 3,
         clusterWarmupMs: 2000,
-        warmupMs: 500,
-        windowMs: 1500,
+        warmupMs: 400,
+        windowMs: 1000,
         vsyncWindow: 2000,
         wsWindow: 1000,
+        maxOutstandingBytes: 8 * KB * KB,
         latency: [
           { n: 3, senders: 'one', rate: 1000, bytes: KB },
           { n: 3, senders: 'all', rate: 'near-saturation', bytes: KB },
@@ -112,11 +120,13 @@ export function settingsFor(mode: BenchMode): BenchSettings {
           { n: 3, senders: 'all', bytes: KB },
           { n: 3, senders: 'one', bytes: 64 },
         ],
+        rounds: 1,
         clusterWarmupMs: 300,
         warmupMs: 200,
         windowMs: 400,
         vsyncWindow: 1000,
         wsWindow: 500,
+        maxOutstandingBytes: 8 * KB * KB,
         latency: [{ n: 3, senders: 'one', rate: 1000, bytes: KB }],
         wsLatency: false,
         latencyWindowMs: 400,
@@ -128,4 +138,9 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         digestFullEvery: 16,
       };
   }
+}
+
+/** A sender's window at saturation for payloads of `bytes`: the count, bounded by maxOutstandingBytes. */
+export function windowFor(count: number, bytes: number, s: BenchSettings): number {
+  return Math.max(1, Math.min(count, Math.floor(s.maxOutstandingBytes / Math.max(1, bytes))));
 }

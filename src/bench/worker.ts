@@ -1,5 +1,6 @@
 /**
- * A bench worker process: a raw-`ws` mesh node or a vsync member, driven by the bench parent over stdin/stdout
+ * A bench worker process: a raw-`ws` mesh node, a member of the bare batched sequencer (seq-baseline.ts), or a vsync
+ * member, driven by the bench parent over stdin/stdout
  * JSON lines (see protocol.ts). Spawned as `node dist/bench/worker.js`.
  *
  * Payloads: bytes 0..7 the sender's send time on the monoNow() clock (float64, ms), 8..11 the sender's message counter,
@@ -11,6 +12,8 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { type Group, Node } from '../index.js';
 import { BlockDigest } from './digest.js';
 import { Histogram } from './histogram.js';
+import { BatchingSequencer, SubmissionBatcher, decodeBatch, decodeSubmissions } from './seq-baseline.js';
+import type { HistogramData } from './histogram.js';
 import { type Command, type StartReply, type StatusReply, type WindowReply, type WorkerEvent, type WorkerMode, monoNow, wallNow } from './protocol.js';
 
 export const MIN_PAYLOAD = 16;
@@ -132,6 +135,19 @@ function addConn(ws: WebSocket): void {
   ws.binaryType = 'nodebuffer';
   const c: Conn = { ws, outstanding: 0 };
   ws.on('message', (data: Buffer) => {
+    if (echo) {
+      ws.send(data, { binary: true, compress: false });
+      return;
+    }
+    if (pinging) {
+      pingHist.record((monoNow() - sendTimeOf(data)) * 1000);
+      return;
+    }
+    if (mode === 'seq') {
+      if (sequencer) decodeSubmissions(data, (p) => sequencer!.submit(senderIndexOf(p), p));
+      else decodeBatch(data, deliverSeq);
+      return;
+    }
     wsDigest(data).add(data.readUInt32LE(8), 'w', data);
     onDelivery(data, false);
   });
@@ -157,6 +173,78 @@ function wsDigest(p: Uint8Array): BlockDigest {
   let d = wsDigests.get(idx);
   if (!d) wsDigests.set(idx, (d = new BlockDigest(1024, wsFullEvery)));
   return d;
+}
+
+const senderIndexOf = (p: Uint8Array): number => p[12]! | (p[13]! << 8) | (p[14]! << 16) | (p[15]! << 24);
+
+// ---- the bare batched sequencer (mode 'seq'): worker 0 orders, the others dial it ----------------------------
+
+let sequencer: BatchingSequencer | null = null;
+/** Members: a turn's payloads go to the sequencer in one message. */
+const toSequencer = new SubmissionBatcher((msg) => {
+  if (conns[0]) conns[0].ws.send(msg, { binary: true, compress: false });
+});
+const seqNames: string[] = [];
+const seqName = (i: number): string => (seqNames[i] ??= `s${i}`);
+
+/** One ordered delivery; own messages leave the send window here (as a vsync send() resolves on delivery). */
+function deliverSeq(seq: number, sender: number, payload: Uint8Array): void {
+  lastSeq = seq;
+  digest.add(seq, seqName(sender), payload);
+  const own = sender === index;
+  onDelivery(payload, own);
+  if (own) {
+    outstanding--;
+    completed++;
+    if (running && load.rate === 0) schedulePump();
+  }
+}
+
+function sendSeq(): void {
+  const p = makePayload(load.bytes);
+  sent++;
+  outstanding++;
+  if (sequencer) sequencer.submit(index, p);
+  else if (conns[0]) toSequencer.submit(p);
+  else {
+    outstanding--;
+    failed++;
+    lastError = 'no connection to the sequencer';
+  }
+}
+
+// ---- the latency floor: a paced ws ping-pong between two workers ---------------------------------------------
+
+let echo = false;
+let pinging = false;
+const pingHist = new Histogram();
+
+/** Sends `bytes`-byte pings at `rate`/s for `ms` to the one connected peer (which echoes); the round trips, µs. */
+async function pingPong(rate: number, bytes: number, ms: number): Promise<HistogramData> {
+  const c = conns[0];
+  if (!c) throw new Error('ping-pong: no connection');
+  pingHist.reset();
+  pinging = true;
+  const t0 = performance.now();
+  let done = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const el = performance.now() - t0;
+      if (el >= ms) {
+        clearInterval(timer);
+        resolve();
+        return;
+      }
+      const due = Math.floor((el * rate) / 1000);
+      while (done < due) {
+        done++;
+        c.ws.send(makePayload(bytes), { binary: true, compress: false });
+      }
+    }, 1);
+  });
+  await new Promise((r) => setTimeout(r, 200)); // the last replies
+  pinging = false;
+  return pingHist.toJSON();
 }
 
 function maxConnOutstanding(): number {
@@ -192,6 +280,7 @@ function windowFull(): boolean {
 
 function sendOne(): void {
   if (mode === 'ws') sendWs();
+  else if (mode === 'seq') sendSeq();
   else sendVsync();
 }
 
@@ -261,7 +350,15 @@ async function start(c: Extract<Command, { cmd: 'start' }>): Promise<StartReply>
   mode = c.mode;
   index = c.index;
   const tStartCmd = monoNow();
-  if (c.mode === 'ws') {
+  if (c.mode === 'seq' && c.index === 0) {
+    sequencer = new BatchingSequencer(
+      (batch) => {
+        for (const x of conns) x.ws.send(batch, { binary: true, compress: false });
+      },
+      deliverSeq,
+    );
+  }
+  if (c.mode === 'ws' || c.mode === 'seq') {
     const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
     wss = server;
     await new Promise<void>((resolve, reject) => {
@@ -383,6 +480,11 @@ async function handle(c: Command): Promise<unknown> {
     case 'state':
       appState = makeState(c.bytes);
       return {};
+    case 'echo':
+      echo = c.on;
+      return {};
+    case 'pingpong':
+      return pingPong(c.rate, c.bytes, c.ms);
     case 'load':
       startLoad(c.rate, c.bytes, c.window);
       return {};

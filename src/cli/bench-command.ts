@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeHtmlReport } from '../bench/html-report.js';
 import { formatReport } from '../bench/report.js';
 import { runBench } from '../bench/run.js';
 import { type BenchMode, settingsFor } from '../bench/settings.js';
@@ -12,9 +13,10 @@ const PARTS = ['baseline', 'throughput', 'latency', 'viewchange', 'state', 'memo
 const USAGE = helpText(
   'usage: vsync bench [--quick | --smoke] [options]',
   'Benchmarks vsync with real member processes on 127.0.0.1 against a raw ws full mesh: throughput, latency,\n' +
-    'view changes, joins and memory. Prints a table and writes JSON (default bench-results.json).',
+    'view changes, joins and memory. Prints a table, writes JSON (default bench-results.json) and beside it an HTML\n' +
+    'report with charts (bench-results.html).',
   [
-    { flag: '--quick', text: 'fewer cases, shorter windows (under a minute; for CI)' },
+    { flag: '--quick', text: 'fewer cases (3 members, all sending 1 KB, 16 KB, 64 B; 3 rounds), shorter windows (a few minutes)' },
     { flag: '--smoke', text: 'the smallest run that exercises every part (for tests)' },
     { flag: '--out <file>', text: 'where to write the JSON results (default: bench-results.json in the current directory)' },
     { flag: '--only <parts>', text: `comma-separated subset of: ${PARTS.join(', ')}` },
@@ -73,9 +75,10 @@ export async function runBenchCommand(args: string[], out: (line: string) => voi
   out(`vsync bench (${mode}): real processes on 127.0.0.1; results to ${file}`);
   const results = await runBench({ settings, profile: v.profile === true || (only?.has('profile') ?? false), profileDir: v['profile-dir'], only, progress: out });
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  const html = writeHtmlReport(file, results);
   out('');
   for (const line of formatReport(results)) out(line);
   out('');
-  out(`results: ${file}`);
+  out(`results: ${file}; report: ${html}`);
   return results.problems.length === 0 ? 0 : 1;
 }

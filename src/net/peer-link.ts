@@ -89,6 +89,28 @@ export interface LinkParams {
 
 type State = 'connecting' | 'handshake' | 'open' | 'closed';
 
+/** The part of the websocket's underlying socket (net.Socket or TLSSocket) that batches writes. */
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
+/**
+ * Links whose socket was corked by the code running now. The member runtime sends everything a turn of the event
+ * loop produced from one callback (its flush, once per turn), so uncorking when that callback returns
+ * (process.nextTick) sends the turn's frames to one peer in one writev instead of one write per frame — fewer
+ * syscalls and TCP segments — and adds no latency. (Uncorking in a setImmediate instead would hold frames sent from
+ * the check phase, where the runtime's flush runs, until the next turn.)
+ */
+const corkedLinks: PeerLink[] = [];
+let uncorkScheduled = false;
+
+function uncorkAll(): void {
+  uncorkScheduled = false;
+  const links = corkedLinks.splice(0);
+  for (const l of links) l.uncork();
+}
+
 export class PeerLink {
   private state: State;
   private closing = false;
@@ -121,6 +143,8 @@ export class PeerLink {
   helloVersion = -1;
   private log: Logger;
   private nonceHex: string | undefined;
+  /** The socket while corked (see corkedLinks). */
+  private corkedSocket: Corkable | null = null;
   /** Frame protection, set when the handshake derived keys (a cluster secret); null: frames travel as they are. */
   private sealer: Sealer | null = null;
   private opener: Opener | null = null;
@@ -183,9 +207,14 @@ export class PeerLink {
     return this.ws.bufferedAmount;
   }
 
-  /** Sends one binary message; only on a usable link. The bytes are not copied: they must not change afterwards. */
+  /**
+   * Sends one binary message; only on a usable link. The bytes are not copied here (ws takes the buffer as it is;
+   * sealing writes the ciphertext into a new one): they must not change afterwards. The socket stays corked until
+   * the running callback returns (see corkedLinks).
+   */
   send(bytes: Uint8Array): void {
     this.sentSinceBeat += bytes.byteLength;
+    if (this.corkedSocket === null) this.cork();
     if (this.sealer === null) {
       this.ws.send(bytes, { binary: true, compress: false });
       return;
@@ -195,6 +224,34 @@ export class PeerLink {
       return;
     }
     this.ws.send(this.sealer.seal(bytes), { binary: true, compress: false });
+  }
+
+  /**
+   * Corks the websocket's socket until the running callback returns. ws exposes no public handle on it: this uses its
+   * internal field when present (when not, every frame is its own write, as before: correct, only slower).
+   */
+  private cork(): void {
+    const s = (this.ws as unknown as { _socket?: Partial<Corkable> | null })._socket;
+    if (!s || typeof s.cork !== 'function' || typeof s.uncork !== 'function') return;
+    s.cork();
+    this.corkedSocket = s as Corkable;
+    corkedLinks.push(this);
+    if (!uncorkScheduled) {
+      uncorkScheduled = true;
+      process.nextTick(uncorkAll);
+    }
+  }
+
+  /** Writes what was queued on the socket while corked (one writev). Internal: called by uncorkAll. */
+  uncork(): void {
+    const s = this.corkedSocket;
+    this.corkedSocket = null;
+    if (s === null) return;
+    try {
+      s.uncork();
+    } catch {
+      // a destroyed socket: the close event follows
+    }
   }
 
   /** Whether frames on this link are sealed (frame-seal.ts). */

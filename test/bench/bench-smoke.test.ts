@@ -26,6 +26,25 @@ describe.skipIf(!existsSync(WORKER_JS))('vsync bench --smoke', () => {
       expect(b.members).toHaveLength(b.n);
       expect(b.medianDeliveriesPerSec).toBeGreaterThan(0);
     }
+    // The bare batched sequencer: a total order, so its members' digests agree too.
+    expect(r.seqBaseline.length).toBe(r.baseline.length);
+    for (const b of r.seqBaseline) {
+      expect(b.system).toBe('seq');
+      expect(b.void).toBe(false);
+      expect(b.digest?.agreed).toBe(true);
+      expect(b.medianDeliveriesPerSec).toBeGreaterThan(0);
+    }
+    // vsync's ratios to both baselines, per case over the rounds.
+    expect(r.ratios).toHaveLength(r.meta.mode === 'smoke' ? 2 : r.ratios.length);
+    for (const x of r.ratios) {
+      expect(x.toMesh?.values.length).toBe(x.rounds);
+      expect(x.toSeq?.values.length).toBe(x.rounds);
+      expect(x.toSeq!.min).toBeLessThanOrEqual(x.toSeq!.median);
+    }
+    // The latency floor, and vsync's latency as multiples of it.
+    expect(r.latencyFloor?.rtt.count).toBeGreaterThan(0);
+    expect(r.latencyFloor!.rtt.p50).toBeGreaterThan(0);
+    expect(r.latency.find((l) => l.system === 'vsync' && l.rate === 1000)?.floorMultiples?.p50).toBeGreaterThan(0);
     expect(r.throughput.length).toBeGreaterThan(0);
     for (const t of r.throughput) {
       expect(t.system).toBe('vsync');
@@ -35,6 +54,7 @@ describe.skipIf(!existsSync(WORKER_JS))('vsync bench --smoke', () => {
       expect(t.digest!.verified).toBeGreaterThan(0);
       expect(new Set(t.digest!.lastSeqs).size).toBe(1);
       expect(typeof t.ratioToBaseline).toBe('number');
+      expect(typeof t.ratioToSeq).toBe('number');
       for (const k of ['p50', 'p90', 'p99', 'max'] as const) expect(typeof t.latencyOthers[k]).toBe('number');
     }
     // The cost of frame protection, in the same run.
@@ -69,5 +89,8 @@ describe.skipIf(!existsSync(WORKER_JS))('vsync bench --smoke', () => {
     expect(r.memory!.digest?.agreed).toBe(true);
     expect(r.targets.length).toBeGreaterThan(0);
     expect(lines.some((l) => l.startsWith('Throughput'))).toBe(true);
+    // The HTML report beside the JSON.
+    const html = readFileSync(join(dir, 'out.html'), 'utf8');
+    for (const c of ['throughput', 'latency', 'viewchanges', 'memory']) expect(html).toContain(`data-chart="${c}"`);
   }, 90_000);
 });
