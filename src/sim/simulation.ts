@@ -49,6 +49,8 @@ export interface SimStats {
   duplicated: number;
   settled: boolean;
   settleSteps: number;
+  /** Frames the members dropped by a rule of frame-rules.ts, per reason (not in the summary line). */
+  rejected: Record<string, number>;
 }
 
 export interface SimRun {
@@ -87,6 +89,7 @@ export class Simulation {
   readonly stats: SimStats = {
     views: 0, sends: 0, delivered: 0, crashes: 0, restarts: 0, pauses: 0, partitions: 0, oneWayCuts: 0, joins: 0,
     leaves: 0, excluded: 0, faultsDuringFlush: 0, frames: 0, dropped: 0, duplicated: 0, settled: false, settleSteps: 0,
+    rejected: {},
   };
 
   constructor(private readonly opts: SimOptions) {
@@ -143,6 +146,7 @@ export class Simulation {
       }
     }
     if (this.stats.settled) for (const s of this.slots) if (s.state === 'up' && s.member) s.recorder!.end();
+    for (const s of this.slots) if (s.member) this.countRejected(s.member);
     return { traces: this.collectTraces(), stats: this.stats, invariant: this.invariant };
   }
 
@@ -186,7 +190,12 @@ export class Simulation {
     this.pump(s);
   }
 
+  private countRejected(m: Member): void {
+    for (const [k, v] of Object.entries(m.rejectedFrames)) this.stats.rejected[k] = (this.stats.rejected[k] ?? 0) + (v ?? 0);
+  }
+
   private kill(s: Slot): void {
+    if (s.member) this.countRejected(s.member);
     s.recorder?.close();
     s.member = null;
     s.recorder = null;
