@@ -73,7 +73,10 @@ export function decisionShapeOk(d: unknown, maxMembers: number): boolean {
 
 /**
  * Value ranges of a frame, independent of the receiver's state. Returns false for any value the protocol never
- * produces: the core can then rely on types and ranges everywhere else.
+ * produces: the core can then rely on types and ranges everywhere else. Sizes that depend on the sender's own
+ * settings (frame bytes, send window) are not checked here: the transport bounds a frame's size, and a member
+ * with a larger setting must not be cut off. Payloads are bounded by `maxPayloadBytes`, which every member of a
+ * group must share.
  */
 export function frameShapeOk(f: Frame, cfg: CoreConfig): boolean {
   if (f === null || typeof f !== 'object' || !isCount(f.view)) return false;
@@ -85,7 +88,7 @@ export function frameShapeOk(f: Frame, cfg: CoreConfig): boolean {
     case 'excl':
       return true;
     case 'fwd': {
-      if (!Array.isArray(f.msgs) || f.msgs.length > Math.min(MAX_FRAME_ENTRIES, cfg.maxPendingSends)) return false;
+      if (!Array.isArray(f.msgs) || f.msgs.length > MAX_FRAME_ENTRIES) return false;
       for (const m of f.msgs) {
         if (m === null || typeof m !== 'object' || !isCount(m.fseq) || !isCount(m.msgNo) || !bytesOk(m.payload, cfg.maxPayloadBytes)) return false;
       }
@@ -95,14 +98,10 @@ export function frameShapeOk(f: Frame, cfg: CoreConfig): boolean {
       if (!isCount(f.first) || f.first < 1 || !isCount(f.last) || !isCount(f.commit) || !isCount(f.stable) || typeof f.fill !== 'boolean') return false;
       if (!Array.isArray(f.entries) || f.entries.length > MAX_FRAME_ENTRIES) return false;
       if (!idListOk(f.senders, MAX_FRAME_SENDERS) || f.senders.length > f.entries.length) return false;
-      let bytes = 0;
       for (const e of f.entries) {
         if (e === null || typeof e !== 'object' || !isCount(e.msgNo) || !Number.isInteger(e.sender) || e.sender < 0 || e.sender >= f.senders.length) return false;
         if (!bytesOk(e.payload, cfg.maxPayloadBytes)) return false;
-        bytes += e.payload.byteLength;
       }
-      // One frame carries at most maxFrameBytes of payload, or a single larger message alone.
-      if (f.entries.length > 1 && bytes > cfg.maxFrameBytes) return false;
       return Number.isSafeInteger(f.first + f.entries.length);
     }
     case 'ack':
@@ -126,7 +125,8 @@ export function frameShapeOk(f: Frame, cfg: CoreConfig): boolean {
     case 'sreq':
       return isCount(f.offset) && isCount(f.length);
     case 'schunk':
-      return isCount(f.offset) && Number.isSafeInteger(f.total) && f.total >= -1 && bytesOk(f.data, cfg.maxFrameBytes) &&
+      // A provider splits chunks at its maxFrameBytes; any single chunk the transport carried is accepted.
+      return isCount(f.offset) && Number.isSafeInteger(f.total) && f.total >= -1 && f.data instanceof Uint8Array &&
         (f.total < 0 || f.offset + f.data.byteLength <= f.total);
     default:
       return false;

@@ -33,7 +33,6 @@ describe('frame shapes', () => {
     ['first = 0', { t: 'msgs', view: 1, first: 0, senders: [], entries: [], last: 0, commit: 0, stable: 0, fill: false }],
     ['more senders than entries', { t: 'msgs', view: 1, first: 1, senders: ['a', 'b'], entries: [], last: 0, commit: 0, stable: 0, fill: false }],
     ['payload above maxPayloadBytes', { t: 'fwd', view: 1, msgs: [{ fseq: 1, msgNo: 1, payload: bytes(2001) }] }],
-    ['frame of several entries above maxFrameBytes', { t: 'msgs', view: 1, first: 1, senders: ['a'], entries: [{ sender: 0, msgNo: 1, payload: bytes(600) }, { sender: 0, msgNo: 2, payload: bytes(600) }], last: 2, commit: 0, stable: 0, fill: true }],
     ['empty id', { t: 'join', view: 0, joiner: '' }],
     ['decision skipping a view', { t: 'nv', view: 4, decision: d({ view: 7 }) }],
     ['decision listing a member twice', { t: 'nv', view: 4, decision: d({ members: ['a', 'a'] }) }],
