@@ -134,13 +134,16 @@ export function frameShapeOk(f: Frame, cfg: CoreConfig): boolean {
 }
 
 /**
- * A flush ballot from `senderRank` (prepare, accept, or a reject reporting one): it must carry its sender's rank
- * (ballots are unique per rank, so a member cannot pose as another), a round of at least 1, and a round at most
- * MAX_ROUND_STEP beyond `knownRound`, the highest this member has seen in its view.
+ * A flush ballot (prepare, accept) from the member of rank `senderRank` in a view of `viewSize`. Only a member that
+ * could lead may send one: a leader suspects every member ranked below it and still needs a majority of the view
+ * among the rest, so its rank is below half the view (a joiner, ranked last, never leads its first view). The
+ * ballot must carry the sender's rank (ballots are unique per rank, so a member cannot pose as another), a round
+ * of at least 1, and a round at most MAX_ROUND_STEP beyond `knownRound`, the highest this member has seen in its
+ * view.
  */
-export function leaderBallotOk(ballot: number, senderRank: number, knownRound: number): boolean {
+export function leaderBallotOk(ballot: number, senderRank: number, viewSize: number, knownRound: number): boolean {
   const round = roundOf(ballot);
-  return senderRank >= 0 && round >= 1 && round <= MAX_ROUND && round <= knownRound + MAX_ROUND_STEP &&
+  return senderRank >= 0 && 2 * senderRank < viewSize && round >= 1 && round <= MAX_ROUND && round <= knownRound + MAX_ROUND_STEP &&
     ballot % RANKS === RANKS - 1 - senderRank;
 }
 

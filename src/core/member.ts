@@ -355,7 +355,7 @@ export class Member {
         return this.seq !== null && f.received > this.log.received ? 'ack-above-sent' : null;
       case 'prep':
       case 'acc':
-        if (!leaderBallotOk(f.ballot, view.members.indexOf(from), this.knownRound())) return 'ballot';
+        if (!leaderBallotOk(f.ballot, view.members.indexOf(from), view.members.length, this.knownRound())) return 'ballot';
         if (f.t === 'acc' && !(view.members.includes(f.source) && decisionFollowsOk(f.decision, view, this.delivered))) return 'decision';
         return null;
       case 'rej':

@@ -393,6 +393,9 @@ export class Simulation {
         from = rng.pick(others);
       }
       const frame = this.hostile!.frame(view?.id ?? 0, m.deliveredSeq);
+      // A non-member asking to join in its own name is a joiner, and once admitted a member (that may lie):
+      // that is the other adversary. This one stays outside the group.
+      if (!adv.asMembers && frame.t === 'join' && frame.joiner === from) continue;
       this.stats.injected++;
       this.q.push(this.time + rng.next(), { k: 'frame', to: t.id, from, fromName: this.byId.get(from)?.name ?? 'evil', frame });
     }
@@ -554,7 +557,7 @@ export class Simulation {
     return this.slots.map((s) => {
       const m = s.member;
       const d = m ? (m as unknown as Record<string, unknown>) : null;
-      return `${s.id} ${s.state} restartAt=${s.restartAt} ` + (m && d ? `phase=${m.phase} view=${m.currentView?.id}:${m.currentView?.members.join(',')} q=${m.isQuiescent} frozen=${d['frozen']} pend=${m.pendingSends} deliv=${m.deliveredSeq} recv=${(d['log'] as { received: number }).received} attempt=${JSON.stringify(d['attempt'] && { b: (d['attempt'] as { ballot: number }).ballot, ph: (d['attempt'] as { phase: string }).phase })} joins=${[...(d['pendingJoins'] as Map<string, number>).keys()]} leaves=${[...(d['pendingLeaves'] as Set<string>)]} installPending=${JSON.stringify(d['installPending'])} fetch=${JSON.stringify(d['fetch'])} suspects=${[...(d['fd'] as { suspects: Set<string> }).suspects]} flushEx=${[...(d['flushExcluded'] as Map<string, number>).keys()]}` : '');
+      return `${s.id} ${s.state} restartAt=${s.restartAt} ` + (m && d ? `phase=${m.phase} view=${m.currentView?.id}:${m.currentView?.members.join(',')} q=${m.isQuiescent} frozen=${d['frozen']} pend=${m.pendingSends} deliv=${m.deliveredSeq} recv=${(d['log'] as { received: number }).received} attempt=${JSON.stringify(d['attempt'] && { b: (d['attempt'] as { ballot: number }).ballot, ph: (d['attempt'] as { phase: string }).phase })} joins=${[...(d['pendingJoins'] as Map<string, number>).keys()]} leaves=${[...(d['pendingLeaves'] as Set<string>)]} installPending=${JSON.stringify(d['installPending'])} fetch=${JSON.stringify(d['fetch'])} suspects=${[...(d['fd'] as { suspects: Set<string> }).suspects]} distrusted=${[...(d['distrusted'] as Map<string, number>).keys()]}` : '');
     });
   }
 

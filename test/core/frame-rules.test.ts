@@ -58,7 +58,9 @@ describe('ballots', () => {
     ['a round just within the step', makeBallot(MAX_ROUND_STEP + 4, 1), 1, 4, true],
     ['the forged 2^53-1', 2 ** 53 - 1, 0, 0, false],
     ['a sender outside the view', makeBallot(1, 0), -1, 0, false],
-  ])('a leader ballot of %s', (_w, ballot, rank, known, want) => expect(leaderBallotOk(ballot, rank, known)).toBe(want));
+    ['rank 2 of 5 (could lead: 3 survivors of 5)', makeBallot(1, 2), 2, 0, true],
+    ['rank 3 of 5 (could never lead: at most 2 survivors)', makeBallot(1, 3), 3, 0, false],
+  ])('a leader ballot of %s', (_w, ballot, rank, known, want) => expect(leaderBallotOk(ballot, rank, 5, known)).toBe(want));
 
   it('reported ballots (rej) stay within the step too, and every accepted ballot leaves room to grow', () => {
     expect(reportedBallotOk(makeBallot(5, 9), 4)).toBe(true);
