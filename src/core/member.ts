@@ -688,6 +688,7 @@ export class Member {
     const changed = s.recompute(this.view!.members, this.id, this.log.received);
     this.commit = s.commit;
     this.deliverUpTo(Math.min(this.commit, this.log.received));
+    if (this.phase !== 'member') return;
     this.log.gc(Math.min(s.stable, this.delivered));
     if (s.broadcastUpTo < this.log.received) {
       this.broadcastOrdered(s.broadcastUpTo + 1, this.log.received, false, this.view!.members.filter((m) => m !== this.id));
@@ -784,6 +785,7 @@ export class Member {
       if (f.last > this.knownLast) this.knownLast = f.last;
       if (f.commit > this.commit) this.commit = f.commit;
       this.deliverUpTo(Math.min(this.commit, this.log.received));
+      if (this.phase !== 'member') return;
       this.log.gc(Math.min(f.stable, this.delivered));
       if (this.knownLast > this.log.received || this.log.hasGap) this.nak(f.fill && this.log.received > before);
     }
@@ -820,6 +822,13 @@ export class Member {
       const seq = this.delivered + 1;
       const e = this.log.get(seq);
       assert(e !== undefined, () => `${this.id}: cannot deliver ${seq}: not in log (floor ${this.log.floor}, received ${this.log.received})`);
+      if (e.sender === this.id && this.outbox.at(0)?.msgNo !== e.msgNo) {
+        // Only a lying sequencer (or fill source) orders a message in this member's name that is not its next
+        // own message. Own messages could no longer be delivered in FIFO order: this incarnation ends, as an
+        // excluded one does (a new one may join), rather than deliver a forged order or throw.
+        this.becomeExcluded(viewId);
+        return;
+      }
       this.delivered = seq;
       if (e.sender === this.id) this.outbox.delivered(e.msgNo);
       this.emit({ type: 'deliver', view: viewId, seq, sender: e.sender, msgNo: e.msgNo, payload: e.payload });
@@ -1101,6 +1110,7 @@ export class Member {
       }
     } else if (d.leavers.includes(this.id)) {
       this.deliverUpTo(Math.min(d.cut, this.log.received));
+      if (this.phase !== 'member') return;
       this.phase = 'left';
       this.emit({ type: 'left', view: this.view.id });
     } else {
@@ -1140,6 +1150,7 @@ export class Member {
       assert(this.delivered <= d.cut, () => `${this.id} delivered ${this.delivered} beyond the cut ${d.cut} of view ${prev!.id}`);
       assert(this.log.received >= d.cut, 'install without the messages up to the cut');
       this.deliverUpTo(d.cut);
+      if (this.phase !== 'member') return;
       this.log.truncateAbove(d.cut);
     } else {
       this.log.reset(d.cut);
@@ -1257,6 +1268,7 @@ export class Member {
     this.download = null;
     this.emit({ type: 'state', view: dl.view, data: dl.assemble() });
     this.deliverUpTo(Math.min(this.commit, this.log.received));
+    if (this.phase !== 'member') return;
     this.afterCatchUp();
   }
 

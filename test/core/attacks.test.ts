@@ -39,6 +39,17 @@ describe('acks', () => {
   });
 });
 
+describe('a lying sequencer', () => {
+  it('an entry in the receiver\'s name that is not its next own message ends the receiver cleanly, not an assertion', () => {
+    const c = new TestCluster(three);
+    c.rejoinOnExclusion = false;
+    const forged = new TextEncoder().encode('forged');
+    inject(c, 'a#1', 'b#1', { t: 'msgs', view: 1, first: 1, senders: ['b#1'], entries: [{ sender: 0, msgNo: 7, payload: forged }], last: 1, commit: 1, stable: 0, fill: false });
+    expect(c.member('b#1').phase).toBe('excluded');
+    expect(c.delivered('b#1')).toEqual([]);
+  });
+});
+
 describe('joins', () => {
   it('joiners that never answer are not admitted: three fakes do not make three members a minority', () => {
     const c = new TestCluster(three);
