@@ -35,6 +35,11 @@ export interface CoreConfig {
   maxLogEntries: number;
   /** Most payload bytes in that log. */
   maxLogBytes: number;
+  /**
+   * Most payload bytes held ahead of a gap in the ordered stream (entries that arrived before a missing one).
+   * Beyond it such entries are dropped and fetched again once the gap is filled.
+   */
+  maxAheadBytes: number;
   /** Upper bound on payload bytes packed in one frame (a single larger message still goes alone). */
   maxFrameBytes: number;
   /** Most join requests remembered while waiting for a view change. */
@@ -65,6 +70,7 @@ export const DEFAULT_CONFIG: Readonly<CoreConfig> = Object.freeze({
   maxPayloadBytes: 1024 * 1024,
   maxLogEntries: 16384,
   maxLogBytes: 64 * 1024 * 1024,
+  maxAheadBytes: 16 * 1024 * 1024,
   maxFrameBytes: 256 * 1024,
   maxPendingJoins: 256,
   maxRememberedExcluded: 4096,

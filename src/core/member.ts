@@ -3,8 +3,12 @@ import { type CoreConfig, resolveConfig } from './config.js';
 import { assert, ErrorCodes, VsyncError } from './errors.js';
 import type { CoreEvent, ExcludedReason, Outgoing, Ready } from './events.js';
 import { FailureDetector } from './failure-detector.js';
+import { MAX_FRAME_ENTRIES } from './frame-limits.js';
+import {
+  acceptedOk, decisionFollowsOk, frameShapeOk, isContact, leaderBallotOk, type RejectReason, reportedBallotOk,
+} from './frame-rules.js';
 import type { Accepted, Decision, Entry, Frame, FwdMsg } from './frames.js';
-import { MessageLog } from './message-log.js';
+import { detach, MessageLog } from './message-log.js';
 import { type OwnMsg, Outbox } from './outbox.js';
 import { SequencerState } from './sequencer-state.js';
 import { STATE_PROVIDERS, StateDownload } from './state-transfer.js';
@@ -49,6 +53,14 @@ interface Fetch {
 
 const HISTORY = 16;
 
+/** A join request this member (as leader candidate) holds: admitted only once the joiner answered a ping. */
+interface PendingJoin {
+  /** Tick of the joiner's last request heard directly from it. */
+  at: number;
+  /** It sent a request after this member pinged it: it is alive and reachable, not a name someone made up. */
+  confirmed: boolean;
+}
+
 /**
  * One member of one group: a pure state machine. Inputs are `receive`, `tick`, `send`, `join`, `leave` and
  * `bootstrap`; outputs accumulate until `ready()` hands them over. See docs/protocol.md for the protocol.
@@ -92,7 +104,11 @@ export class Member {
   private round = 0;
   private nextAttemptAt = 0;
   private changeSince: number | null = null;
-  private readonly pendingJoins = new Map<MemberId, number>();
+  private readonly pendingJoins = new Map<MemberId, PendingJoin>();
+  /** When this member (as leader candidate) last pinged a joiner to confirm its request; cleared when large. */
+  private readonly joinPingAt = new Map<MemberId, number>();
+  /** When this joiner last answered a member's ping (a rate limit); cleared when large. */
+  private readonly pingAnsweredAt = new Map<MemberId, number>();
   private readonly pendingLeaves = new Set<MemberId>();
   /**
    * Members left out of the next flush until the given tick, although the failure detector still hears them:
@@ -123,6 +139,10 @@ export class Member {
   private lastNakAt = -Infinity;
   private lastBroadcastAt = -Infinity;
   private readonly lastHelpAt = new Map<MemberId, number>();
+  /** Highest sequence number this member ever asked for (NAK or fetch): fills are taken only up to it. */
+  private askedTo = 0;
+  /** Frames dropped by a rule of frame-rules.ts, per reason. */
+  private readonly rejected = new Map<RejectReason, number>();
 
   private events: CoreEvent[] = [];
   private frames: Outgoing[] = [];
@@ -135,6 +155,7 @@ export class Member {
     this.random = opts.random;
     this.stateful = opts.stateful ?? false;
     this.fd = new FailureDetector(this.cfg.suspectTicks, this.cfg.confirmTicks);
+    this.log.aheadByteLimit = this.cfg.maxAheadBytes;
   }
 
   // ---------------------------------------------------------------- inputs
@@ -231,9 +252,22 @@ export class Member {
     this.drainSelf();
   }
 
+  /**
+   * A frame from `from`, the authenticated sender. Never throws: a frame that breaks a rule of frame-rules.ts is
+   * dropped and counted (`rejectedFrames`) before it changes anything.
+   */
   receive(from: MemberId, frame: Frame): void {
     if (this.phase === 'left' || this.phase === 'excluded' || this.phase === 'idle' || from === this.id) return;
+    if (!frameShapeOk(frame, this.cfg)) {
+      this.reject('shape');
+      return;
+    }
     this.fd.heard(from, this.now);
+    const broken = this.ruleBroken(from, frame);
+    if (broken !== null) {
+      this.reject(broken);
+      return;
+    }
     this.dispatch(from, frame);
     this.drainSelf();
   }
@@ -305,10 +339,103 @@ export class Member {
   get lastLeavers(): readonly MemberId[] {
     return this.history[this.history.length - 1]?.leavers ?? [];
   }
+  /** Frames dropped because they broke a rule (docs/protocol.md, "Who may send what"), per reason. */
+  get rejectedFrames(): Readonly<Partial<Record<RejectReason, number>>> {
+    return Object.fromEntries(this.rejected);
+  }
+  /** Sizes of everything this member keeps that input can grow: for tests and fuzzing of the bounds. */
+  get footprint(): { logEntries: number; logBytes: number; aheadBytes: number; pendingJoins: number; joinPings: number; helped: number; excludedIds: number; history: number } {
+    return {
+      logEntries: this.log.size, logBytes: this.log.bytes, aheadBytes: this.log.aheadBytes, pendingJoins: this.pendingJoins.size,
+      joinPings: this.joinPingAt.size, helped: this.lastHelpAt.size, excludedIds: this.excludedIds.size, history: this.history.length,
+    };
+  }
   /** True when nothing is in flight: no flush, no pending change, every own message delivered. */
   get isQuiescent(): boolean {
     return this.phase === 'member' && !this.frozen && this.attempt === null && this.outbox.length === 0 && this.download === null &&
       this.pendingJoins.size === 0 && this.pendingLeaves.size === 0 && this.delivered === this.log.received;
+  }
+
+  // ---------------------------------------------------------------- who may send what (frame-rules.ts)
+
+  private reject(why: RejectReason): void {
+    this.rejected.set(why, (this.rejected.get(why) ?? 0) + 1);
+  }
+
+  /** The highest flush round seen in this view: a new ballot may go at most MAX_ROUND_STEP beyond it. */
+  private knownRound(): number {
+    return Math.max(this.round, roundOf(this.promised));
+  }
+
+  /**
+   * The rule `f` breaks, given who sent it and this member's state, or null. Frames this member would ignore
+   * anyway (another view's, or of a type its phase does not handle) pass: they change nothing.
+   */
+  private ruleBroken(from: MemberId, f: Frame): RejectReason | null {
+    if (this.phase === 'joining') {
+      // A joiner knows only its contacts: only they may admit it (nv) or turn it away (excl).
+      if (f.t === 'nv' || f.t === 'excl') return isContact(this.contacts, from) ? null : 'not-member';
+      return null;
+    }
+    const view = this.view;
+    if (this.phase !== 'member' || view === null) return null;
+    const inView = view.members.includes(from);
+    switch (f.t) {
+      case 'join':
+        // From the joiner itself, or relayed by a member (members relay only requests heard from the joiner).
+        return f.joiner === from || inView ? null : 'join-not-joiner';
+      case 'nv':
+        if (this.installPending || f.decision.prevView !== view.id) return null;
+        if (!inView) return 'not-member';
+        return decisionFollowsOk(f.decision, view, this.delivered) ? null : 'decision';
+      case 'excl':
+        // Only a member of this view that has moved on can know that this member was left behind.
+        return f.view > view.id && !inView ? 'not-member' : null;
+      case 'fetch': {
+        if (f.view === view.id) return inView ? null : 'not-member';
+        if (f.view > view.id) return null;
+        const d = this.history.find((h) => h.view === f.view);
+        return d !== undefined && d.members.includes(from) ? null : 'not-member';
+      }
+      default:
+        break;
+    }
+    if (f.view < view.id) return null; // Stale: answered by helpStale (rate-limited), never acted on.
+    if (f.t === 'msgs') return this.msgsRuleBroken(from, f, view);
+    if (f.view > view.id) return null;
+    if (!inView) return 'not-member';
+    switch (f.t) {
+      case 'ack':
+        return this.seq !== null && f.received > this.log.received ? 'ack-above-sent' : null;
+      case 'prep':
+      case 'acc':
+        if (!leaderBallotOk(f.ballot, view.members.indexOf(from), view.members.length, this.knownRound())) return 'ballot';
+        if (f.t === 'acc' && !(view.members.includes(f.source) && decisionFollowsOk(f.decision, view, this.delivered))) return 'decision';
+        return null;
+      case 'rej':
+        return reportedBallotOk(f.ballot, this.knownRound()) ? null : 'ballot';
+      case 'prom':
+        return f.accepted !== null && !acceptedOk(f.accepted, f.ballot, f.received, view) ? 'decision' : null;
+      case 'sreq':
+        return f.length > 8 * this.cfg.maxFrameBytes ? 'state-request' : null;
+      default:
+        return null;
+    }
+  }
+
+  private msgsRuleBroken(from: MemberId, f: Extract<Frame, { t: 'msgs' }>, view: View): RejectReason | null {
+    const fromSequencer = from === view.members[0];
+    if (fromSequencer && f.view === view.id && (f.stable > f.commit || f.commit > f.last || f.first + f.entries.length - 1 > f.last)) {
+      return 'watermarks';
+    }
+    if (!f.fill) {
+      if (f.view !== view.id) return null;
+      return fromSequencer ? null : 'not-sequencer';
+    }
+    // A fill answers a request: a fetch to its sources, or a NAK to the sequencer. Entries beyond what was asked
+    // are ignored (onMsgs), like duplicates.
+    if (this.fetch !== null && this.fetch.sources.includes(from)) return null;
+    return fromSequencer && this.askedTo > 0 ? null : 'fill-unasked';
   }
 
   // ---------------------------------------------------------------- dispatch
@@ -328,6 +455,9 @@ export class Member {
         this.onFetch(from, f.view, f.from, f.to);
         if (this.view !== null && f.view < this.view.id) this.helpStale(from, f.view);
         return;
+      case 'ping':
+        if (this.phase === 'joining') this.answerJoinPing(from);
+        break;
       default:
         break;
     }
@@ -423,10 +553,46 @@ export class Member {
     }
     const leader = this.leaderCandidate();
     if (leader === this.id) {
-      if (this.pendingJoins.has(joiner) || this.pendingJoins.size < this.cfg.maxPendingJoins) this.pendingJoins.set(joiner, this.now);
+      const p = this.pendingJoins.get(joiner);
+      if (from !== joiner) {
+        // Relayed: whoever names a joiner proves nothing about it. Ask the joiner itself; its answer is a request.
+        if (p === undefined || !p.confirmed) this.pingJoiner(joiner);
+        return;
+      }
+      // Admitted only once it answered a ping: a joiner that never answers must not dilute the view's majority.
+      const pingedAt = this.joinPingAt.get(joiner);
+      const answered = pingedAt !== undefined && this.now - pingedAt <= 5 * this.cfg.requestRetryTicks;
+      if (p !== undefined) {
+        p.at = this.now;
+        if (answered) p.confirmed = true;
+        else this.pingJoiner(joiner);
+      } else if (this.pendingJoins.size < this.cfg.maxPendingJoins) {
+        this.pendingJoins.set(joiner, { at: this.now, confirmed: answered });
+        if (!answered) this.pingJoiner(joiner);
+      }
     } else if (from === joiner) {
       this.sendTo([leader], { t: 'join', view: this.view.id, joiner });
     }
+  }
+
+  private pingJoiner(joiner: MemberId): void {
+    if (!this.rateLimit(this.joinPingAt, joiner, 1)) return;
+    this.sendTo([joiner], { t: 'ping', view: this.view!.id });
+  }
+
+  /** A joiner answers a leader's ping with its request, sent directly: it shows it is alive and reachable. */
+  private answerJoinPing(from: MemberId): void {
+    if (!this.rateLimit(this.pingAnsweredAt, from, 1)) return;
+    this.sendTo([from], { t: 'join', view: 0, joiner: this.id });
+  }
+
+  /** True (and records `now`) unless `key` was let through less than `ticks` ago. The map is bounded. */
+  private rateLimit(at: Map<MemberId, number>, key: MemberId, ticks: number): boolean {
+    const last = at.get(key);
+    if (last !== undefined && this.now - last < ticks) return false;
+    if (at.size >= 4 * this.cfg.maxPendingJoins) at.clear();
+    at.set(key, this.now);
+    return true;
   }
 
   private maybeRequestLeave(): void {
@@ -457,7 +623,7 @@ export class Member {
     for (const m of this.fd.tick(this.now)) this.sendTo([m], { t: 'ping', view: view.id });
     for (const [m, until] of this.distrusted) if (until <= this.now) this.distrusted.delete(m);
     // A joiner retries every requestRetryTicks; one that stopped asking has gone away.
-    for (const [j, at] of this.pendingJoins) if (this.now - at > 5 * this.cfg.requestRetryTicks) this.pendingJoins.delete(j);
+    for (const [j, p] of this.pendingJoins) if (this.now - p.at > 5 * this.cfg.requestRetryTicks) this.pendingJoins.delete(j);
     this.watchProgress();
 
     if (this.now - this.lastBroadcastAt >= this.cfg.heartbeatTicks && view.members.length > 1) {
@@ -530,7 +696,7 @@ export class Member {
     let batch: FwdMsg[] = [];
     let bytes = 0;
     for (const m of msgs) {
-      if (batch.length > 0 && bytes + m.payload.byteLength > this.cfg.maxFrameBytes) {
+      if (batch.length > 0 && (bytes + m.payload.byteLength > this.cfg.maxFrameBytes || batch.length >= MAX_FRAME_ENTRIES)) {
         this.sendTo([seqr], { t: 'fwd', view: this.view!.id, msgs: batch });
         batch = [];
         bytes = 0;
@@ -551,7 +717,7 @@ export class Member {
     let bytes = 0;
     for (let i = first; i < this.outbox.length; i++) {
       const m = this.outbox.at(i)!;
-      if (m.fseq === 0 || (msgs.length > 0 && bytes + m.payload.byteLength > this.cfg.maxFrameBytes)) break;
+      if (m.fseq === 0 || (msgs.length > 0 && (bytes + m.payload.byteLength > this.cfg.maxFrameBytes || msgs.length >= MAX_FRAME_ENTRIES))) break;
       m.sentAt = this.now;
       msgs.push({ fseq: m.fseq, msgNo: m.msgNo, payload: m.payload });
       bytes += m.payload.byteLength;
@@ -569,7 +735,7 @@ export class Member {
       if (m.fseq < exp) continue;
       if (m.fseq > exp) break; // A gap: the sender re-forwards from its first unordered message.
       if (this.log.size >= this.cfg.maxLogEntries || this.log.totalBytes + m.payload.byteLength > this.cfg.maxLogBytes) break;
-      this.log.append({ sender: from, msgNo: m.msgNo, payload: m.payload });
+      this.log.append({ sender: from, msgNo: m.msgNo, payload: detach(m.payload) });
       if (from === this.id) this.outbox.orderedMsgNo = m.msgNo;
       exp++;
     }
@@ -583,6 +749,7 @@ export class Member {
     const changed = s.recompute(this.view!.members, this.id, this.log.received);
     this.commit = s.commit;
     this.deliverUpTo(Math.min(this.commit, this.log.received));
+    if (this.phase !== 'member') return;
     this.log.gc(Math.min(s.stable, this.delivered));
     if (s.broadcastUpTo < this.log.received) {
       this.broadcastOrdered(s.broadcastUpTo + 1, this.log.received, false, this.view!.members.filter((m) => m !== this.id));
@@ -613,7 +780,7 @@ export class Member {
       while (seq <= to) {
         const e = this.log.get(seq);
         assert(e !== undefined, () => `log lacks ${seq} (floor ${this.log.floor}, received ${this.log.received})`);
-        if (entries.length > 0 && bytes + e.payload.byteLength > this.cfg.maxFrameBytes) break;
+        if (entries.length > 0 && (bytes + e.payload.byteLength > this.cfg.maxFrameBytes || entries.length >= MAX_FRAME_ENTRIES)) break;
         let si = senderIdx.get(e.sender);
         if (si === undefined) {
           si = senders.length;
@@ -647,7 +814,7 @@ export class Member {
     let bytes = 0;
     for (let s = start; s <= end; s++) {
       bytes += this.log.get(s)!.payload.byteLength;
-      if (bytes > this.cfg.maxFrameBytes && s > start) {
+      if ((bytes > this.cfg.maxFrameBytes || s - start >= MAX_FRAME_ENTRIES) && s > start) {
         end = s - 1;
         break;
       }
@@ -664,8 +831,10 @@ export class Member {
     if (this.frozen && !f.fill) return;
     // Normal mode takes what fits the log bound; it binds only while deliveries wait (a joiner loading state).
     const limit = this.frozen ? (this.fetch?.target ?? this.log.received) : this.delivered + this.cfg.maxLogEntries;
+    // A fill brings only what was asked for (entries already held ahead of the gap may still drain past it).
+    const top = f.fill ? Math.min(limit, this.askedTo) : limit;
     const before = this.log.received;
-    for (let i = 0; i < f.entries.length; i++) {
+    for (let i = 0; i < f.entries.length && f.first + i <= top; i++) {
       const e = f.entries[i]!;
       const sender = f.senders[e.sender]!;
       if (this.log.add(f.first + i, { sender, msgNo: e.msgNo, payload: e.payload }, limit, this.cfg.maxLogEntries) && sender === this.id) {
@@ -677,6 +846,7 @@ export class Member {
       if (f.last > this.knownLast) this.knownLast = f.last;
       if (f.commit > this.commit) this.commit = f.commit;
       this.deliverUpTo(Math.min(this.commit, this.log.received));
+      if (this.phase !== 'member') return;
       this.log.gc(Math.min(f.stable, this.delivered));
       if (this.knownLast > this.log.received || this.log.hasGap) this.nak(f.fill && this.log.received > before);
     }
@@ -691,6 +861,7 @@ export class Member {
     if (!progressed && this.now - this.lastNakAt < this.cfg.fetchRetryTicks && this.lastNakAt !== -Infinity) return;
     this.lastNakAt = this.now;
     const to = Math.max(this.knownLast, this.log.received + 1);
+    if (to > this.askedTo) this.askedTo = to;
     this.sendTo([this.view!.members[0]!], { t: 'fetch', view: this.view!.id, from: this.log.received + 1, to });
   }
 
@@ -712,6 +883,13 @@ export class Member {
       const seq = this.delivered + 1;
       const e = this.log.get(seq);
       assert(e !== undefined, () => `${this.id}: cannot deliver ${seq}: not in log (floor ${this.log.floor}, received ${this.log.received})`);
+      if (e.sender === this.id && this.outbox.at(0)?.msgNo !== e.msgNo) {
+        // Only a lying sequencer (or fill source) orders a message in this member's name that is not its next
+        // own message. Own messages could no longer be delivered in FIFO order: this incarnation ends, as an
+        // excluded one does (a new one may join), rather than deliver a forged order or throw.
+        this.becomeExcluded(viewId);
+        return;
+      }
       this.delivered = seq;
       if (e.sender === this.id) this.outbox.delivered(e.msgNo);
       this.emit({ type: 'deliver', view: viewId, seq, sender: e.sender, msgNo: e.msgNo, payload: e.payload });
@@ -774,7 +952,7 @@ export class Member {
     }
     if (this.now < this.nextAttemptAt) return;
     const suspects = view.members.some((m) => m !== this.id && (this.fd.isSuspected(m) || this.distrusted.has(m)));
-    const roomForJoins = this.pendingJoins.size > 0 && view.members.length < Math.min(RANKS, this.cfg.maxMembers);
+    const roomForJoins = this.confirmedJoiners().length > 0 && view.members.length < Math.min(RANKS, this.cfg.maxMembers);
     const need = suspects || roomForJoins || this.pendingLeaves.size > 0 || this.frozen || this.sawFrozen;
     if (!need) {
       this.changeSince = null;
@@ -785,6 +963,12 @@ export class Member {
     this.startAttempt();
   }
 
+  private confirmedJoiners(): MemberId[] {
+    const out: MemberId[] = [];
+    for (const [j, p] of this.pendingJoins) if (p.confirmed) out.push(j);
+    return out;
+  }
+
   private survivorsNow(): MemberId[] {
     return this.view!.members.filter((m) => m === this.id || (!this.fd.isSuspected(m) && !this.distrusted.has(m)));
   }
@@ -793,7 +977,7 @@ export class Member {
     const view = this.view!;
     const survivors = this.survivorsNow();
     const n = view.members.length;
-    const joiners = this.admissibleJoiners(survivors.length);
+    let joiners = this.admissibleJoiners(survivors.length);
     let leavers = view.members.filter((m) => this.pendingLeaves.has(m) && survivors.includes(m));
     // Leaves wait when they would cost the majority (a crash at the same time), or when they would hand the
     // group to joiners alone: failures and joins first, the leaves in the next view change.
@@ -802,6 +986,9 @@ export class Member {
       leavers = [];
       stay = survivors.length;
     }
+    // Joiners never outnumber the members that stay (one may join a lone member): should every joiner vanish
+    // right after its admission, those members are still a majority of the new view and can remove them.
+    joiners = joiners.slice(0, Math.max(1, stay - 1));
     // Primary component: keep a majority of the view, and of the view without those who leave gracefully.
     // When every survivor leaves, the group dissolves: the decision has no members and no view is installed.
     if (!(2 * survivors.length > n && (stay === 0 || 2 * stay > n - leavers.length))) {
@@ -821,10 +1008,13 @@ export class Member {
     this.sendTo(survivors, { t: 'prep', view: view.id, ballot, survivors });
   }
 
-  /** Pending joiners in the order their requests first arrived, as many as the view has room for. */
+  /**
+   * Pending joiners that answered a ping (so are live), in the order their requests first arrived, as many as the
+   * view has room for. The caller also caps them below the members that stay.
+   */
   private admissibleJoiners(survivors: number): MemberId[] {
     const view = this.view!;
-    const joiners = [...this.pendingJoins.keys()].filter((j) => !view.members.includes(j));
+    const joiners = this.confirmedJoiners().filter((j) => !view.members.includes(j));
     return joiners.slice(0, Math.max(0, Math.min(RANKS, this.cfg.maxMembers) - survivors));
   }
 
@@ -875,7 +1065,8 @@ export class Member {
     // Joiners are not acceptors, so those whose requests arrived during the prepare phase can still come in now
     // rather than wait for a whole further flush (unless the group dissolves: then nobody could admit them).
     const stays = a.survivors.length > a.leavers.length;
-    const joiners = stays ? this.admissibleJoiners(a.survivors.length) : a.joiners;
+    // The same cap as at the start: joiners never outnumber the members that stay (one may join a lone member).
+    const joiners = stays ? this.admissibleJoiners(a.survivors.length).slice(0, Math.max(1, a.survivors.length - a.leavers.length - 1)) : a.joiners;
     // A value some majority may already have accepted must be proposed again (Paxos), or two views could follow this one.
     const decision: Decision = best ? best.decision : {
       prevView: view.id,
@@ -1025,6 +1216,7 @@ export class Member {
       }
     } else if (d.leavers.includes(this.id)) {
       this.deliverUpTo(Math.min(d.cut, this.log.received));
+      if (this.phase !== 'member') return;
       this.phase = 'left';
       this.emit({ type: 'left', view: this.view.id });
     } else {
@@ -1042,6 +1234,7 @@ export class Member {
   private sendFetch(): void {
     const f = this.fetch!;
     f.lastAt = this.now;
+    if (f.target > this.askedTo) this.askedTo = f.target;
     this.sendTo([f.sources[f.idx]!], { t: 'fetch', view: this.view!.id, from: this.log.received + 1, to: f.target });
   }
 
@@ -1063,6 +1256,7 @@ export class Member {
       assert(this.delivered <= d.cut, () => `${this.id} delivered ${this.delivered} beyond the cut ${d.cut} of view ${prev!.id}`);
       assert(this.log.received >= d.cut, 'install without the messages up to the cut');
       this.deliverUpTo(d.cut);
+      if (this.phase !== 'member') return;
       this.log.truncateAbove(d.cut);
     } else {
       this.log.reset(d.cut);
@@ -1182,6 +1376,7 @@ export class Member {
     this.download = null;
     this.emit({ type: 'state', view: dl.view, data: dl.assemble() });
     this.deliverUpTo(Math.min(this.commit, this.log.received));
+    if (this.phase !== 'member') return;
     this.afterCatchUp();
   }
 

@@ -1,6 +1,14 @@
 import { assert } from './errors.js';
 import type { MemberId } from './types.js';
 
+/**
+ * `p` as an array of its own: a decoded payload is a view into its whole frame, and keeping the view would pin
+ * the frame (up to the transport's largest) for as long as the entry lives. Copied once, when it is kept.
+ */
+export function detach(p: Uint8Array): Uint8Array {
+  return p.byteOffset === 0 && p.byteLength === p.buffer.byteLength ? p : p.slice();
+}
+
 export interface LogEntry {
   sender: MemberId;
   msgNo: number;
@@ -21,6 +29,8 @@ export class MessageLog {
   floor = 0;
   received = 0;
   bytes = 0;
+  /** Most payload bytes held ahead of a gap (config `maxAheadBytes`); beyond it entries are refused and fetched later. */
+  aheadByteLimit = Infinity;
 
   constructor(start = 0) {
     this.reset(start);
@@ -44,6 +54,10 @@ export class MessageLog {
     return this.bytes + this.aheadBytesTotal;
   }
 
+  get aheadBytes(): number {
+    return this.aheadBytesTotal;
+  }
+
   get(seq: number): LogEntry | undefined {
     if (seq <= this.floor || seq > this.received) return undefined;
     return this.items[this.head + (seq - this.floor - 1)];
@@ -63,17 +77,20 @@ export class MessageLog {
 
   /**
    * Adds `seq` if it is new and within `limit`; entries more than `window` ahead of the contiguous run are
-   * refused so that a gap cannot make the buffer grow without bound. Returns true if the entry was new.
+   * refused so that a gap cannot make the buffer grow without bound, and so are entries that would take the
+   * buffer past `aheadByteLimit`. Kept payloads are copied out of their frames (`detach`). Returns true if the
+   * entry was new.
    */
   add(seq: number, entry: LogEntry, limit: number, window: number): boolean {
     if (seq <= this.received || seq > limit) return false;
     if (seq === this.received + 1) {
-      this.append(entry);
+      this.append({ sender: entry.sender, msgNo: entry.msgNo, payload: detach(entry.payload) });
       this.drainAhead(limit);
       return true;
     }
     if (seq > this.received + window || this.ahead.has(seq)) return false;
-    this.ahead.set(seq, entry);
+    if (this.aheadBytesTotal + entry.payload.byteLength > this.aheadByteLimit) return false;
+    this.ahead.set(seq, { sender: entry.sender, msgNo: entry.msgNo, payload: detach(entry.payload) });
     this.aheadBytesTotal += entry.payload.byteLength;
     return true;
   }

@@ -1,3 +1,4 @@
+import { detach } from './message-log.js';
 import type { MemberId } from './types.js';
 
 /**
@@ -43,7 +44,7 @@ export class StateDownload {
   accept(offset: number, total: number, data: Uint8Array, now: number): boolean {
     if (offset !== this.received || total < 0 || (this.total >= 0 && total !== this.total)) return false;
     this.total = total;
-    if (data.byteLength > 0) this.parts.push(data);
+    if (data.byteLength > 0) this.parts.push(detach(data));
     this.received += data.byteLength;
     this.lastAt = now;
     this.progressAt = now;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type CoreConfig, type CoreEvent, type Frame, Member, type MemberId } from '../core/index.js';
+import { type CoreConfig, type CoreEvent, ErrorCodes, type Frame, Member, type MemberId, VsyncError } from '../core/index.js';
 import { FileSink } from '../trace/sinks.js';
 import { TraceRecorder } from '../trace/trace-recorder.js';
 
@@ -32,6 +32,8 @@ export class MemberRuntime {
   private scheduled = false;
   private backlog: CoreEvent[] = [];
   private closed = false;
+  /** The core threw where it must not (a bug): this incarnation takes no more input and ends as excluded. */
+  private failed = false;
 
   constructor(private readonly o: MemberRuntimeOptions) {
     this.id = o.id;
@@ -49,10 +51,36 @@ export class MemberRuntime {
    * The trace still sees each `send` before its frame leaves, because the flush writes events first.
    */
   input<T>(fn: (m: Member) => T): T | undefined {
-    if (this.closed) return undefined;
-    const r = fn(this.member);
+    if (this.closed || this.failed) return undefined;
+    let r: T;
+    try {
+      r = fn(this.member);
+    } catch (err) {
+      // A coded error of a call (send: backpressure, payload too large...) belongs to its caller. Anything else
+      // is a bug in the core, and inputs come from timers and socket handlers: it must not escape from there.
+      if (err instanceof VsyncError && err.code !== ErrorCodes.INVARIANT) throw err;
+      this.fail(err, 'input');
+      return undefined;
+    }
     this.schedule();
     return r;
+  }
+
+  /**
+   * The core broke an invariant: log it with its code and end this incarnation the way an exclusion does, so the
+   * application's rejoin logic starts a new one, instead of letting the error crash the process. Events produced
+   * before the failure are still handed over first, in order.
+   */
+  private fail(err: unknown, where: string): void {
+    if (this.failed || this.closed) return;
+    this.failed = true;
+    this.o.logger.error(
+      { err, code: ErrorCodes.INVARIANT, group: this.o.group, member: this.id, where },
+      'member failed an internal check: ending this incarnation as excluded',
+    );
+    this.backlog.push({ type: 'excluded', view: this.member.currentView?.id ?? 0 });
+    // Later, never from inside the failed call: the handler may start a new incarnation.
+    setImmediate(() => this.dispatch());
   }
 
   private schedule(): void {
@@ -65,11 +93,21 @@ export class MemberRuntime {
   }
 
   flush(): void {
-    if (this.closed) return;
-    const r = this.member.ready();
+    if (this.closed || this.failed) return;
+    let r;
+    try {
+      r = this.member.ready();
+    } catch (err) {
+      this.fail(err, 'ready');
+      return;
+    }
     for (const e of r.events) this.recorder?.record(e);
-    for (const f of r.frames) this.o.out.sendFrame(this.o.group, this.id, f.to, f.frame);
     this.backlog.push(...r.events);
+    try {
+      for (const f of r.frames) this.o.out.sendFrame(this.o.group, this.id, f.to, f.frame);
+    } catch (err) {
+      this.fail(err, 'send');
+    }
     this.dispatch();
   }
 

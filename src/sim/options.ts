@@ -21,6 +21,12 @@ export interface SimOptions {
   /** Members replicate a hash chain over their deliveries and joiners receive it by state transfer. */
   stateful: boolean;
   mutation?: Mutation;
+  /**
+   * Fuzzing: during the fault phase, inject well-typed frames with hostile values (src/sim/hostile-frames.ts),
+   * `rate` per step on average, from made-up non-members or, with `asMembers`, in the name of members of the
+   * receiver's view (a member that lies).
+   */
+  adversary?: { rate: number; asMembers: boolean };
   config?: Partial<CoreConfig>;
 }
 

@@ -4,6 +4,7 @@ import { HashChain } from '../rsm/hash-chain.js';
 import { MemorySink, type TraceLine } from '../trace/sinks.js';
 import { TraceRecorder } from '../trace/trace-recorder.js';
 import { EventQueue } from './event-queue.js';
+import { HostileFrames } from './hostile-frames.js';
 import { createMember } from './mutants.js';
 import { type FaultKind, SIM_STEP_MS, type SimOptions } from './options.js';
 import { Prng } from './prng.js';
@@ -49,6 +50,11 @@ export interface SimStats {
   duplicated: number;
   settled: boolean;
   settleSteps: number;
+  /** Frames the members dropped by a rule of frame-rules.ts, per reason (not in the summary line). */
+  rejected: Record<string, number>;
+  /** With an adversary: hostile frames injected, and the largest value of each `Member.footprint` field seen. */
+  injected: number;
+  maxFootprint: Record<string, number>;
 }
 
 export interface SimRun {
@@ -87,7 +93,10 @@ export class Simulation {
   readonly stats: SimStats = {
     views: 0, sends: 0, delivered: 0, crashes: 0, restarts: 0, pauses: 0, partitions: 0, oneWayCuts: 0, joins: 0,
     leaves: 0, excluded: 0, faultsDuringFlush: 0, frames: 0, dropped: 0, duplicated: 0, settled: false, settleSteps: 0,
+    rejected: {}, injected: 0, maxFootprint: {},
   };
+  private readonly hostile: HostileFrames | null = null;
+  private readonly advRng: Prng | null = null;
 
   constructor(private readonly opts: SimOptions) {
     if (opts.members < 2 || opts.members > 64) throw new RangeError('members must be between 2 and 64');
@@ -95,6 +104,11 @@ export class Simulation {
     this.rng = root.fork();
     this.netRng = root.fork();
     this.appRng = root.fork();
+    if (opts.adversary) {
+      // Forked last, and only with an adversary: runs without one keep their streams.
+      this.advRng = root.fork();
+      this.hostile = new HostileFrames(this.advRng.fork(), () => [...this.byId.keys()]);
+    }
     this.has = (f) => opts.faults.has(f);
     // Fault rates are drawn per seed, so seeds differ in character and not only in detail.
     const r = (lo: number, hi: number): number => lo + this.rng.next() * (hi - lo);
@@ -143,6 +157,7 @@ export class Simulation {
       }
     }
     if (this.stats.settled) for (const s of this.slots) if (s.state === 'up' && s.member) s.recorder!.end();
+    for (const s of this.slots) if (s.member) this.countRejected(s.member);
     return { traces: this.collectTraces(), stats: this.stats, invariant: this.invariant };
   }
 
@@ -186,7 +201,12 @@ export class Simulation {
     this.pump(s);
   }
 
+  private countRejected(m: Member): void {
+    for (const [k, v] of Object.entries(m.rejectedFrames)) this.stats.rejected[k] = (this.stats.rejected[k] ?? 0) + (v ?? 0);
+  }
+
   private kill(s: Slot): void {
+    if (s.member) this.countRejected(s.member);
     s.recorder?.close();
     s.member = null;
     s.recorder = null;
@@ -352,7 +372,37 @@ export class Simulation {
       return false;
     }
     this.injectFaults();
+    if (this.hostile) this.attack();
     return false;
+  }
+
+  /** Hands hostile frames to members, as if from an authenticated link of their (claimed) sender. */
+  private attack(): void {
+    const rng = this.advRng!;
+    const adv = this.opts.adversary!;
+    let n = Math.floor(adv.rate) + (rng.chance(adv.rate % 1) ? 1 : 0);
+    const targets = this.slots.filter((s) => s.state === 'up' && s.member !== null);
+    while (n-- > 0 && targets.length > 0) {
+      const t = rng.pick(targets);
+      const m = t.member!;
+      const view = m.currentView;
+      let from = `evil#${rng.int(1, 3)}`;
+      if (adv.asMembers) {
+        const others = view ? view.members.filter((x) => x !== t.id) : [];
+        if (others.length === 0) continue;
+        from = rng.pick(others);
+      }
+      const frame = this.hostile!.frame(view?.id ?? 0, m.deliveredSeq);
+      // A non-member asking to join in its own name is a joiner, and once admitted a member (that may lie):
+      // that is the other adversary. This one stays outside the group.
+      if (!adv.asMembers && frame.t === 'join' && frame.joiner === from) continue;
+      this.stats.injected++;
+      this.q.push(this.time + rng.next(), { k: 'frame', to: t.id, from, fromName: this.byId.get(from)?.name ?? 'evil', frame });
+    }
+    for (const s of this.slots) {
+      if (s.member === null) continue;
+      for (const [k, v] of Object.entries(s.member.footprint)) if (v > (this.stats.maxFootprint[k] ?? 0)) this.stats.maxFootprint[k] = v;
+    }
   }
 
   private injectFaults(): void {
@@ -507,7 +557,7 @@ export class Simulation {
     return this.slots.map((s) => {
       const m = s.member;
       const d = m ? (m as unknown as Record<string, unknown>) : null;
-      return `${s.id} ${s.state} restartAt=${s.restartAt} ` + (m && d ? `phase=${m.phase} view=${m.currentView?.id}:${m.currentView?.members.join(',')} q=${m.isQuiescent} frozen=${d['frozen']} pend=${m.pendingSends} deliv=${m.deliveredSeq} recv=${(d['log'] as { received: number }).received} attempt=${JSON.stringify(d['attempt'] && { b: (d['attempt'] as { ballot: number }).ballot, ph: (d['attempt'] as { phase: string }).phase })} joins=${[...(d['pendingJoins'] as Map<string, number>).keys()]} leaves=${[...(d['pendingLeaves'] as Set<string>)]} installPending=${JSON.stringify(d['installPending'])} fetch=${JSON.stringify(d['fetch'])} suspects=${[...(d['fd'] as { suspects: Set<string> }).suspects]} flushEx=${[...(d['flushExcluded'] as Map<string, number>).keys()]}` : '');
+      return `${s.id} ${s.state} restartAt=${s.restartAt} ` + (m && d ? `phase=${m.phase} view=${m.currentView?.id}:${m.currentView?.members.join(',')} q=${m.isQuiescent} frozen=${d['frozen']} pend=${m.pendingSends} deliv=${m.deliveredSeq} recv=${(d['log'] as { received: number }).received} attempt=${JSON.stringify(d['attempt'] && { b: (d['attempt'] as { ballot: number }).ballot, ph: (d['attempt'] as { phase: string }).phase })} joins=${[...(d['pendingJoins'] as Map<string, number>).keys()]} leaves=${[...(d['pendingLeaves'] as Set<string>)]} installPending=${JSON.stringify(d['installPending'])} fetch=${JSON.stringify(d['fetch'])} suspects=${[...(d['fd'] as { suspects: Set<string> }).suspects]} distrusted=${[...(d['distrusted'] as Map<string, number>).keys()]}` : '');
     });
   }
 

@@ -6,7 +6,8 @@
  * as they are; only the envelope is allocated here.
  *
  * Decoding trusts nothing: every failure is a `VsyncError` with code `VSYNC_ERR_MALFORMED_FRAME` or
- * `VSYNC_ERR_VERSION`. Payloads of decoded frames are plain `Uint8Array` views into the input bytes, not copies:
+ * `VSYNC_ERR_VERSION`. Lists and strings above the limits of src/core/frame-limits.ts (member lists, entries,
+ * senders, ids) are refused before anything is allocated (`size-scan.ts`). Payloads of decoded frames are plain `Uint8Array` views into the input bytes, not copies:
  * the caller must not reuse the input buffer while the frame is alive.
  */
 import { ErrorCodes, VsyncError } from '../core/errors.js';
@@ -14,6 +15,7 @@ import type { Accepted, Decision, Entry, Frame, FwdMsg } from '../core/frames.js
 import type { MemberId } from '../core/types.js';
 import $protobuf from 'protobufjs/minimal.js';
 import { vsync } from './gen/vsync.js';
+import { scanEnvelope } from './size-scan.js';
 
 const W = vsync.wire;
 const Writer = $protobuf.Writer;
@@ -123,6 +125,8 @@ export function decodeFrame(bytes: Uint8Array): DecodedFrame {
   const input = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let env: DecodedEnvelope;
   try {
+    // Lists and strings above the limits are refused before the decoder allocates them.
+    scanEnvelope(input);
     env = W.Envelope.decode(input);
   } catch (err) {
     throw malformed(`undecodable bytes (${err instanceof Error ? err.message : String(err)})`, err);
