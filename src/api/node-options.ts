@@ -65,7 +65,18 @@ export function validateNodeOptions(v: unknown): void {
         `options.config.maxPayloadBytes (${largest}) plus ${FRAME_SLACK}: frames carry per-message headers`,
     );
   }
+  optionalBoolean(o.insecure, 'options.insecure');
+  optionalBoolean(o.merge, 'options.merge');
+  // An `http` that is not an object would otherwise start the endpoint on its defaults, unasked for.
+  if (o.http !== undefined) optionsObject(o.http, 'options.http');
+  formationOptions(o, 'options');
   optionalSignal(o.signal, 'options.signal');
+}
+
+/** Checked here, at the call that takes them, rather than at a later join that would name the wrong call. */
+function formationOptions(o: { bootstrapExpect?: unknown; joinTimeoutMs?: unknown }, name: string): void {
+  optionalInteger(o.bootstrapExpect, `${name}.bootstrapExpect`, 0, 1024);
+  optionalInteger(o.joinTimeoutMs, `${name}.joinTimeoutMs`, 0);
 }
 
 export function validateJoin(group: unknown, v: unknown): void {
@@ -79,5 +90,6 @@ export function validateJoin(group: unknown, v: unknown): void {
   optionalFunction(o.getState, 'options.getState');
   optionalFunction(o.setState, 'options.setState');
   optionalFunction(o.digest, 'options.digest');
+  formationOptions(o, 'options');
   if ((o.getState === undefined) !== (o.setState === undefined)) throw invalid('options.getState and options.setState go together');
 }

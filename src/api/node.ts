@@ -87,6 +87,18 @@ function listenError(err: unknown, opts: NodeOptions): unknown {
   return err;
 }
 
+/**
+ * The ops endpoint's listen failure under the same code as the peer port's: an address in use is the
+ * environment, not a wrong argument (the ops server reports every listen error as an argument error).
+ */
+function httpListenError(err: unknown): unknown {
+  const cause = err instanceof VsyncError ? (err.cause as NodeJS.ErrnoException | undefined) : undefined;
+  if (err instanceof VsyncError && typeof cause?.code === 'string') {
+    return new VsyncError(ErrorCodes.LISTEN_FAILED, err.message, { cause });
+  }
+  return err;
+}
+
 /** Member id -> node name: everything before the last '#'. */
 function nodeOf(id: MemberId): string {
   const i = id.lastIndexOf('#');
@@ -181,7 +193,7 @@ export class NodeImpl implements Node {
         node.ops = await OpsServer.start(opts.http, { stats: () => node.stats(), series: () => node.rateSeries() }, logger.child({ endpoint: 'http' }));
       } catch (err) {
         await node.close();
-        throw err;
+        throw httpListenError(err);
       }
     }
     return node;
