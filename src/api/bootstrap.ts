@@ -226,7 +226,7 @@ export class Formation {
           const seeds = this.host.seeds();
           const auth = seeds.filter((s) => s.error !== null && /VSYNC_ERR_AUTH/.test(s.error));
           if (seeds.length > 0 && auth.length === seeds.length) {
-            p.finish(new VsyncError(ErrorCodes.AUTH, `every seed refused our secret: ${seeds.map((s) => s.url).join(', ')}`));
+            p.finish(new VsyncError(ErrorCodes.AUTH, `every seed refused our credentials (a different secret or TLS CA than theirs, or none): ${seeds.map((s) => s.url).join(', ')}`));
             return;
           }
           if (opts.timeoutMs > 0 && now - started >= opts.timeoutMs) {
