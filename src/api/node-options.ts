@@ -81,6 +81,8 @@ function formationOptions(o: { bootstrapExpect?: unknown; joinTimeoutMs?: unknow
 
 export function validateJoin(group: unknown, v: unknown): void {
   groupName(group, 'group');
+  // Reserved for the nodes' own formation messages (node-formation.ts): refused here, in the words of the others.
+  if ((group as string).startsWith('$vsync')) throw invalid(`group must not start with '$vsync' (reserved), got ${JSON.stringify(group)}`);
   const o = optionsObject(v, 'options') as Partial<Record<keyof JoinOptions, unknown>>;
   optionalSignal(o.signal, 'options.signal');
   optionalBoolean(o.found, 'options.found');

@@ -65,3 +65,11 @@ describe('join options', () => {
     expect(g.currentView?.members.length).toBe(1);
   });
 });
+
+describe('group names', () => {
+  it('refuses a reserved group name with the same words as any other wrong name', async () => {
+    const n = await Node.start(base);
+    nodes.push(n);
+    await refused(() => n.join('$vsync-mine'), ErrorCodes.INVALID_ARGUMENT, /^group must not start with '\$vsync'/);
+  });
+});
