@@ -10,6 +10,7 @@ import { type GroupHost, GroupImpl, type GroupOptions } from './group.js';
 import type { Group, Node } from './public.js';
 import type { NodeStats, RateSample } from './stats.js';
 import { validateJoin, validateNodeOptions } from './node-options.js';
+import { groupName } from './validate.js';
 import { CONTROL_GROUP, NodeFormation } from './node-formation.js';
 
 export interface NodeOptions {
@@ -288,6 +289,8 @@ export class NodeImpl implements Node {
 
   /** The id of this node's instance of `group` ('' while unknown; null when not in it): see docs/deploy.md. */
   groupId(group: string): string | null {
+    // A wrong type would otherwise read as "not in that group" (null).
+    groupName(group, 'group');
     return this.formation.groupId(group);
   }
 

@@ -73,3 +73,12 @@ describe('group names', () => {
     await refused(() => n.join('$vsync-mine'), ErrorCodes.INVALID_ARGUMENT, /^group must not start with '\$vsync'/);
   });
 });
+
+describe('groupId', () => {
+  it('refuses a group that is not a name, instead of answering null', async () => {
+    const n = await Node.start(base);
+    nodes.push(n);
+    await refused(async () => n.groupId(1 as never), ErrorCodes.INVALID_ARGUMENT, /^group must be/);
+    expect(n.groupId('not-joined')).toBeNull();
+  });
+});
