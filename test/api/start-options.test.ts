@@ -82,3 +82,15 @@ describe('groupId', () => {
     expect(n.groupId('not-joined')).toBeNull();
   });
 });
+
+describe('a node name already taken', () => {
+  it('fails the join at once with VSYNC_ERR_INVALID_ARGUMENT naming options.name, not as unreachable at the timeout', async () => {
+    const a = await Node.start(base);
+    nodes.push(a);
+    await a.join('g');
+    const twin = await Node.start({ ...base, seeds: [a.url!] });
+    nodes.push(twin);
+    // The default join timeout is 60 s: a refusal must come long before it.
+    await refused(() => twin.join('g', { signal: AbortSignal.timeout(30_000) }), ErrorCodes.INVALID_ARGUMENT, /options\.name.*taken/);
+  }, 60_000);
+});
