@@ -226,7 +226,14 @@ export class Formation {
           const seeds = this.host.seeds();
           const auth = seeds.filter((s) => s.error !== null && /VSYNC_ERR_AUTH/.test(s.error));
           if (seeds.length > 0 && auth.length === seeds.length) {
-            p.finish(new VsyncError(ErrorCodes.AUTH, `every seed refused our secret: ${seeds.map((s) => s.url).join(', ')}`));
+            p.finish(new VsyncError(ErrorCodes.AUTH, `every seed refused our credentials (a different secret or TLS CA than theirs, or none): ${seeds.map((s) => s.url).join(', ')}`));
+            return;
+          }
+          // A seed that calls itself by our name will refuse us however long we wait: say so now, not as
+          // "unreachable" at the timeout. (Refusals by a seed that still holds an old link of ours say "already connected".)
+          const sameName = seeds.filter((s) => s.error !== null && /duplicate node name: the peer calls itself/.test(s.error));
+          if (sameName.length > 0 && auth.length + sameName.length === seeds.length) {
+            p.finish(new VsyncError(ErrorCodes.INVALID_ARGUMENT, `options.name: node name ${this.host.self} is taken by seed ${sameName.map((s) => s.url).join(', ')}; node names must be unique in the cluster`));
             return;
           }
           if (opts.timeoutMs > 0 && now - started >= opts.timeoutMs) {

@@ -65,11 +65,24 @@ export function validateNodeOptions(v: unknown): void {
         `options.config.maxPayloadBytes (${largest}) plus ${FRAME_SLACK}: frames carry per-message headers`,
     );
   }
+  optionalBoolean(o.insecure, 'options.insecure');
+  optionalBoolean(o.merge, 'options.merge');
+  // An `http` that is not an object would otherwise start the endpoint on its defaults, unasked for.
+  if (o.http !== undefined) optionsObject(o.http, 'options.http');
+  formationOptions(o, 'options');
   optionalSignal(o.signal, 'options.signal');
+}
+
+/** Checked here, at the call that takes them, rather than at a later join that would name the wrong call. */
+function formationOptions(o: { bootstrapExpect?: unknown; joinTimeoutMs?: unknown }, name: string): void {
+  optionalInteger(o.bootstrapExpect, `${name}.bootstrapExpect`, 0, 1024);
+  optionalInteger(o.joinTimeoutMs, `${name}.joinTimeoutMs`, 0);
 }
 
 export function validateJoin(group: unknown, v: unknown): void {
   groupName(group, 'group');
+  // Reserved for the nodes' own formation messages (node-formation.ts): refused here, in the words of the others.
+  if ((group as string).startsWith('$vsync')) throw invalid(`group must not start with '$vsync' (reserved), got ${JSON.stringify(group)}`);
   const o = optionsObject(v, 'options') as Partial<Record<keyof JoinOptions, unknown>>;
   optionalSignal(o.signal, 'options.signal');
   optionalBoolean(o.found, 'options.found');
@@ -79,5 +92,6 @@ export function validateJoin(group: unknown, v: unknown): void {
   optionalFunction(o.getState, 'options.getState');
   optionalFunction(o.setState, 'options.setState');
   optionalFunction(o.digest, 'options.digest');
+  formationOptions(o, 'options');
   if ((o.getState === undefined) !== (o.setState === undefined)) throw invalid('options.getState and options.setState go together');
 }

@@ -10,6 +10,7 @@ import { type GroupHost, GroupImpl, type GroupOptions } from './group.js';
 import type { Group, Node } from './public.js';
 import type { NodeStats, RateSample } from './stats.js';
 import { validateJoin, validateNodeOptions } from './node-options.js';
+import { groupName } from './validate.js';
 import { CONTROL_GROUP, NodeFormation } from './node-formation.js';
 
 export interface NodeOptions {
@@ -83,6 +84,18 @@ function listenError(err: unknown, opts: NodeOptions): unknown {
     const where = `${opts.listen.host}:${opts.listen.port}`;
     const why = cause.code === 'EADDRINUSE' ? 'address in use' : cause.code === 'EACCES' ? 'permission denied' : cause.message;
     return new VsyncError(ErrorCodes.LISTEN_FAILED, `cannot listen on ${where}: ${why} (${cause.code})`, { cause });
+  }
+  return err;
+}
+
+/**
+ * The ops endpoint's listen failure under the same code as the peer port's: an address in use is the
+ * environment, not a wrong argument (the ops server reports every listen error as an argument error).
+ */
+function httpListenError(err: unknown): unknown {
+  const cause = err instanceof VsyncError ? (err.cause as NodeJS.ErrnoException | undefined) : undefined;
+  if (err instanceof VsyncError && typeof cause?.code === 'string') {
+    return new VsyncError(ErrorCodes.LISTEN_FAILED, err.message, { cause });
   }
   return err;
 }
@@ -181,7 +194,7 @@ export class NodeImpl implements Node {
         node.ops = await OpsServer.start(opts.http, { stats: () => node.stats(), series: () => node.rateSeries() }, logger.child({ endpoint: 'http' }));
       } catch (err) {
         await node.close();
-        throw err;
+        throw httpListenError(err);
       }
     }
     return node;
@@ -276,6 +289,8 @@ export class NodeImpl implements Node {
 
   /** The id of this node's instance of `group` ('' while unknown; null when not in it): see docs/deploy.md. */
   groupId(group: string): string | null {
+    // A wrong type would otherwise read as "not in that group" (null).
+    groupName(group, 'group');
     return this.formation.groupId(group);
   }
 

@@ -28,9 +28,23 @@ export function version(): string {
   return pkg.version;
 }
 
+/**
+ * A reader that closed our stdout (`vsync status <url> | head`) has read all it wanted: end quietly, as Unix tools
+ * do, instead of dying on an unhandled EPIPE with a stack trace.
+ */
+function endOnClosedStdout(): void {
+  if (process.stdout.listenerCount('error') > 0) return;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`vsync: cannot write to stdout: ${e.message}\n`);
+    process.exit(2);
+  });
+}
+
 /** The CLI: prints to stdout, errors to stderr (the library itself never prints). Returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  endOnClosedStdout();
   const out = (line: string): void => {
     process.stdout.write(line + '\n');
   };

@@ -4,6 +4,7 @@ import type { JoinOptions } from '../api/node.js';
 import type { Group, Node } from '../api/public.js';
 import { ErrorCodes, VsyncError } from '../core/errors.js';
 import { withSignal } from '../api/abort.js';
+import { invalid, optionalFunction } from '../api/validate.js';
 import { type ClientEntry, decodeCommand, decodeSnapshot, encodeCommand, encodeSnapshot } from './rsm-codec.js';
 
 /** The application: deterministic, so every member that applies the same commands holds the same state. */
@@ -67,6 +68,15 @@ export class ReplicatedStateMachine {
   }
 
   static async join(node: Node, name: string, sm: StateMachine, opts: RsmOptions = {}): Promise<ReplicatedStateMachine> {
+    // Checked at the call: a wrong node fails here with a TypeError, a wrong state machine at the first command.
+    if (node === null || typeof node !== 'object' || typeof (node as { join?: unknown }).join !== 'function') {
+      throw invalid('node must be a Node (from Node.start)');
+    }
+    if (sm === null || typeof sm !== 'object') throw invalid('sm must be a state machine: an object with apply, snapshot and restore');
+    for (const m of ['apply', 'snapshot', 'restore'] as const) {
+      if (typeof sm[m] !== 'function') throw invalid(`sm.${m} must be a function`);
+    }
+    for (const m of ['validate', 'onView'] as const) optionalFunction(sm[m], `sm.${m}`);
     const rsm = new ReplicatedStateMachine(sm, opts);
     rsm.group = await node.join(name, {
       ...opts,
