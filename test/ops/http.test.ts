@@ -164,7 +164,7 @@ describe('ops HTTP endpoint of a three-member cluster', () => {
   });
 
   it('refuses to serve without a token on a non-loopback address, and bad options, with coded errors', async () => {
-    const bad = async (http: object): Promise<VsyncError> => {
+    const bad = async (http: object, code: string = ErrorCodes.INVALID_ARGUMENT): Promise<VsyncError> => {
       const err = await Node.start({ name: 'x', secret: 'test-secret', http } as never).then(
         async (n) => {
           await n.close();
@@ -173,17 +173,17 @@ describe('ops HTTP endpoint of a three-member cluster', () => {
         (e: unknown) => e as VsyncError,
       );
       expect(err).toBeInstanceOf(VsyncError);
-      expect(err.code).toBe(ErrorCodes.INVALID_ARGUMENT);
+      expect(err.code).toBe(code);
       return err;
     };
     expect((await bad({ host: '0.0.0.0', port: 0 })).message).toMatch(/needs http.token/);
     await bad({ port: 70000 });
     await bad({ port: 0, token: 'short' });
-    // A port in use is refused at start, with the cause.
+    // A port in use is refused at start with VSYNC_ERR_LISTEN_FAILED (as for the peer port), with the cause.
     const n1 = await Node.start({ name: 'p1', secret: 'test-secret', http: { port: 0 } });
     try {
       const port = Number(new URL(n1.httpUrl!).port);
-      expect((await bad({ port })).message).toMatch(/cannot listen/);
+      expect((await bad({ port }, ErrorCodes.LISTEN_FAILED)).message).toMatch(/cannot listen/);
     } finally {
       await n1.close();
     }
