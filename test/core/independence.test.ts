@@ -1,18 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from '../helpers/source-files.js';
 
 const root = resolve(import.meta.dirname, '../../src/core');
 
-async function sources(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await sources(p)));
-    else if (e.name.endsWith('.ts')) out.push(p);
-  }
-  return out;
-}
 
 // The core is sans-IO so that the simulator, the tests and the runtime drive the very same code: an import of a
 // socket, a timer or a file module would make it depend on the world it is supposed to be told about.
@@ -20,7 +12,7 @@ describe('src/core stands alone', () => {
   it('imports only its own files: nothing outside src/core, no node: built-ins, no packages', async () => {
     const bad: string[] = [];
     let seen = 0;
-    for (const file of await sources(root)) {
+    for (const file of await sourceFiles(root)) {
       const text = await readFile(file, 'utf8');
       // Static imports and re-exports, side-effect imports, and dynamic import() / require() calls.
       const specs = [
