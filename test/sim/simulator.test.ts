@@ -3,7 +3,7 @@ import { defaultSimOptions, type Mutation, parseFaults } from '../../src/sim/opt
 import { runSimulation } from '../../src/sim/run-sim.js';
 import { sweep } from './sweep.js';
 
-describe('simulator', () => {
+describe('simulator', { timeout: 600_000 }, () => {
   it('is deterministic: one seed, one run, byte for byte', () => {
     const a = runSimulation(defaultSimOptions(42));
     const b = runSimulation(defaultSimOptions(42));
@@ -56,7 +56,7 @@ describe('simulator', () => {
   it('sixty-four members, all faults, a short run', () => sweep(1, 1, (o) => { o.members = 64; o.steps = 300; }));
 });
 
-describe('the simulator and checker catch deliberately broken protocols', () => {
+describe('the simulator and checker catch deliberately broken protocols', { timeout: 600_000 }, () => {
   const caught = (mutation: Mutation, seeds: number[]): string[] => {
     const props: string[] = [];
     for (const seed of seeds) {
