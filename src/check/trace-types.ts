@@ -1,4 +1,4 @@
-// Types of trace format v1 (/work/shared/trace-format.md). The checker depends on nothing but these and
+// Types of trace format v1 (docs/trace-format.md). The checker depends on nothing but these and
 // node: built-ins, so that a bug in the protocol core cannot also hide in the checker.
 
 export type OrderClass = 'total' | 'safe' | 'fifo' | 'causal';

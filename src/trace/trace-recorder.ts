@@ -2,7 +2,7 @@ import type { CoreEvent } from '../core/index.js';
 import { payloadHash } from './payload-hash.js';
 import type { TraceSink } from './sinks.js';
 
-/** Turns one member incarnation's core events into trace lines (shared/trace-format.md, v1). */
+/** Turns one member incarnation's core events into trace lines (docs/trace-format.md, v1). */
 export class TraceRecorder {
   private closed = false;
   constructor(
