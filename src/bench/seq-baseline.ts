@@ -63,15 +63,15 @@ export function decodeSubmissions(msg: Buffer, submit: (payload: Buffer) => void
   return true;
 }
 
-/** A member's side: the payloads of one turn (up to MAX_BATCH) leave as one message, through `send`. */
-export class SubmissionBatcher {
-  private pending: Uint8Array[] = [];
+/** Items of one event-loop turn, handed on together: at MAX_BATCH items at once, otherwise at the end of the turn. */
+class TurnBatch<T> {
+  private pending: T[] = [];
   private scheduled = false;
 
-  constructor(private readonly send: (msg: Buffer) => void) {}
+  constructor(private readonly emit: (items: T[]) => void) {}
 
-  submit(payload: Uint8Array): void {
-    this.pending.push(payload);
+  push(item: T): void {
+    this.pending.push(item);
     if (this.pending.length >= MAX_BATCH) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
@@ -84,9 +84,26 @@ export class SubmissionBatcher {
 
   flush(): void {
     if (this.pending.length === 0) return;
-    const ps = this.pending;
+    const items = this.pending;
     this.pending = [];
-    this.send(encodeSubmissions(ps));
+    this.emit(items);
+  }
+}
+
+/** A member's side: the payloads of one turn (up to MAX_BATCH) leave as one message, through `send`. */
+export class SubmissionBatcher {
+  private readonly batch: TurnBatch<Uint8Array>;
+
+  constructor(send: (msg: Buffer) => void) {
+    this.batch = new TurnBatch((ps) => send(encodeSubmissions(ps)));
+  }
+
+  submit(payload: Uint8Array): void {
+    this.batch.push(payload);
+  }
+
+  flush(): void {
+    this.batch.flush();
   }
 }
 
@@ -114,9 +131,8 @@ export function decodeBatch(batch: Buffer, deliver: (seq: number, sender: number
  * `multicast`), then delivers them locally in the same order.
  */
 export class BatchingSequencer {
-  private pending: OrderedEntry[] = [];
+  private readonly batch = new TurnBatch<OrderedEntry>((entries) => this.order(entries));
   private nextSeq = 1;
-  private scheduled = false;
 
   constructor(
     private readonly multicast: (batch: Buffer) => void,
@@ -124,21 +140,14 @@ export class BatchingSequencer {
   ) {}
 
   submit(sender: number, payload: Uint8Array): void {
-    this.pending.push({ sender, payload });
-    if (this.pending.length >= MAX_BATCH) this.flush();
-    else if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        this.flush();
-      });
-    }
+    this.batch.push({ sender, payload });
   }
 
   flush(): void {
-    if (this.pending.length === 0) return;
-    const entries = this.pending;
-    this.pending = [];
+    this.batch.flush();
+  }
+
+  private order(entries: OrderedEntry[]): void {
     const first = this.nextSeq;
     this.nextSeq += entries.length;
     this.multicast(encodeBatch(entries, first));
