@@ -17,6 +17,7 @@ const USAGE = helpText(
     { flag: '--send-rate <p>', text: 'probability that a member multicasts in a step, 0..1 (default 0.3)' },
     { flag: '--mutation <name>', text: `run a deliberately broken core, to see the checker catch it (${MUTATIONS.join(', ')})` },
     { flag: '--trace-dir <dir>', text: 'keep the traces there (default: a temporary folder)' },
+    { flag: '--lines', text: 'with --seeds: print every seed\'s summary line, to compare two sweeps seed by seed (diff)' },
     { flag: '--help', text: 'print this help' },
   ],
 );
@@ -48,7 +49,7 @@ export async function runSimCommand(args: string[], out: (line: string) => void,
       options: {
         seed: { type: 'string' }, seeds: { type: 'string' }, members: { type: 'string' }, steps: { type: 'string' },
         faults: { type: 'string' }, 'trace-dir': { type: 'string' }, 'send-rate': { type: 'string' }, mutation: { type: 'string' },
-        help: { type: 'boolean' },
+        help: { type: 'boolean' }, lines: { type: 'boolean' },
       },
       strict: true,
     }));
@@ -93,11 +94,12 @@ export async function runSimCommand(args: string[], out: (line: string) => void,
   const started = Date.now();
   for (let seed = range[0]; seed <= range[1]; seed++) {
     const r = runSimulation({ ...opts, seed });
+    if (values.lines) out(summaryLine(r, opts.members));
     if (r.firstViolation) {
       failing.push(seed);
       out(`FAILED seed=${seed}: ${r.firstViolation.property}: ${r.firstViolation.message}`);
       if (values['trace-dir']) out(`traces: ${writeTraces(r.traces, `${values['trace-dir']}/seed-${seed}`)}`);
-    } else if ((seed - range[0]) % 100 === 99) {
+    } else if (!values.lines && (seed - range[0]) % 100 === 99) {
       out(`... ${seed - range[0] + 1} seeds, ${failing.length} failing, ${((Date.now() - started) / 1000).toFixed(0)} s`);
     }
   }
