@@ -1,5 +1,5 @@
 import { ErrorCodes, VsyncError } from '../core/errors.js';
-import { Deque } from '../util/deque.js';
+import { Deque } from '../core/deque.js';
 
 /**
  * A bounded buffer read as an async iterator. A reader that falls more than `capacity` items behind is ended

@@ -1,3 +1,4 @@
+import { Deque } from './deque.js';
 import { assert } from './errors.js';
 import type { MemberId } from './types.js';
 
@@ -22,8 +23,8 @@ export interface LogEntry {
  * because a member still installing may have to fetch it.
  */
 export class MessageLog {
-  private items: LogEntry[] = [];
-  private head = 0;
+  /** Entries `floor+1 .. received`, in order: item i holds sequence number `floor + 1 + i`. */
+  private readonly items = new Deque<LogEntry>();
   private ahead = new Map<number, LogEntry>();
   private aheadBytesTotal = 0;
   floor = 0;
@@ -37,8 +38,7 @@ export class MessageLog {
   }
 
   reset(start: number): void {
-    this.items = [];
-    this.head = 0;
+    this.items.clear();
     this.ahead.clear();
     this.aheadBytesTotal = 0;
     this.floor = start;
@@ -60,11 +60,7 @@ export class MessageLog {
 
   get(seq: number): LogEntry | undefined {
     if (seq <= this.floor || seq > this.received) return undefined;
-    return this.items[this.head + (seq - this.floor - 1)];
-  }
-
-  has(seq: number): boolean {
-    return seq <= this.received || this.ahead.has(seq);
+    return this.items.at(seq - this.floor - 1);
   }
 
   /** Appends the next contiguous entry (the sequencer's path). */
@@ -116,9 +112,7 @@ export class MessageLog {
     this.aheadBytesTotal = 0;
     if (seq >= this.received) return;
     assert(seq >= this.floor, () => `truncate to ${seq} below floor ${this.floor}`);
-    const keep = seq - this.floor;
-    for (let i = this.head + keep; i < this.items.length; i++) this.bytes -= this.items[i]!.payload.byteLength;
-    this.items.length = this.head + keep;
+    for (let n = this.received - seq; n > 0; n--) this.bytes -= this.items.pop()!.payload.byteLength;
     this.received = seq;
   }
 
@@ -126,14 +120,7 @@ export class MessageLog {
   gc(seq: number): void {
     const upTo = Math.min(seq, this.received);
     if (upTo <= this.floor) return;
-    const n = upTo - this.floor;
-    for (let i = this.head; i < this.head + n; i++) this.bytes -= this.items[i]!.payload.byteLength;
-    this.head += n;
+    for (let n = upTo - this.floor; n > 0; n--) this.bytes -= this.items.shift()!.payload.byteLength;
     this.floor = upTo;
-    // Compact now and then so the dead prefix costs amortised O(1) per entry.
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
   }
 }

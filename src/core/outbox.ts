@@ -1,3 +1,4 @@
+import { Deque } from './deque.js';
 import { assert } from './errors.js';
 
 export interface OwnMsg {
@@ -14,8 +15,7 @@ export interface OwnMsg {
  * messages in forward order, so deliveries always take the head. Bounded by count and bytes (the send window).
  */
 export class Outbox {
-  private items: OwnMsg[] = [];
-  private head = 0;
+  private readonly items = new Deque<OwnMsg>();
   bytes = 0;
   nextMsgNo = 1;
   /** Next forward number to assign in this view. */
@@ -24,7 +24,7 @@ export class Outbox {
   orderedMsgNo = 0;
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.items.length;
   }
 
   hasRoom(bytes: number, maxCount: number, maxBytes: number): boolean {
@@ -39,20 +39,15 @@ export class Outbox {
   }
 
   at(i: number): OwnMsg | undefined {
-    return this.items[this.head + i];
+    return this.items.at(i);
   }
 
   /** The head was delivered: it must be the message with `msgNo`. */
   delivered(msgNo: number): OwnMsg {
-    const m = this.items[this.head];
+    const m = this.items.peek();
     assert(m !== undefined && m.msgNo === msgNo, () => `own delivery ${msgNo} out of FIFO order (head ${m?.msgNo})`);
-    this.items[this.head] = undefined as unknown as OwnMsg;
-    this.head++;
+    this.items.shift();
     this.bytes -= m.payload.byteLength;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
     return m;
   }
 
@@ -60,8 +55,7 @@ export class Outbox {
   newView(): void {
     this.nextFseq = 1;
     this.orderedMsgNo = 0;
-    for (let i = this.head; i < this.items.length; i++) {
-      const m = this.items[i]!;
+    for (const m of this.items) {
       m.fseq = 0;
       m.sentAt = 0;
     }
@@ -72,14 +66,13 @@ export class Outbox {
    * so a binary search does it: this runs every tick, with up to a full send window queued.
    */
   firstUnordered(): number {
-    let lo = this.head;
+    let lo = 0;
     let hi = this.items.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.items[mid]!.msgNo > this.orderedMsgNo) hi = mid;
+      if (this.items.at(mid)!.msgNo > this.orderedMsgNo) hi = mid;
       else lo = mid + 1;
     }
-    return lo < this.items.length ? lo - this.head : -1;
+    return lo < this.items.length ? lo : -1;
   }
-
 }

@@ -2,11 +2,12 @@
  * A FIFO of messages bounded in bytes. Each message also costs ITEM_OVERHEAD, so that empty messages cannot grow
  * it without bound. Holds the caller's arrays, not copies.
  */
+import { Deque } from '../core/deque.js';
+
 export const ITEM_OVERHEAD = 64;
 
 export class ByteQueue {
-  private items: Uint8Array[] = [];
-  private head = 0;
+  private readonly items = new Deque<Uint8Array>();
   private size = 0;
 
   constructor(readonly limit: number) {}
@@ -17,7 +18,7 @@ export class ByteQueue {
   }
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.items.length;
   }
 
   /** false (and nothing queued) when the message does not fit. */
@@ -30,29 +31,17 @@ export class ByteQueue {
   }
 
   shift(): Uint8Array | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const msg = this.items[this.head]!;
-    this.items[this.head] = EMPTY;
-    this.head++;
-    this.size -= msg.byteLength + ITEM_OVERHEAD;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+    const msg = this.items.shift();
+    if (msg !== undefined) this.size -= msg.byteLength + ITEM_OVERHEAD;
     return msg;
   }
 
   /** Empties the queue; returns how many messages it held. */
   clear(): number {
     const n = this.length;
-    this.items = [];
-    this.head = 0;
+    this.items.clear();
     this.size = 0;
     return n;
   }
 }
 
-const EMPTY = new Uint8Array(0);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Deque } from '../../src/util/deque.js';
+import { Deque } from '../../src/core/deque.js';
 
 type Op = ['push', number] | ['unshift', number] | ['shift'] | ['pop'] | ['clear'];
 

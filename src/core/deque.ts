@@ -4,7 +4,8 @@
  * does not keep their memory. Replaces the hand-written "array plus head index" queues, each of which had its own
  * rule for when to compact.
  *
- * Slots that no longer hold an item are cleared, so the queue never keeps a removed item alive.
+ * Slots that no longer hold an item are cleared, so the queue never keeps a removed item alive. It lives in the
+ * core because the core imports nothing outside itself; the transport and the API import it from here.
  */
 export class Deque<T> implements Iterable<T> {
   private slots: Array<T | undefined>;
