@@ -73,7 +73,6 @@ export interface GroupHost {
   newIncarnation(group: string): MemberId;
   contacts(): MemberId[];
   runtimeOptions(group: string, id: MemberId, onEvent: (e: CoreEvent) => void | 'yield'): MemberRuntimeOptions;
-  attach(group: string, rt: MemberRuntime | null): void;
   /** The group has ended (left, closed, excluded for good): its name is free to be joined again. */
   release(group: GroupImpl): void;
   logger: Logger;
@@ -180,7 +179,6 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
     const id = this.host.newIncarnation(this.name);
     const rt: MemberRuntime = new MemberRuntime({ ...this.host.runtimeOptions(this.name, id, (e) => this.onEvent(rt, e)), stateful: this.hooks !== null });
     this.rt = rt;
-    this.host.attach(this.name, rt);
     if (Array.isArray(found)) rt.input((m) => m.bootstrap(found as readonly MemberId[]));
     else if (found) rt.input((m) => m.bootstrap([id]));
     else rt.input((m) => m.join(this.host.contacts()));
@@ -203,8 +201,11 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
   }
 
   /** @internal Frames for this group from the node. */
-  receive(from: MemberId, frame: Frame): void {
-    this.rt?.input((m) => m.receive(from, frame));
+  receive(from: MemberId, to: MemberId | '', frame: Frame): void {
+    const rt = this.rt;
+    // Addressed to an earlier incarnation of ours ('': a multicast, for whoever this node's member is now).
+    if (rt === null || (to !== '' && rt.id !== to)) return;
+    rt.input((m) => m.receive(from, frame));
   }
 
   /** @internal */
@@ -329,7 +330,6 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
     // A group that has left is released: its name may belong to a newer group of the node by now.
     if (this.state === 'closed' || this.state === 'left') return;
     this.rt?.close(clean);
-    this.host.attach(this.name, null);
     this.rt = null;
     this.finish('closed', new VsyncError(ErrorCodes.CLOSED, `group ${this.name} closed`));
   }
@@ -447,8 +447,7 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
         break;
       case 'left':
         rt.close(false);
-        this.host.attach(this.name, null);
-        this.rt = null;
+            this.rt = null;
         this.emit('left');
         this.finish('left', new VsyncError(ErrorCodes.LEAVING, `group ${this.name}: left`));
         break;
@@ -460,8 +459,7 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
         if (this.rejoin && this.everMember) {
           this.start(false);
         } else {
-          this.host.attach(this.name, null);
-          this.rt = null;
+                this.rt = null;
           this.finish('closed', new VsyncError(ErrorCodes.UNREACHABLE, `group ${this.name}: not admitted within ${e.waitedTicks} ticks (no member answered the join)`));
         }
         break;
@@ -481,8 +479,7 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
           this.counters.incarnation(true);
           this.start(false);
         } else {
-          this.host.attach(this.name, null);
-          this.rt = null;
+                this.rt = null;
           this.finish('closed', err);
         }
         break;

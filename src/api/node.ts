@@ -3,7 +3,7 @@ import { pino, type Logger } from 'pino';
 import { type CoreConfig, type CoreEvent, ErrorCodes, type Frame, type MemberId, VsyncError } from '../core/index.js';
 import { Transport, type TlsOptions } from '../net/index.js';
 import { type HttpOptions, OpsServer } from '../ops/http-server.js';
-import type { MemberRuntime, MemberRuntimeOptions } from '../runtime/member-runtime.js';
+import type { MemberRuntimeOptions } from '../runtime/member-runtime.js';
 import { decodeFrame, encodeFrame } from '../wire/index.js';
 import { abortError, throwIfAborted } from './abort.js';
 import { type GroupHost, GroupImpl, type GroupOptions } from './group.js';
@@ -112,7 +112,6 @@ function nodeOf(id: MemberId): string {
  */
 export class NodeImpl implements Node {
   private readonly groups = new Map<string, GroupImpl>();
-  private readonly runtimes = new Map<string, MemberRuntime>();
   private readonly timer: NodeJS.Timeout;
   /** Group names with a join in progress: a second join of the same name is refused, not raced. */
   private readonly joining = new Set<string>();
@@ -312,14 +311,10 @@ export class NodeImpl implements Node {
         config: this.opts.config,
         traceDir: this.opts.trace,
         logger: this.logger.child({ group, member: id }),
-        out: { sendFrame: (g, from, to, frame) => this.sendFrame(g, from, to, frame) },
+        out: { sendFrame: (to, frame) => this.sendFrame(group, id, to, frame) },
         onEvent,
       }),
       flushed: (group, ms) => this.ops?.metrics.observeFlush(group, ms),
-      attach: (group, rt) => {
-        if (rt) this.runtimes.set(group, rt);
-        else this.runtimes.delete(group);
-      },
       release: (g) => {
         if (this.groups.get(g.name) === g) this.groups.delete(g.name);
       },
@@ -362,8 +357,6 @@ export class NodeImpl implements Node {
       this.logger.debug({ peer: node, group: env.group, code: ErrorCodes.UNKNOWN_GROUP }, 'frame for a group this node is not in');
       return;
     }
-    const rt = this.runtimes.get(env.group);
-    if (env.to !== '' && rt?.id !== env.to) return; // For an earlier incarnation of ours.
-    g.receive(env.from, env.frame);
+    g.receive(env.from, env.to, env.frame);
   }
 }

@@ -1,11 +1,15 @@
 import type { Logger } from 'pino';
+import { handOver } from '../core/drive.js';
 import { type CoreConfig, type CoreEvent, ErrorCodes, type Frame, Member, type MemberId, VsyncError } from '../core/index.js';
 import { FileSink } from '../trace/sinks.js';
 import { TraceRecorder } from '../trace/trace-recorder.js';
 
-/** What a member runtime needs from its node: a way to put frames on the wire. */
+/**
+ * What a member runtime needs from its node: a way to put its frames on the wire. Given once, when the node makes
+ * the runtime; the group and the sending member are this runtime's own.
+ */
 export interface FrameOut {
-  sendFrame(group: string, from: MemberId, to: MemberId[], frame: Frame): void;
+  sendFrame(to: MemberId[], frame: Frame): void;
 }
 
 export interface MemberRuntimeOptions {
@@ -22,8 +26,8 @@ export interface MemberRuntimeOptions {
 }
 
 /**
- * Runs one member incarnation: feeds it frames and ticks, and after each burst of input hands its output to
- * the trace (first, so a `send` line precedes the frame), the application, and the wire. No protocol logic here.
+ * Runs one member incarnation: feeds it frames and ticks, and after each burst of input hands its output over in
+ * the order of `handOver` (core/drive.ts): the trace, the wire, then the application. No protocol logic here.
  */
 export class MemberRuntime {
   readonly member: Member;
@@ -101,13 +105,22 @@ export class MemberRuntime {
       this.fail(err, 'ready');
       return;
     }
-    for (const e of r.events) this.recorder?.record(e);
-    this.backlog.push(...r.events);
-    try {
-      for (const f of r.frames) this.o.out.sendFrame(this.o.group, this.id, f.to, f.frame);
-    } catch (err) {
-      this.fail(err, 'send');
-    }
+    // A frame the transport refuses (a bug: it queues or drops, never throws) ends the incarnation, after the
+    // events of this output are handed over; the frames after it are not sent.
+    let sendError: { err: unknown } | null = null;
+    handOver(r, {
+      record: (e) => this.recorder?.record(e),
+      frame: (out) => {
+        if (sendError !== null) return;
+        try {
+          this.o.out.sendFrame(out.to, out.frame);
+        } catch (err) {
+          sendError = { err };
+        }
+      },
+      event: (e) => void this.backlog.push(e),
+    });
+    if (sendError !== null) this.fail((sendError as { err: unknown }).err, 'send');
     this.dispatch();
   }
 

@@ -1,4 +1,5 @@
 import type { CoreEvent, Frame, Member, MemberId } from '../core/index.js';
+import { handOver } from '../core/drive.js';
 import { InvariantError } from '../core/index.js';
 import { HashChain } from '../rsm/hash-chain.js';
 import { MemorySink, type TraceLine } from '../trace/sinks.js';
@@ -275,7 +276,12 @@ export class Simulation {
     this.pump(s);
   }
 
-  /** Takes the member's output: events go to its trace, frames into the network. */
+  /**
+   * Takes the member's output, in the order of `handOver` (core/drive.ts): events to its trace, frames into the
+   * network, events to the application. Every input to a member (bootstrap, join, tick, frame, leave) is followed
+   * by this, so it is where the member is checked after every event. A snapshot the application hands over goes
+   * out with the member's next output (its next tick or frame), not at once.
+   */
   private pump(s: Slot): void {
     const m = s.member;
     if (m === null) return;
@@ -289,24 +295,36 @@ export class Simulation {
       }
       throw err;
     }
-    // Frames go out even when this incarnation ends here: a leader that leaves still sends the next view.
-    for (const out of r.frames) {
-      for (const to of out.to) this.transmit(s, to, out.frame);
+    handOver(r, {
+      record: (ev) => s.recorder!.record(ev),
+      frame: (out) => {
+        for (const to of out.to) this.transmit(s, to, out.frame);
+      },
+      event: (ev) => this.onMemberEvent(s, ev),
+    });
+    if (s.member === m) this.afterEvent(s, m);
+  }
+
+  /**
+   * THE place the simulator checks a member after every event it handled: each input to a member ends in `pump`,
+   * which calls this once the output is handed over. Per-member invariant checks go here (inside `guard`, so a
+   * broken invariant ends the run with the member and step). A member whose incarnation just ended is not checked.
+   */
+  private afterEvent(_s: Slot, _m: Member): void {}
+
+  /** What the simulated application does with one event of its member; 'ended' when the incarnation is over. */
+  private onMemberEvent(s: Slot, ev: CoreEvent): void | 'ended' {
+    if (this.opts.stateful) this.applyToState(s, ev);
+    if (ev.type === 'excluded') {
+      this.stats.excluded++;
+      this.kill(s);
+      s.restartAt = this.step + this.rng.int(5, 30);
+      return 'ended';
     }
-    for (const ev of r.events) {
-      s.recorder!.record(ev);
-      if (this.opts.stateful) this.applyToState(s, ev);
-      if (ev.type === 'excluded') {
-        this.stats.excluded++;
-        this.kill(s);
-        s.restartAt = this.step + this.rng.int(5, 30);
-        return;
-      }
-      if (ev.type === 'left') {
-        this.kill(s);
-        if (!this.settling && this.has('restart')) s.restartAt = this.step + this.rng.int(20, 200);
-        return;
-      }
+    if (ev.type === 'left') {
+      this.kill(s);
+      if (!this.settling && this.has('restart')) s.restartAt = this.step + this.rng.int(20, 200);
+      return 'ended';
     }
   }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { checkTraces, type CheckReport, type MemberTrace } from '../../src/check/index.js';
+import { handOver } from '../../src/core/drive.js';
 import { type CoreConfig, type CoreEvent, type Frame, Member, type MemberId } from '../../src/core/index.js';
 import { Prng } from '../../src/sim/prng.js';
 import { MemorySink } from '../../src/trace/sinks.js';
@@ -217,33 +218,40 @@ export class TestCluster {
     }
   }
 
+  /**
+   * Takes the member's output, in the order of `handOver` (core/drive.ts): events to its trace, frames onto the
+   * network, events to the test's record and the application.
+   */
   pump(id: MemberId): void {
     const node = this.nodes.get(id)!;
     if (!node.alive) return;
-    const r = node.m.ready();
-    // Frames first: a leader that leaves still sends the view that lets the others go on.
-    for (const f of r.frames) for (const to of f.to) this.queue.push({ from: id, to, frame: f.frame });
     let provided = false;
-    for (const e of r.events) {
-      node.events.push(e);
-      node.rec.record(e);
-      if (node.app) provided = this.applyToState(node, e) || provided;
-      if (e.type === 'excluded') {
-        node.alive = false;
-        node.rec.close();
-        if (this.rejoinOnExclusion) {
-          const [name, inc] = id.split('#');
-          this.join(`${name}#${Number(inc) + 1}`);
+    const ended = handOver(node.m.ready(), {
+      record: (e) => node.rec.record(e),
+      frame: (f) => {
+        for (const to of f.to) this.queue.push({ from: id, to, frame: f.frame });
+      },
+      event: (e) => {
+        node.events.push(e);
+        if (node.app) provided = this.applyToState(node, e) || provided;
+        if (e.type === 'excluded') {
+          node.alive = false;
+          node.rec.close();
+          if (this.rejoinOnExclusion) {
+            const [name, inc] = id.split('#');
+            this.join(`${name}#${Number(inc) + 1}`);
+          }
+          return 'ended';
         }
-        return;
-      }
-      if (e.type === 'left') {
-        node.alive = false;
-        return;
-      }
-    }
-    // A snapshot handed over may let the member answer a joiner's waiting request at once.
-    if (provided) this.pump(id);
+        if (e.type === 'left') {
+          node.alive = false;
+          return 'ended';
+        }
+      },
+    });
+    // A snapshot handed over may let the member answer a joiner's waiting request at once: zero latency here,
+    // where the simulator waits for the member's next tick or frame.
+    if (provided && !ended) this.pump(id);
   }
 
   /** The application side of state transfer, in event order; true when a snapshot was handed to the core. */
