@@ -570,12 +570,19 @@ export class Simulation {
     }
   }
 
-  /** For debugging a run that does not settle: where each slot is. */
+  /**
+   * For debugging a run that does not settle: where each slot is, one line each. Reads only the member's public
+   * getters, so it keeps working however the core arranges its fields.
+   */
   describe(): string[] {
     return this.slots.map((s) => {
+      const head = `${s.id} ${s.state} restartAt=${s.restartAt}`;
       const m = s.member;
-      const d = m ? (m as unknown as Record<string, unknown>) : null;
-      return `${s.id} ${s.state} restartAt=${s.restartAt} ` + (m && d ? `phase=${m.phase} view=${m.currentView?.id}:${m.currentView?.members.join(',')} q=${m.isQuiescent} frozen=${d['frozen']} pend=${m.pendingSends} deliv=${m.deliveredSeq} recv=${(d['log'] as { received: number }).received} attempt=${JSON.stringify(d['attempt'] && { b: (d['attempt'] as { ballot: number }).ballot, ph: (d['attempt'] as { phase: string }).phase })} joins=${[...(d['pendingJoins'] as Map<string, number>).keys()]} leaves=${[...(d['pendingLeaves'] as Set<string>)]} installPending=${JSON.stringify(d['installPending'])} fetch=${JSON.stringify(d['fetch'])} suspects=${[...(d['fd'] as { suspects: Set<string> }).suspects]} distrusted=${[...(d['distrusted'] as Map<string, number>).keys()]}` : '');
+      if (m === null) return head;
+      const v = m.currentView;
+      return `${head} phase=${m.phase} view=${v ? `${v.id}:${v.members.join(',')}` : '-'} quiescent=${m.isQuiescent} ` +
+        `blocked=${m.isBlocked} pending=${m.pendingSends} delivered=${m.deliveredSeq} received=${m.receivedSeq} ` +
+        `stable=${m.stableSeq} commit=${m.commitSeq} suspects=${m.suspectedMembers.join(',')}`;
     });
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultSimOptions, type Mutation, parseFaults } from '../../src/sim/options.js';
 import { runSimulation } from '../../src/sim/run-sim.js';
+import { Simulation } from '../../src/sim/simulation.js';
 import { sweep } from './sweep.js';
 
 describe('simulator', { timeout: 600_000 }, () => {
@@ -89,5 +90,16 @@ describe('the simulator and checker catch deliberately broken protocols', { time
     const props = caught('deliver-before-state', [1, 2, 3, 4, 5]);
     expect(props.length).toBeGreaterThanOrEqual(3);
     expect(props).toContain('state-agreement');
+  });
+});
+
+describe('Simulation.describe', () => {
+  it('gives one line per slot from the members’ public state, after a run', () => {
+    const sim = new Simulation({ ...defaultSimOptions(3), steps: 100, settleSteps: 1000 });
+    const run = sim.run();
+    const lines = sim.describe();
+    expect(lines.length).toBeGreaterThanOrEqual(5);
+    expect(lines[0]).toMatch(/^n0#\d+ (up|down|paused) restartAt=-?\d+/);
+    if (run.stats.settled) for (const l of lines.filter((x) => x.includes(' up '))) expect(l).toMatch(/phase=member view=\d+:.* quiescent=true/);
   });
 });
