@@ -35,6 +35,24 @@ export const MAX_MISSED_PONGS = 3;
  */
 export const HANDSHAKE_MAX_PAYLOAD = 1024 * 1024;
 
+let warnedNoReceiveLimit = false;
+
+/**
+ * Sets the largest message `ws` will take from now on. ws has no public API for this: its `maxPayload` option is
+ * fixed when the socket is made, for the socket's whole life. A link needs two limits: HANDSHAKE_MAX_PAYLOAD until
+ * the peer has proved it holds the secret, so that an unauthenticated connection cannot make us buffer a whole
+ * maxPayload message, and maxPayload after. Checking the size in our message handler would be too late (ws has
+ * buffered the message by then), and the server-wide option would cap every message at the handshake's limit. So
+ * this writes ws's internal `_receiver._maxPayload` (ws 8); test/net/receive-limit.test.ts fails if ws renames it.
+ * Returns false when the field is not there: the limit then stays maxPayload throughout (safe, only less strict).
+ */
+export function setReceiveLimit(ws: WebSocket, n: number): boolean {
+  const receiver = (ws as unknown as { _receiver?: { _maxPayload?: unknown } })._receiver;
+  if (!receiver || typeof receiver._maxPayload !== 'number') return false;
+  receiver._maxPayload = n;
+  return true;
+}
+
 export interface LinkClosed {
   reason: string;
   /** The handshake had finished: the link was open. */
@@ -401,13 +419,11 @@ export class PeerLink {
     }
   }
 
-  /**
-   * Sets the message size limit of the websocket's receiver. ws has no public API for it; this uses its internal
-   * field, when present (when not, the limit stays maxPayload throughout: safe, only less strict).
-   */
   private setMaxPayload(n: number): void {
-    const receiver = (this.ws as unknown as { _receiver?: { _maxPayload?: unknown } })._receiver;
-    if (receiver && typeof receiver._maxPayload === 'number') receiver._maxPayload = n;
+    if (!setReceiveLimit(this.ws, n) && !warnedNoReceiveLimit) {
+      warnedNoReceiveLimit = true;
+      this.log.warn({ limit: n }, 'this version of ws has no receive limit to set: links keep the server-wide maxPayload before the handshake');
+    }
   }
 
   private onLinkMessage(data: Buffer): void {
