@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../util/sha256.js';
 
 /**
  * The simplest replicated state machine: a SHA-256 chain over the delivered payloads
@@ -9,11 +9,18 @@ import { createHash } from 'node:crypto';
  */
 export class HashChain {
   private state: Uint8Array = new Uint8Array(32);
+  /** Reused input of `apply` (previous digest, then the payload) for small payloads: one buffer, not one per message. */
+  private readonly scratch = new Uint8Array(32 + 1024);
 
   constructor(private readonly padBytes = 0) {}
 
   apply(payload: Uint8Array): void {
-    this.state = createHash('sha256').update(this.state).update(payload).digest();
+    const n = 32 + payload.byteLength;
+    // A large payload gets an input of its own, dropped after: the scratch buffer stays small.
+    const input = n <= this.scratch.byteLength ? this.scratch.subarray(0, n) : new Uint8Array(n);
+    input.set(this.state, 0);
+    input.set(payload, 32);
+    this.state = sha256(input);
   }
 
   /** The trace's `state` digest: the first 16 hex characters. */

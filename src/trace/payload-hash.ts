@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../util/sha256.js';
 
 const cache = new WeakMap<Uint8Array, string>();
 
@@ -6,7 +6,7 @@ const cache = new WeakMap<Uint8Array, string>();
 export function payloadHash(payload: Uint8Array): string {
   let h = cache.get(payload);
   if (h === undefined) {
-    h = createHash('sha256').update(payload).digest('hex').slice(0, 16);
+    h = sha256(payload).toString('hex', 0, 8);
     cache.set(payload, h);
   }
   return h;
