@@ -2,7 +2,7 @@ import { makeBallot, RANKS, roundOf } from './ballot.js';
 import { type CoreConfig, resolveConfig } from './config.js';
 import { assert, ErrorCodes, VsyncError } from './errors.js';
 import type { CoreEvent, ExcludedReason, Outgoing, Ready } from './events.js';
-import { FailureDetector } from './failure-detector.js';
+import { Liveness } from './liveness.js';
 import { MAX_FRAME_ENTRIES } from './frame-limits.js';
 import {
   acceptedOk, decisionFollowsOk, frameShapeOk, isContact, leaderBallotOk, type RejectReason, reportedBallotOk,
@@ -10,9 +10,12 @@ import {
 import type { Accepted, Decision, Entry, Frame, FwdMsg } from './frames.js';
 import { detach, MessageLog } from './message-log.js';
 import { type OwnMsg, Outbox } from './outbox.js';
+import { chooseDecision } from './paxos-choice.js';
 import { SequencerState } from './sequencer-state.js';
+import { StateProvider } from './state-provider.js';
 import { STATE_PROVIDERS, StateDownload } from './state-transfer.js';
 import type { MemberId, View } from './types.js';
+import { admitJoiners, planViewChange, viewCapacity } from './view-change-plan.js';
 
 export type Phase = 'idle' | 'joining' | 'member' | 'left' | 'excluded';
 
@@ -110,15 +113,6 @@ export class Member {
   /** When this joiner last answered a member's ping (a rate limit); cleared when large. */
   private readonly pingAnsweredAt = new Map<MemberId, number>();
   private readonly pendingLeaves = new Set<MemberId>();
-  /**
-   * Members left out of the next flush until the given tick, although the failure detector still hears them:
-   * they did not answer a flush, or the ordered stream made no progress through them (a one-way cut).
-   */
-  private readonly distrusted = new Map<MemberId, number>();
-  /** Tick at which this member's received prefix last advanced, or at which it was last not waiting for order. */
-  private lastProgressAt = 0;
-  /** Until when this member distrusts the sequencer on its own evidence (member side of §4.2); then it leads. */
-  private seqDistrustUntil = -Infinity;
   private lastKeepaliveAt = -Infinity;
   private readonly excludedIds = new Set<MemberId>();
   /** Members admitted by the change that installed the current view (empty for view 1). */
@@ -128,9 +122,10 @@ export class Member {
 
   // State transfer: what this member downloads as a joiner, and the snapshot it keeps for joiners.
   private download: StateDownload | null = null;
-  private snapshot: { view: number; data: Uint8Array | null } | null = null;
+  private readonly provider = new StateProvider();
 
-  private readonly fd: FailureDetector;
+  /** Failure detector, distrust and the progress watch: who counts as live. */
+  private readonly liveness: Liveness;
   private seq: SequencerState | null = null;
 
   // Receiver side of the ordered stream.
@@ -154,7 +149,7 @@ export class Member {
     this.cfg = resolveConfig(opts.config);
     this.random = opts.random;
     this.stateful = opts.stateful ?? false;
-    this.fd = new FailureDetector(this.cfg.suspectTicks, this.cfg.confirmTicks);
+    this.liveness = new Liveness(this.cfg.suspectTicks, this.cfg.confirmTicks);
     this.log.aheadByteLimit = this.cfg.maxAheadBytes;
   }
 
@@ -219,7 +214,7 @@ export class Member {
 
   /** Answers a `snapshot` event: the application's state at the cut of `view` (right after its install). */
   provideSnapshot(view: number, data: Uint8Array): void {
-    if (this.snapshot && this.snapshot.view === view && this.snapshot.data === null) this.snapshot.data = data;
+    this.provider.provide(view, data);
   }
 
   /** True while a joiner is still receiving the group state (it delivers nothing until then). */
@@ -262,7 +257,7 @@ export class Member {
       this.reject('shape');
       return;
     }
-    this.fd.heard(from, this.now);
+    this.liveness.heard(from, this.now);
     const broken = this.ruleBroken(from, frame);
     if (broken !== null) {
       this.reject(broken);
@@ -333,7 +328,7 @@ export class Member {
   }
   /** Members of the view the failure detector suspects now. */
   get suspectedMembers(): MemberId[] {
-    return [...this.fd.suspects];
+    return [...this.liveness.suspects];
   }
   /** Members that left gracefully in the change that installed the current view (the others that left failed). */
   get lastLeavers(): readonly MemberId[] {
@@ -620,8 +615,7 @@ export class Member {
 
   private tickMember(): void {
     const view = this.view!;
-    for (const m of this.fd.tick(this.now)) this.sendTo([m], { t: 'ping', view: view.id });
-    for (const [m, until] of this.distrusted) if (until <= this.now) this.distrusted.delete(m);
+    for (const m of this.liveness.tick(this.now)) this.sendTo([m], { t: 'ping', view: view.id });
     // A joiner retries every requestRetryTicks; one that stopped asking has gone away.
     for (const [j, p] of this.pendingJoins) if (this.now - p.at > 5 * this.cfg.requestRetryTicks) this.pendingJoins.delete(j);
     this.watchProgress();
@@ -841,7 +835,7 @@ export class Member {
         if (e.msgNo > this.outbox.orderedMsgNo) this.outbox.orderedMsgNo = e.msgNo;
       }
     }
-    if (this.log.received > before) this.lastProgressAt = this.now;
+    if (this.log.received > before) this.liveness.progressed(this.now);
     if (fromSequencer && !this.frozen) {
       if (f.last > this.knownLast) this.knownLast = f.last;
       if (f.commit > this.commit) this.commit = f.commit;
@@ -913,31 +907,19 @@ export class Member {
     const patient = this.stateful && this.viewJoiners.size > 0;
     if (this.seq) {
       for (const m of this.seq.stalled(this.view.members, this.id, this.log.received, this.now, limit, patient ? this.viewJoiners : undefined, 4 * limit)) {
-        this.distrusted.set(m, this.now + 4 * this.cfg.flushTimeoutTicks);
+        this.liveness.distrust(m, this.now + 4 * this.cfg.flushTimeoutTicks);
       }
       return;
     }
     // A joiner loading its state stops taking the stream at its own log bound: no evidence against the sequencer.
     const waiting = this.download === null && (this.outbox.firstUnordered() >= 0 || this.knownLast > this.log.received);
-    if (!waiting) this.lastProgressAt = this.now;
     // Twice the sequencer's limit: when a slow member fills the log, the sequencer excludes it first.
-    else if (this.now - this.lastProgressAt > 2 * (patient ? 4 * limit : limit)) {
-      this.seqDistrustUntil = this.now + 4 * this.cfg.flushTimeoutTicks;
-      this.distrusted.set(this.view.members[0]!, this.seqDistrustUntil);
-      this.lastProgressAt = this.now;
-    }
+    this.liveness.watchSequencer(this.view.members[0]!, waiting, this.now, 2 * (patient ? 4 * limit : limit), 4 * this.cfg.flushTimeoutTicks);
   }
 
-  /** Lowest-ranked member this member does not suspect: the one that should run the next flush. */
+  /** Lowest-ranked member this member counts as live: the one that should run the next flush. */
   private leaderCandidate(): MemberId {
-    // Nobody else shares this member's evidence against the sequencer (the next in line may hear it fine), so
-    // it runs the view change itself; Paxos ballots keep that safe if the next in line leads too (§11 Q1).
-    if (this.now < this.seqDistrustUntil && this.distrusted.has(this.view!.members[0]!)) return this.id;
-    for (const m of this.view!.members) {
-      if (m === this.id) return m;
-      if (!this.fd.isSuspected(m) && !this.distrusted.has(m)) return m;
-    }
-    return this.id;
+    return this.liveness.leaderCandidate(this.view!, this.id, this.now);
   }
 
   private lead(): void {
@@ -951,8 +933,8 @@ export class Member {
       return;
     }
     if (this.now < this.nextAttemptAt) return;
-    const suspects = view.members.some((m) => m !== this.id && (this.fd.isSuspected(m) || this.distrusted.has(m)));
-    const roomForJoins = this.confirmedJoiners().length > 0 && view.members.length < Math.min(RANKS, this.cfg.maxMembers);
+    const suspects = view.members.some((m) => m !== this.id && !this.liveness.isLive(m));
+    const roomForJoins = this.confirmedJoiners().length > 0 && view.members.length < viewCapacity(this.cfg);
     const need = suspects || roomForJoins || this.pendingLeaves.size > 0 || this.frozen || this.sawFrozen;
     if (!need) {
       this.changeSince = null;
@@ -970,28 +952,15 @@ export class Member {
   }
 
   private survivorsNow(): MemberId[] {
-    return this.view!.members.filter((m) => m === this.id || (!this.fd.isSuspected(m) && !this.distrusted.has(m)));
+    return this.liveness.survivors(this.view!, this.id);
   }
 
   private startAttempt(): void {
     const view = this.view!;
     const survivors = this.survivorsNow();
     const n = view.members.length;
-    let joiners = this.admissibleJoiners(survivors.length);
-    let leavers = view.members.filter((m) => this.pendingLeaves.has(m) && survivors.includes(m));
-    // Leaves wait when they would cost the majority (a crash at the same time), or when they would hand the
-    // group to joiners alone: failures and joins first, the leaves in the next view change.
-    let stay = survivors.length - leavers.length;
-    if ((stay > 0 && 2 * stay <= n - leavers.length) || (stay === 0 && joiners.length > 0)) {
-      leavers = [];
-      stay = survivors.length;
-    }
-    // Joiners never outnumber the members that stay (one may join a lone member): should every joiner vanish
-    // right after its admission, those members are still a majority of the new view and can remove them.
-    joiners = joiners.slice(0, Math.max(1, stay - 1));
-    // Primary component: keep a majority of the view, and of the view without those who leave gracefully.
-    // When every survivor leaves, the group dissolves: the decision has no members and no view is installed.
-    if (!(2 * survivors.length > n && (stay === 0 || 2 * stay > n - leavers.length))) {
+    const { leavers, joiners, primary } = planViewChange(view, survivors, this.confirmedJoiners(), this.pendingLeaves, this.cfg);
+    if (!primary) {
       if (!this.minorityReported) {
         this.minorityReported = true;
         this.emit({ type: 'minority', view: view.id, reachable: survivors.length, members: n });
@@ -1008,26 +977,16 @@ export class Member {
     this.sendTo(survivors, { t: 'prep', view: view.id, ballot, survivors });
   }
 
-  /**
-   * Pending joiners that answered a ping (so are live), in the order their requests first arrived, as many as the
-   * view has room for. The caller also caps them below the members that stay.
-   */
-  private admissibleJoiners(survivors: number): MemberId[] {
-    const view = this.view!;
-    const joiners = this.confirmedJoiners().filter((j) => !view.members.includes(j));
-    return joiners.slice(0, Math.max(0, Math.min(RANKS, this.cfg.maxMembers) - survivors));
-  }
-
   private progressAttempt(): void {
     const a = this.attempt!;
-    if (a.survivors.some((m) => m !== this.id && (this.fd.isSuspected(m) || this.distrusted.has(m)))) {
+    if (a.survivors.some((m) => m !== this.id && !this.liveness.isLive(m))) {
       this.attempt = null; // Someone else failed: start over with the smaller set.
       return;
     }
     const waiting = a.survivors.filter((m) => (a.phase === 'prepare' ? !a.promises.has(m) : !a.acks.has(m)));
     if (this.now - a.lastProgressAt >= this.cfg.flushTimeoutTicks) {
       // Alive but not answering (a one-way cut, say): leave them out for a while and start over.
-      for (const m of waiting) if (m !== this.id) this.distrusted.set(m, this.now + 4 * this.cfg.flushTimeoutTicks);
+      for (const m of waiting) if (m !== this.id) this.liveness.distrust(m, this.now + 4 * this.cfg.flushTimeoutTicks);
       this.attempt = null;
       return;
     }
@@ -1051,31 +1010,19 @@ export class Member {
     a.lastProgressAt = this.now;
     if (a.promises.size < a.survivors.length) return;
 
-    let best: Accepted | null = null;
-    let source = this.id;
-    let max = -1;
-    for (const [m, p] of a.promises) {
-      if (p.accepted && (best === null || p.accepted.ballot > best.ballot)) best = p.accepted;
-      if (p.received > max || (p.received === max && m === this.id)) {
-        max = p.received;
-        source = m;
-      }
-    }
     const view = this.view!;
     // Joiners are not acceptors, so those whose requests arrived during the prepare phase can still come in now
     // rather than wait for a whole further flush (unless the group dissolves: then nobody could admit them).
-    const stays = a.survivors.length > a.leavers.length;
-    // The same cap as at the start: joiners never outnumber the members that stay (one may join a lone member).
-    const joiners = stays ? this.admissibleJoiners(a.survivors.length).slice(0, Math.max(1, a.survivors.length - a.leavers.length - 1)) : a.joiners;
+    const stay = a.survivors.length - a.leavers.length;
+    const joiners = stay > 0 ? admitJoiners(view, this.confirmedJoiners(), a.survivors.length, stay, this.cfg) : a.joiners;
     // A value some majority may already have accepted must be proposed again (Paxos), or two views could follow this one.
-    const decision: Decision = best ? best.decision : {
+    const { decision, source, longest } = chooseDecision(a.promises, this.id, {
       prevView: view.id,
       view: view.id + 1,
       members: [...a.survivors.filter((m) => !a.leavers.includes(m)), ...joiners],
       leavers: a.leavers,
-      cut: max,
-    };
-    assert(decision.cut <= max, () => `adopted cut ${decision.cut} above every survivor's log (${max})`);
+    });
+    assert(decision.cut <= longest, () => `adopted cut ${decision.cut} above every survivor's log (${longest})`);
     a.phase = 'accept';
     a.decision = decision;
     a.source = source;
@@ -1139,7 +1086,7 @@ export class Member {
     this.freeze();
     // Someone ranked before us (and not the sequencer we distrust) runs a view change: let it lead, no duel.
     const r = view.members.indexOf(from);
-    if (r >= 0 && r < this.rank && !this.distrusted.has(from)) this.seqDistrustUntil = -Infinity;
+    if (r >= 0 && r < this.rank && !this.liveness.isDistrusted(from)) this.liveness.stepAside();
     return true;
   }
 
@@ -1281,16 +1228,13 @@ export class Member {
     this.round = 0;
     this.nextAttemptAt = 0;
     this.changeSince = null;
-    this.distrusted.clear();
-    this.seqDistrustUntil = -Infinity;
     this.minorityReported = false;
     this.sawFrozen = false;
     this.commit = d.cut;
     this.knownLast = d.cut;
     this.lastAckSent = d.cut;
     this.seq = this.rank === 0 ? new SequencerState(d.cut, this.now) : null;
-    this.lastProgressAt = this.now;
-    this.fd.watch(d.members.filter((m) => m !== this.id), this.now);
+    this.liveness.watch(d.members.filter((m) => m !== this.id), this.now);
 
     const prevMembers = prev?.members ?? [];
     this.viewJoiners = new Set(d.prevView === 0 || !oldMember ? [] : d.members.filter((m) => !prevMembers.includes(m)));
@@ -1328,12 +1272,8 @@ export class Member {
       this.requestState();
       return;
     }
-    const joined = d.members.some((m) => !prevMembers.includes(m));
-    if (joined && this.rank < STATE_PROVIDERS) {
-      // Taken right after the install, before any delivery of the new view: exactly the state at the cut.
-      this.snapshot = { view: d.view, data: null };
-      this.emit({ type: 'snapshot', view: d.view });
-    }
+    // Taken right after the install, before any delivery of the new view: exactly the state at the cut.
+    if (this.provider.installed(d.view, d.members, prevMembers, this.rank)) this.emit({ type: 'snapshot', view: d.view });
   }
 
   private requestState(): void {
@@ -1343,21 +1283,10 @@ export class Member {
   }
 
   private onStateRequest(from: MemberId, offset: number, length: number): void {
-    const snap = this.snapshot;
     const viewId = this.view!.id;
-    if (snap === null || snap.view !== viewId) {
-      this.sendTo([from], { t: 'schunk', view: viewId, offset, total: -1, data: new Uint8Array(0) });
-      return;
+    for (const c of this.provider.serve(viewId, offset, length, this.cfg.maxFrameBytes)) {
+      this.sendTo([from], { t: 'schunk', view: viewId, offset: c.offset, total: c.total, data: c.data });
     }
-    if (snap.data === null) return; // Not handed over yet: the joiner asks again.
-    const data = snap.data;
-    const end = Math.min(data.byteLength, offset + length);
-    let at = Math.min(offset, data.byteLength);
-    do {
-      const next = Math.min(end, at + this.cfg.maxFrameBytes);
-      this.sendTo([from], { t: 'schunk', view: viewId, offset: at, total: data.byteLength, data: data.subarray(at, next) });
-      at = next;
-    } while (at < end);
   }
 
   private onStateChunk(from: MemberId, offset: number, total: number, data: Uint8Array): void {
