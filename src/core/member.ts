@@ -3,6 +3,7 @@ import { type CoreConfig, resolveConfig } from './config.js';
 import { assert, ErrorCodes, VsyncError } from './errors.js';
 import type { CoreEvent, ExcludedReason, Outgoing, Ready } from './events.js';
 import { Liveness } from './liveness.js';
+import { InvariantWatch } from './member-invariants.js';
 import { MAX_FRAME_ENTRIES } from './frame-limits.js';
 import {
   acceptedOk, decisionFollowsOk, frameShapeOk, isContact, leaderBallotOk, type RejectReason, reportedBallotOk,
@@ -138,6 +139,9 @@ export class Member {
   private askedTo = 0;
   /** Frames dropped by a rule of frame-rules.ts, per reason. */
   private readonly rejected = new Map<RejectReason, number>();
+
+  /** The last watermarks `checkInvariants` saw, to assert that they only grow. */
+  private readonly invariants = new InvariantWatch();
 
   private events: CoreEvent[] = [];
   private frames: Outgoing[] = [];
@@ -349,6 +353,33 @@ export class Member {
   get isQuiescent(): boolean {
     return this.phase === 'member' && !this.frozen && this.attempt === null && this.outbox.length === 0 && this.download === null &&
       this.pendingJoins.size === 0 && this.pendingLeaves.size === 0 && this.delivered === this.log.received;
+  }
+
+  /**
+   * Asserts the invariants of docs/protocol.md §8 that this member's own state shows (throws InvariantError, a
+   * bug in vsync). Cheap, O(view size): the simulator calls it after every input. Checks nothing unless in a view.
+   */
+  checkInvariants(): void {
+    if (this.phase !== 'member' || this.view === null) return;
+    const s = this.seq;
+    this.invariants.check({
+      id: this.id,
+      view: this.view.id,
+      viewCut: this.history[this.history.length - 1]!.cut,
+      delivered: this.delivered,
+      received: this.log.received,
+      floor: this.log.floor,
+      commit: this.commit,
+      knownLast: this.knownLast,
+      promised: this.promised,
+      frozen: this.frozen,
+      installPending: this.installPending !== null,
+      accepted: this.accepted,
+      fetchTarget: this.fetch?.target ?? null,
+      downloadView: this.download?.view ?? null,
+      sequencer: s === null ? null : { commit: s.commit, stable: s.stable, stableHeld: s.stableHeld(this.view.members, this.id, this.log.received) },
+    });
+    assert(this.frozen === this.blocked, () => `${this.id}: frozen ${this.frozen} but blocked ${this.blocked}`);
   }
 
   // ---------------------------------------------------------------- who may send what (frame-rules.ts)
@@ -1139,6 +1170,7 @@ export class Member {
     if (!p || this.log.received < p.decision.cut || (this.download && !this.downloadStuck())) return;
     this.pendingAccept = null;
     if (this.promised !== p.ballot) return;
+    assert(this.download === null || this.downloadStuck(), () => `${this.id}: a joiner accepted while its state still arrives`);
     this.accepted = { ballot: p.ballot, decision: p.decision };
     this.sendTo([p.leader], { t: 'accd', view: this.view!.id, ballot: p.ballot });
   }
@@ -1273,7 +1305,10 @@ export class Member {
       return;
     }
     // Taken right after the install, before any delivery of the new view: exactly the state at the cut.
-    if (this.provider.installed(d.view, d.members, prevMembers, this.rank)) this.emit({ type: 'snapshot', view: d.view });
+    if (this.provider.installed(d.view, d.members, prevMembers, this.rank)) {
+      assert(this.delivered === d.cut, () => `${this.id}: snapshot of view ${d.view} asked after delivering ${this.delivered}, past the cut ${d.cut}`);
+      this.emit({ type: 'snapshot', view: d.view });
+    }
   }
 
   private requestState(): void {
