@@ -13,6 +13,7 @@ import { detach, MessageLog } from './message-log.js';
 import { type OwnMsg, Outbox } from './outbox.js';
 import { chooseDecision } from './paxos-choice.js';
 import { StateProvider } from './state-provider.js';
+import type { CoreMutation } from './test-hooks.js';
 import { STATE_PROVIDERS, StateDownload } from './state-transfer.js';
 import type { MemberId, View } from './types.js';
 import { admitJoiners, planViewChange, viewCapacity } from './view-change-plan.js';
@@ -30,6 +31,8 @@ export interface MemberOptions {
    * `snapshot` and `state` events) and deliver nothing before it is in place. Every member must agree on this.
    */
   stateful?: boolean;
+  /** Tests only: a deliberate breakage of the protocol, for testing the checker (`test-hooks.ts`). */
+  mutation?: CoreMutation;
 }
 
 const HISTORY = 16;
@@ -51,6 +54,7 @@ export class Member {
   readonly cfg: CoreConfig;
   private readonly random: () => number;
   private readonly stateful: boolean;
+  private readonly mutation: CoreMutation | null;
 
   private now = 0;
   phase: Phase = 'idle';
@@ -112,6 +116,7 @@ export class Member {
     this.cfg = resolveConfig(opts.config);
     this.random = opts.random;
     this.stateful = opts.stateful ?? false;
+    this.mutation = opts.mutation ?? null;
     this.liveness = new Liveness(this.cfg.suspectTicks, this.cfg.confirmTicks);
     this.log.aheadByteLimit = this.cfg.maxAheadBytes;
   }
@@ -249,9 +254,6 @@ export class Member {
   get currentView(): View | null {
     return this.view;
   }
-  get isCoordinator(): boolean {
-    return this.rank === 0;
-  }
   /** Frozen by a flush: between the `block` and `unblock` events. */
   get isBlocked(): boolean {
     return this.current.frozen;
@@ -261,9 +263,6 @@ export class Member {
   }
   get deliveredSeq(): number {
     return this.delivered;
-  }
-  get ticks(): number {
-    return this.now;
   }
   // Read-only figures for node.stats() and the ops endpoint (src/api/stats.ts); nothing here changes state.
   /** Ordered messages still held in the log (not yet known stable at every member). */
@@ -808,7 +807,8 @@ export class Member {
 
   // ---------------------------------------------------------------- normal operation: receiving the order
 
-  private onMsgs(from: MemberId, f: Extract<Frame, { t: 'msgs' }>): void {
+  private onMsgs(from: MemberId, frame: Extract<Frame, { t: 'msgs' }>): void {
+    const f = this.mutation === 'early-deliver' ? { ...frame, commit: Math.max(frame.commit, frame.last) } : frame;
     if (this.phase !== 'member' || this.view === null) return;
     const fromSequencer = f.view === this.view.id && from === this.view.members[0];
     if (!f.fill && !fromSequencer) return;
@@ -861,7 +861,8 @@ export class Member {
   }
 
   private deliverUpTo(limit: number): void {
-    if (this.download) return; // A joiner delivers nothing before the state it joins with is in place.
+    // A joiner delivers nothing before the state it joins with is in place.
+    if (this.download && this.mutation !== 'deliver-before-state') return;
     const viewId = this.view!.id;
     while (this.delivered < limit) {
       const seq = this.delivered + 1;
@@ -1131,7 +1132,8 @@ export class Member {
     this.sendTo([p.leader], { t: 'accd', view: this.view!.id, ballot: p.ballot });
   }
 
-  private onNewView(from: MemberId, d: Decision): void {
+  private onNewView(from: MemberId, decision: Decision): void {
+    const d = this.mutation === 'skip-flush' ? { ...decision, cut: Math.min(decision.cut, this.log.received) } : decision;
     if (this.phase === 'joining') {
       if (d.members.includes(this.id)) this.install(d, false);
       return;
@@ -1185,6 +1187,20 @@ export class Member {
   }
 
   private install(d: Decision, oldMember: boolean): void {
+    this.installView(d, oldMember);
+    if (this.mutation === 'no-resend') this.forgetUnsent();
+  }
+
+  /** Mutation `no-resend`: drops the own messages re-sent by the install, and their `send` events. */
+  private forgetUnsent(): void {
+    while (this.outbox.length > 0) this.outbox.delivered(this.outbox.at(0)!.msgNo);
+    this.toForward.length = 0;
+    let at = this.events.length - 1;
+    while (at >= 0 && this.events[at]!.type !== 'install') at--;
+    this.events = this.events.filter((e, i) => !(i > at && e.type === 'send'));
+  }
+
+  private installView(d: Decision, oldMember: boolean): void {
     const prev = this.view;
     if (oldMember) {
       assert(prev !== null && d.prevView === prev.id, 'install must follow the current view');
