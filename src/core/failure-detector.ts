@@ -52,11 +52,6 @@ export class FailureDetector {
     return this.suspected.has(m);
   }
 
-  /** For tests and the flush: force a suspicion (e.g. a member that does not answer the flush). */
-  suspect(m: MemberId): void {
-    if (this.lastHeard.has(m)) this.suspected.add(m);
-  }
-
   get suspects(): ReadonlySet<MemberId> {
     return this.suspected;
   }

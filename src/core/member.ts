@@ -2,7 +2,8 @@ import { makeBallot, RANKS, roundOf } from './ballot.js';
 import { type CoreConfig, resolveConfig } from './config.js';
 import { assert, ErrorCodes, VsyncError } from './errors.js';
 import type { CoreEvent, ExcludedReason, Outgoing, Ready } from './events.js';
-import { FailureDetector } from './failure-detector.js';
+import { Liveness } from './liveness.js';
+import { InvariantWatch } from './member-invariants.js';
 import { MAX_FRAME_ENTRIES } from './frame-limits.js';
 import {
   acceptedOk, decisionFollowsOk, frameShapeOk, isContact, leaderBallotOk, type RejectReason, reportedBallotOk,
@@ -10,9 +11,13 @@ import {
 import type { Accepted, Decision, Entry, Frame, FwdMsg } from './frames.js';
 import { detach, MessageLog } from './message-log.js';
 import { type OwnMsg, Outbox } from './outbox.js';
-import { SequencerState } from './sequencer-state.js';
+import { chooseDecision } from './paxos-choice.js';
+import { StateProvider } from './state-provider.js';
+import type { CoreMutation } from './test-hooks.js';
 import { STATE_PROVIDERS, StateDownload } from './state-transfer.js';
 import type { MemberId, View } from './types.js';
+import { admitJoiners, planViewChange, viewCapacity } from './view-change-plan.js';
+import { ViewState } from './view-state.js';
 
 export type Phase = 'idle' | 'joining' | 'member' | 'left' | 'excluded';
 
@@ -26,29 +31,8 @@ export interface MemberOptions {
    * `snapshot` and `state` events) and deliver nothing before it is in place. Every member must agree on this.
    */
   stateful?: boolean;
-}
-
-/** A flush this member leads: Paxos-style prepare/accept over the survivors of the view. */
-interface Attempt {
-  ballot: number;
-  survivors: MemberId[];
-  leavers: MemberId[];
-  joiners: MemberId[];
-  phase: 'prepare' | 'accept';
-  promises: Map<MemberId, { received: number; accepted: Accepted | null }>;
-  acks: Set<MemberId>;
-  decision: Decision | null;
-  source: MemberId | null;
-  lastProgressAt: number;
-  lastSendAt: number;
-}
-
-/** Fetching missing ordered messages up to `target` (during a flush or before installing a decided view). */
-interface Fetch {
-  target: number;
-  sources: MemberId[];
-  idx: number;
-  lastAt: number;
+  /** Tests only: a deliberate breakage of the protocol, for testing the checker (`test-hooks.ts`). */
+  mutation?: CoreMutation;
 }
 
 const HISTORY = 16;
@@ -70,6 +54,7 @@ export class Member {
   readonly cfg: CoreConfig;
   private readonly random: () => number;
   private readonly stateful: boolean;
+  private readonly mutation: CoreMutation | null;
 
   private now = 0;
   phase: Phase = 'idle';
@@ -80,8 +65,6 @@ export class Member {
 
   private readonly log = new MessageLog(0);
   private delivered = 0;
-  private commit = 0;
-  private knownLast = 0;
   private readonly outbox = new Outbox();
   /** Own messages assigned a forward number since the last ready(): sent together in one frame. */
   private toForward: OwnMsg[] = [];
@@ -90,51 +73,27 @@ export class Member {
   private contacts: MemberId[] = [];
   private joinStartedAt = 0;
 
-  // Member side of the flush.
-  private frozen = false;
-  private blocked = false;
-  private promised = 0;
-  private accepted: Accepted | null = null;
-  private pendingAccept: { ballot: number; decision: Decision; leader: MemberId } | null = null;
-  private installPending: Decision | null = null;
-  private fetch: Fetch | null = null;
+  /** What this member keeps for the current view only (the flush, the sequencer, watermarks): rebuilt at install. */
+  private current = new ViewState(0, false, 0, new Set());
 
-  // Leader side of the flush.
-  private attempt: Attempt | null = null;
-  private round = 0;
-  private nextAttemptAt = 0;
-  private changeSince: number | null = null;
+  // Leader candidate's requests: kept across views (a request may wait for the next view change).
   private readonly pendingJoins = new Map<MemberId, PendingJoin>();
   /** When this member (as leader candidate) last pinged a joiner to confirm its request; cleared when large. */
   private readonly joinPingAt = new Map<MemberId, number>();
   /** When this joiner last answered a member's ping (a rate limit); cleared when large. */
   private readonly pingAnsweredAt = new Map<MemberId, number>();
   private readonly pendingLeaves = new Set<MemberId>();
-  /**
-   * Members left out of the next flush until the given tick, although the failure detector still hears them:
-   * they did not answer a flush, or the ordered stream made no progress through them (a one-way cut).
-   */
-  private readonly distrusted = new Map<MemberId, number>();
-  /** Tick at which this member's received prefix last advanced, or at which it was last not waiting for order. */
-  private lastProgressAt = 0;
-  /** Until when this member distrusts the sequencer on its own evidence (member side of §4.2); then it leads. */
-  private seqDistrustUntil = -Infinity;
   private lastKeepaliveAt = -Infinity;
   private readonly excludedIds = new Set<MemberId>();
-  /** Members admitted by the change that installed the current view (empty for view 1). */
-  private viewJoiners = new Set<MemberId>();
-  private minorityReported = false;
-  private sawFrozen = false;
 
   // State transfer: what this member downloads as a joiner, and the snapshot it keeps for joiners.
   private download: StateDownload | null = null;
-  private snapshot: { view: number; data: Uint8Array | null } | null = null;
+  private readonly provider = new StateProvider();
 
-  private readonly fd: FailureDetector;
-  private seq: SequencerState | null = null;
+  /** Failure detector, distrust and the progress watch: who counts as live. */
+  private readonly liveness: Liveness;
 
   // Receiver side of the ordered stream.
-  private lastAckSent = 0;
   private lastAckAt = -Infinity;
   private lastNakAt = -Infinity;
   private lastBroadcastAt = -Infinity;
@@ -143,6 +102,9 @@ export class Member {
   private askedTo = 0;
   /** Frames dropped by a rule of frame-rules.ts, per reason. */
   private readonly rejected = new Map<RejectReason, number>();
+
+  /** The last watermarks `checkInvariants` saw, to assert that they only grow. */
+  private readonly invariants = new InvariantWatch();
 
   private events: CoreEvent[] = [];
   private frames: Outgoing[] = [];
@@ -154,7 +116,8 @@ export class Member {
     this.cfg = resolveConfig(opts.config);
     this.random = opts.random;
     this.stateful = opts.stateful ?? false;
-    this.fd = new FailureDetector(this.cfg.suspectTicks, this.cfg.confirmTicks);
+    this.mutation = opts.mutation ?? null;
+    this.liveness = new Liveness(this.cfg.suspectTicks, this.cfg.confirmTicks);
     this.log.aheadByteLimit = this.cfg.maxAheadBytes;
   }
 
@@ -213,13 +176,13 @@ export class Member {
     }
     if (!this.canSend(payload.byteLength)) throw new VsyncError(ErrorCodes.BACKPRESSURE, 'send window full');
     const m = this.outbox.push(payload);
-    if (!this.frozen) this.assignForward(this.outbox.length - 1);
+    if (!this.current.frozen) this.assignForward(this.outbox.length - 1);
     return m.msgNo;
   }
 
   /** Answers a `snapshot` event: the application's state at the cut of `view` (right after its install). */
   provideSnapshot(view: number, data: Uint8Array): void {
-    if (this.snapshot && this.snapshot.view === view && this.snapshot.data === null) this.snapshot.data = data;
+    this.provider.provide(view, data);
   }
 
   /** True while a joiner is still receiving the group state (it delivers nothing until then). */
@@ -262,7 +225,7 @@ export class Member {
       this.reject('shape');
       return;
     }
-    this.fd.heard(from, this.now);
+    this.liveness.heard(from, this.now);
     const broken = this.ruleBroken(from, frame);
     if (broken !== null) {
       this.reject(broken);
@@ -277,7 +240,7 @@ export class Member {
     if (this.phase === 'member') {
       this.flushForwards();
       this.drainSelf();
-      if (this.seq) this.sequencerFlush();
+      if (this.current.sequencer) this.sequencerFlush();
       this.maybeAck();
     }
     const r = { events: this.events, frames: this.frames };
@@ -291,20 +254,15 @@ export class Member {
   get currentView(): View | null {
     return this.view;
   }
-  get isCoordinator(): boolean {
-    return this.rank === 0;
-  }
+  /** Frozen by a flush: between the `block` and `unblock` events. */
   get isBlocked(): boolean {
-    return this.blocked;
+    return this.current.frozen;
   }
   get pendingSends(): number {
     return this.outbox.length;
   }
   get deliveredSeq(): number {
     return this.delivered;
-  }
-  get ticks(): number {
-    return this.now;
   }
   // Read-only figures for node.stats() and the ops endpoint (src/api/stats.ts); nothing here changes state.
   /** Ordered messages still held in the log (not yet known stable at every member). */
@@ -325,7 +283,7 @@ export class Member {
   }
   /** Highest sequence number known to be held by a majority of the view: deliverable. */
   get commitSeq(): number {
-    return this.commit;
+    return this.current.commit;
   }
   /** Payload bytes of own messages not yet delivered back (the send window's byte use). */
   get pendingSendBytes(): number {
@@ -333,7 +291,7 @@ export class Member {
   }
   /** Members of the view the failure detector suspects now. */
   get suspectedMembers(): MemberId[] {
-    return [...this.fd.suspects];
+    return [...this.liveness.suspects];
   }
   /** Members that left gracefully in the change that installed the current view (the others that left failed). */
   get lastLeavers(): readonly MemberId[] {
@@ -352,8 +310,34 @@ export class Member {
   }
   /** True when nothing is in flight: no flush, no pending change, every own message delivered. */
   get isQuiescent(): boolean {
-    return this.phase === 'member' && !this.frozen && this.attempt === null && this.outbox.length === 0 && this.download === null &&
+    return this.phase === 'member' && !this.current.frozen && this.current.attempt === null && this.outbox.length === 0 && this.download === null &&
       this.pendingJoins.size === 0 && this.pendingLeaves.size === 0 && this.delivered === this.log.received;
+  }
+
+  /**
+   * Asserts the invariants of docs/protocol.md §8 that this member's own state shows (throws InvariantError, a
+   * bug in vsync). Cheap, O(view size): the simulator calls it after every input. Checks nothing unless in a view.
+   */
+  checkInvariants(): void {
+    if (this.phase !== 'member' || this.view === null) return;
+    const s = this.current.sequencer;
+    this.invariants.check({
+      id: this.id,
+      view: this.view.id,
+      viewCut: this.history[this.history.length - 1]!.cut,
+      delivered: this.delivered,
+      received: this.log.received,
+      floor: this.log.floor,
+      commit: this.current.commit,
+      knownLast: this.current.knownLast,
+      promised: this.current.promised,
+      frozen: this.current.frozen,
+      installPending: this.current.installPending !== null,
+      accepted: this.current.accepted,
+      fetchTarget: this.current.fetch?.target ?? null,
+      downloadView: this.download?.view ?? null,
+      sequencer: s === null ? null : { commit: s.commit, stable: s.stable, stableHeld: s.stableHeld(this.view.members, this.id, this.log.received) },
+    });
   }
 
   // ---------------------------------------------------------------- who may send what (frame-rules.ts)
@@ -364,7 +348,7 @@ export class Member {
 
   /** The highest flush round seen in this view: a new ballot may go at most MAX_ROUND_STEP beyond it. */
   private knownRound(): number {
-    return Math.max(this.round, roundOf(this.promised));
+    return Math.max(this.current.round, roundOf(this.current.promised));
   }
 
   /**
@@ -385,7 +369,7 @@ export class Member {
         // From the joiner itself, or relayed by a member (members relay only requests heard from the joiner).
         return f.joiner === from || inView ? null : 'join-not-joiner';
       case 'nv':
-        if (this.installPending || f.decision.prevView !== view.id) return null;
+        if (this.current.installPending || f.decision.prevView !== view.id) return null;
         if (!inView) return 'not-member';
         return decisionFollowsOk(f.decision, view, this.delivered) ? null : 'decision';
       case 'excl':
@@ -406,7 +390,7 @@ export class Member {
     if (!inView) return 'not-member';
     switch (f.t) {
       case 'ack':
-        return this.seq !== null && f.received > this.log.received ? 'ack-above-sent' : null;
+        return this.current.sequencer !== null && f.received > this.log.received ? 'ack-above-sent' : null;
       case 'prep':
       case 'acc':
         if (!leaderBallotOk(f.ballot, view.members.indexOf(from), view.members.length, this.knownRound())) return 'ballot';
@@ -434,7 +418,7 @@ export class Member {
     }
     // A fill answers a request: a fetch to its sources, or a NAK to the sequencer. Entries beyond what was asked
     // are ignored (onMsgs), like duplicates.
-    if (this.fetch !== null && this.fetch.sources.includes(from)) return null;
+    if (this.current.fetch !== null && this.current.fetch.sources.includes(from)) return null;
     return fromSequencer && this.askedTo > 0 ? null : 'fill-unasked';
   }
 
@@ -475,16 +459,16 @@ export class Member {
     switch (f.t) {
       case 'hb':
         // A member frozen by a flush whose leader gave up: whoever leads now must finish it.
-        if (f.promised > 0) this.sawFrozen = true;
+        if (f.promised > 0) this.current.sawFrozen = true;
         return;
       case 'ping':
-        this.sendTo([from], { t: 'hb', view: this.view.id, promised: this.promised });
+        this.sendTo([from], { t: 'hb', view: this.view.id, promised: this.current.promised });
         return;
       case 'fwd':
         this.onForward(from, f.msgs);
         return;
       case 'ack':
-        if (this.seq && !this.frozen) this.seq.ack(from, f.received, this.now);
+        if (this.current.sequencer && !this.current.frozen) this.current.sequencer.ack(from, f.received, this.now);
         return;
       case 'leave':
         if (this.view.members.includes(from) && this.leaderCandidate() === this.id) this.pendingLeaves.add(from);
@@ -620,44 +604,43 @@ export class Member {
 
   private tickMember(): void {
     const view = this.view!;
-    for (const m of this.fd.tick(this.now)) this.sendTo([m], { t: 'ping', view: view.id });
-    for (const [m, until] of this.distrusted) if (until <= this.now) this.distrusted.delete(m);
+    for (const m of this.liveness.tick(this.now)) this.sendTo([m], { t: 'ping', view: view.id });
     // A joiner retries every requestRetryTicks; one that stopped asking has gone away.
     for (const [j, p] of this.pendingJoins) if (this.now - p.at > 5 * this.cfg.requestRetryTicks) this.pendingJoins.delete(j);
     this.watchProgress();
 
     if (this.now - this.lastBroadcastAt >= this.cfg.heartbeatTicks && view.members.length > 1) {
       // The sequencer's heartbeat is its status, so a lost last frame or a lost commit is noticed.
-      if (this.seq && !this.frozen) this.broadcastStatus();
-      else this.broadcast({ t: 'hb', view: view.id, promised: this.promised });
+      if (this.current.sequencer && !this.current.frozen) this.broadcastStatus();
+      else this.broadcast({ t: 'hb', view: view.id, promised: this.current.promised });
     }
-    if (this.fetch && this.now - this.fetch.lastAt >= this.cfg.fetchRetryTicks) {
-      this.fetch.idx = (this.fetch.idx + 1) % this.fetch.sources.length;
+    if (this.current.fetch && this.now - this.current.fetch.lastAt >= this.cfg.fetchRetryTicks) {
+      this.current.fetch.idx = (this.current.fetch.idx + 1) % this.current.fetch.sources.length;
       this.sendFetch();
     }
     this.keepAcceptAlive();
     if (this.downloadStuck()) {
-      if (this.installPending) {
-        this.giveUpState(this.installPending.view);
+      if (this.current.installPending) {
+        this.giveUpState(this.current.installPending.view);
         return;
       }
-      if (this.pendingAccept) this.completeAccept();
+      if (this.current.pendingAccept) this.completeAccept();
     }
     if (this.download && this.now - this.download.lastAt >= 4 * this.cfg.fetchRetryTicks) {
       this.download.rotate(this.now);
       this.requestState();
     }
-    if (!this.frozen) {
+    if (!this.current.frozen) {
       this.retryForwards();
-      if (this.seq === null) {
-        if (this.knownLast > this.log.received || this.log.hasGap) this.nak();
+      if (this.current.sequencer === null) {
+        if (this.current.knownLast > this.log.received || this.log.hasGap) this.nak();
         if (this.now - this.lastAckAt >= this.cfg.heartbeatTicks) this.sendAck();
       }
     }
     this.maybeRequestLeave();
     if (this.phase === 'member') this.lead();
-    if (this.phase === 'member' && !this.minorityReported && 2 * this.survivorsNow().length <= view.members.length) {
-      this.minorityReported = true;
+    if (this.phase === 'member' && !this.current.minorityReported && 2 * this.survivorsNow().length <= view.members.length) {
+      this.current.minorityReported = true;
       this.emit({ type: 'minority', view: view.id, reachable: this.survivorsNow().length, members: view.members.length });
     }
   }
@@ -673,7 +656,7 @@ export class Member {
   }
 
   private flushForwards(): void {
-    if (this.toForward.length === 0 || this.frozen) {
+    if (this.toForward.length === 0 || this.current.frozen) {
       this.toForward.length = 0;
       return;
     }
@@ -728,8 +711,8 @@ export class Member {
   // ---------------------------------------------------------------- normal operation: the sequencer
 
   private onForward(from: MemberId, msgs: FwdMsg[]): void {
-    const s = this.seq;
-    if (s === null || this.frozen || !this.view!.members.includes(from)) return;
+    const s = this.current.sequencer;
+    if (s === null || this.current.frozen || !this.view!.members.includes(from)) return;
     let exp = s.expectedFseq(from);
     for (const m of msgs) {
       if (m.fseq < exp) continue;
@@ -744,11 +727,11 @@ export class Member {
 
   /** Recomputes watermarks, delivers, and multicasts what was ordered since the last call. */
   private sequencerFlush(): void {
-    const s = this.seq!;
-    if (this.frozen) return;
+    const s = this.current.sequencer!;
+    if (this.current.frozen) return;
     const changed = s.recompute(this.view!.members, this.id, this.log.received);
-    this.commit = s.commit;
-    this.deliverUpTo(Math.min(this.commit, this.log.received));
+    this.current.commit = s.commit;
+    this.deliverUpTo(Math.min(this.current.commit, this.log.received));
     if (this.phase !== 'member') return;
     this.log.gc(Math.min(s.stable, this.delivered));
     if (s.broadcastUpTo < this.log.received) {
@@ -760,7 +743,7 @@ export class Member {
   }
 
   private broadcastStatus(): void {
-    const s = this.seq!;
+    const s = this.current.sequencer!;
     this.broadcast({ t: 'msgs', view: this.view!.id, first: this.log.received + 1, senders: [], entries: [], last: this.log.received, commit: s.commit, stable: s.stable, fill: false });
   }
 
@@ -768,8 +751,8 @@ export class Member {
   private broadcastOrdered(from: number, to: number, fill: boolean, dest: MemberId[]): void {
     if (dest.length === 0) return;
     const viewId = this.view!.id;
-    const commit = this.seq?.commit ?? this.commit;
-    const stable = this.seq?.stable ?? this.log.floor;
+    const commit = this.current.sequencer?.commit ?? this.current.commit;
+    const stable = this.current.sequencer?.stable ?? this.log.floor;
     let seq = from;
     while (seq <= to) {
       const senders: MemberId[] = [];
@@ -824,13 +807,14 @@ export class Member {
 
   // ---------------------------------------------------------------- normal operation: receiving the order
 
-  private onMsgs(from: MemberId, f: Extract<Frame, { t: 'msgs' }>): void {
+  private onMsgs(from: MemberId, frame: Extract<Frame, { t: 'msgs' }>): void {
+    const f = this.mutation === 'early-deliver' ? { ...frame, commit: Math.max(frame.commit, frame.last) } : frame;
     if (this.phase !== 'member' || this.view === null) return;
     const fromSequencer = f.view === this.view.id && from === this.view.members[0];
     if (!f.fill && !fromSequencer) return;
-    if (this.frozen && !f.fill) return;
+    if (this.current.frozen && !f.fill) return;
     // Normal mode takes what fits the log bound; it binds only while deliveries wait (a joiner loading state).
-    const limit = this.frozen ? (this.fetch?.target ?? this.log.received) : this.delivered + this.cfg.maxLogEntries;
+    const limit = this.current.frozen ? (this.current.fetch?.target ?? this.log.received) : this.delivered + this.cfg.maxLogEntries;
     // A fill brings only what was asked for (entries already held ahead of the gap may still drain past it).
     const top = f.fill ? Math.min(limit, this.askedTo) : limit;
     const before = this.log.received;
@@ -841,17 +825,17 @@ export class Member {
         if (e.msgNo > this.outbox.orderedMsgNo) this.outbox.orderedMsgNo = e.msgNo;
       }
     }
-    if (this.log.received > before) this.lastProgressAt = this.now;
-    if (fromSequencer && !this.frozen) {
-      if (f.last > this.knownLast) this.knownLast = f.last;
-      if (f.commit > this.commit) this.commit = f.commit;
-      this.deliverUpTo(Math.min(this.commit, this.log.received));
+    if (this.log.received > before) this.liveness.progressed(this.now);
+    if (fromSequencer && !this.current.frozen) {
+      if (f.last > this.current.knownLast) this.current.knownLast = f.last;
+      if (f.commit > this.current.commit) this.current.commit = f.commit;
+      this.deliverUpTo(Math.min(this.current.commit, this.log.received));
       if (this.phase !== 'member') return;
       this.log.gc(Math.min(f.stable, this.delivered));
-      if (this.knownLast > this.log.received || this.log.hasGap) this.nak(f.fill && this.log.received > before);
+      if (this.current.knownLast > this.log.received || this.log.hasGap) this.nak(f.fill && this.log.received > before);
     }
-    if (this.fetch) {
-      if (this.log.received >= this.fetch.target) this.fetchDone();
+    if (this.current.fetch) {
+      if (this.log.received >= this.current.fetch.target) this.fetchDone();
       else if (this.log.received > before) this.sendFetch();
     }
   }
@@ -860,24 +844,25 @@ export class Member {
   private nak(progressed = false): void {
     if (!progressed && this.now - this.lastNakAt < this.cfg.fetchRetryTicks && this.lastNakAt !== -Infinity) return;
     this.lastNakAt = this.now;
-    const to = Math.max(this.knownLast, this.log.received + 1);
+    const to = Math.max(this.current.knownLast, this.log.received + 1);
     if (to > this.askedTo) this.askedTo = to;
     this.sendTo([this.view!.members[0]!], { t: 'fetch', view: this.view!.id, from: this.log.received + 1, to });
   }
 
   private maybeAck(): void {
-    if (this.seq === null && !this.frozen && this.log.received > this.lastAckSent) this.sendAck();
+    if (this.current.sequencer === null && !this.current.frozen && this.log.received > this.current.lastAckSent) this.sendAck();
   }
 
   private sendAck(): void {
-    if (this.frozen || this.view === null || this.seq !== null) return;
-    this.lastAckSent = this.log.received;
+    if (this.current.frozen || this.view === null || this.current.sequencer !== null) return;
+    this.current.lastAckSent = this.log.received;
     this.lastAckAt = this.now;
     this.sendTo([this.view.members[0]!], { t: 'ack', view: this.view.id, received: this.log.received });
   }
 
   private deliverUpTo(limit: number): void {
-    if (this.download) return; // A joiner delivers nothing before the state it joins with is in place.
+    // A joiner delivers nothing before the state it joins with is in place.
+    if (this.download && this.mutation !== 'deliver-before-state') return;
     const viewId = this.view!.id;
     while (this.delivered < limit) {
       const seq = this.delivered + 1;
@@ -905,61 +890,49 @@ export class Member {
    * enough that a member catching up (its acknowledgements advance) is never mistaken for a cut one.
    */
   private watchProgress(): void {
-    if (this.frozen || this.view === null) return;
+    if (this.current.frozen || this.view === null) return;
     const limit = this.cfg.progressTimeoutTicks;
     // A joiner loading its state takes at most maxLogEntries past its cut and then stops acknowledging while
     // the group waits for it (its lag holds `stable`): the sequencer gives it longer before calling it cut off
     // (§11 Q7), and the members, whose sends then wait, give the sequencer longer too (see below).
-    const patient = this.stateful && this.viewJoiners.size > 0;
-    if (this.seq) {
-      for (const m of this.seq.stalled(this.view.members, this.id, this.log.received, this.now, limit, patient ? this.viewJoiners : undefined, 4 * limit)) {
-        this.distrusted.set(m, this.now + 4 * this.cfg.flushTimeoutTicks);
+    const patient = this.stateful && this.current.joiners.size > 0;
+    if (this.current.sequencer) {
+      for (const m of this.current.sequencer.stalled(this.view.members, this.id, this.log.received, this.now, limit, patient ? this.current.joiners : undefined, 4 * limit)) {
+        this.liveness.distrust(m, this.now + 4 * this.cfg.flushTimeoutTicks);
       }
       return;
     }
     // A joiner loading its state stops taking the stream at its own log bound: no evidence against the sequencer.
-    const waiting = this.download === null && (this.outbox.firstUnordered() >= 0 || this.knownLast > this.log.received);
-    if (!waiting) this.lastProgressAt = this.now;
+    const waiting = this.download === null && (this.outbox.firstUnordered() >= 0 || this.current.knownLast > this.log.received);
     // Twice the sequencer's limit: when a slow member fills the log, the sequencer excludes it first.
-    else if (this.now - this.lastProgressAt > 2 * (patient ? 4 * limit : limit)) {
-      this.seqDistrustUntil = this.now + 4 * this.cfg.flushTimeoutTicks;
-      this.distrusted.set(this.view.members[0]!, this.seqDistrustUntil);
-      this.lastProgressAt = this.now;
-    }
+    this.liveness.watchSequencer(this.view.members[0]!, waiting, this.now, 2 * (patient ? 4 * limit : limit), 4 * this.cfg.flushTimeoutTicks);
   }
 
-  /** Lowest-ranked member this member does not suspect: the one that should run the next flush. */
+  /** Lowest-ranked member this member counts as live: the one that should run the next flush. */
   private leaderCandidate(): MemberId {
-    // Nobody else shares this member's evidence against the sequencer (the next in line may hear it fine), so
-    // it runs the view change itself; Paxos ballots keep that safe if the next in line leads too (§11 Q1).
-    if (this.now < this.seqDistrustUntil && this.distrusted.has(this.view!.members[0]!)) return this.id;
-    for (const m of this.view!.members) {
-      if (m === this.id) return m;
-      if (!this.fd.isSuspected(m) && !this.distrusted.has(m)) return m;
-    }
-    return this.id;
+    return this.liveness.leaderCandidate(this.view!, this.id, this.now);
   }
 
   private lead(): void {
-    if (this.installPending || this.leaderCandidate() !== this.id) {
-      this.attempt = null;
+    if (this.current.installPending || this.leaderCandidate() !== this.id) {
+      this.current.attempt = null;
       return;
     }
     const view = this.view!;
-    if (this.attempt) {
+    if (this.current.attempt) {
       this.progressAttempt();
       return;
     }
-    if (this.now < this.nextAttemptAt) return;
-    const suspects = view.members.some((m) => m !== this.id && (this.fd.isSuspected(m) || this.distrusted.has(m)));
-    const roomForJoins = this.confirmedJoiners().length > 0 && view.members.length < Math.min(RANKS, this.cfg.maxMembers);
-    const need = suspects || roomForJoins || this.pendingLeaves.size > 0 || this.frozen || this.sawFrozen;
+    if (this.now < this.current.nextAttemptAt) return;
+    const suspects = view.members.some((m) => m !== this.id && !this.liveness.isLive(m));
+    const roomForJoins = this.confirmedJoiners().length > 0 && view.members.length < viewCapacity(this.cfg);
+    const need = suspects || roomForJoins || this.pendingLeaves.size > 0 || this.current.frozen || this.current.sawFrozen;
     if (!need) {
-      this.changeSince = null;
+      this.current.changeSince = null;
       return;
     }
-    if (this.changeSince === null) this.changeSince = this.now;
-    if (!this.frozen && this.now - this.changeSince < this.cfg.batchChangesTicks) return;
+    if (this.current.changeSince === null) this.current.changeSince = this.now;
+    if (!this.current.frozen && this.now - this.current.changeSince < this.cfg.batchChangesTicks) return;
     this.startAttempt();
   }
 
@@ -970,65 +943,42 @@ export class Member {
   }
 
   private survivorsNow(): MemberId[] {
-    return this.view!.members.filter((m) => m === this.id || (!this.fd.isSuspected(m) && !this.distrusted.has(m)));
+    return this.liveness.survivors(this.view!, this.id);
   }
 
   private startAttempt(): void {
     const view = this.view!;
     const survivors = this.survivorsNow();
     const n = view.members.length;
-    let joiners = this.admissibleJoiners(survivors.length);
-    let leavers = view.members.filter((m) => this.pendingLeaves.has(m) && survivors.includes(m));
-    // Leaves wait when they would cost the majority (a crash at the same time), or when they would hand the
-    // group to joiners alone: failures and joins first, the leaves in the next view change.
-    let stay = survivors.length - leavers.length;
-    if ((stay > 0 && 2 * stay <= n - leavers.length) || (stay === 0 && joiners.length > 0)) {
-      leavers = [];
-      stay = survivors.length;
-    }
-    // Joiners never outnumber the members that stay (one may join a lone member): should every joiner vanish
-    // right after its admission, those members are still a majority of the new view and can remove them.
-    joiners = joiners.slice(0, Math.max(1, stay - 1));
-    // Primary component: keep a majority of the view, and of the view without those who leave gracefully.
-    // When every survivor leaves, the group dissolves: the decision has no members and no view is installed.
-    if (!(2 * survivors.length > n && (stay === 0 || 2 * stay > n - leavers.length))) {
-      if (!this.minorityReported) {
-        this.minorityReported = true;
+    const { leavers, joiners, primary } = planViewChange(view, survivors, this.confirmedJoiners(), this.pendingLeaves, this.cfg);
+    if (!primary) {
+      if (!this.current.minorityReported) {
+        this.current.minorityReported = true;
         this.emit({ type: 'minority', view: view.id, reachable: survivors.length, members: n });
       }
-      this.nextAttemptAt = this.now + this.cfg.flushRetryTicks;
+      this.current.nextAttemptAt = this.now + this.cfg.flushRetryTicks;
       return;
     }
-    this.round = Math.max(this.round, roundOf(this.promised)) + 1;
-    const ballot = makeBallot(this.round, this.rank);
-    this.attempt = {
+    this.current.round = Math.max(this.current.round, roundOf(this.current.promised)) + 1;
+    const ballot = makeBallot(this.current.round, this.rank);
+    this.current.attempt = {
       ballot, survivors, leavers, joiners, phase: 'prepare', promises: new Map(), acks: new Set(),
       decision: null, source: null, lastProgressAt: this.now, lastSendAt: this.now,
     };
     this.sendTo(survivors, { t: 'prep', view: view.id, ballot, survivors });
   }
 
-  /**
-   * Pending joiners that answered a ping (so are live), in the order their requests first arrived, as many as the
-   * view has room for. The caller also caps them below the members that stay.
-   */
-  private admissibleJoiners(survivors: number): MemberId[] {
-    const view = this.view!;
-    const joiners = this.confirmedJoiners().filter((j) => !view.members.includes(j));
-    return joiners.slice(0, Math.max(0, Math.min(RANKS, this.cfg.maxMembers) - survivors));
-  }
-
   private progressAttempt(): void {
-    const a = this.attempt!;
-    if (a.survivors.some((m) => m !== this.id && (this.fd.isSuspected(m) || this.distrusted.has(m)))) {
-      this.attempt = null; // Someone else failed: start over with the smaller set.
+    const a = this.current.attempt!;
+    if (a.survivors.some((m) => m !== this.id && !this.liveness.isLive(m))) {
+      this.current.attempt = null; // Someone else failed: start over with the smaller set.
       return;
     }
     const waiting = a.survivors.filter((m) => (a.phase === 'prepare' ? !a.promises.has(m) : !a.acks.has(m)));
     if (this.now - a.lastProgressAt >= this.cfg.flushTimeoutTicks) {
       // Alive but not answering (a one-way cut, say): leave them out for a while and start over.
-      for (const m of waiting) if (m !== this.id) this.distrusted.set(m, this.now + 4 * this.cfg.flushTimeoutTicks);
-      this.attempt = null;
+      for (const m of waiting) if (m !== this.id) this.liveness.distrust(m, this.now + 4 * this.cfg.flushTimeoutTicks);
+      this.current.attempt = null;
       return;
     }
     if (this.now - a.lastSendAt >= this.cfg.flushRetryTicks && waiting.length > 0) {
@@ -1040,7 +990,7 @@ export class Member {
   }
 
   private onPromise(from: MemberId, ballot: number, received: number, accepted: Accepted | null): void {
-    const a = this.attempt;
+    const a = this.current.attempt;
     if (a && a.phase === 'accept' && a.ballot === ballot && a.survivors.includes(from)) {
       // A survivor still catching up (messages or its joining state) says it is working: not a silent one.
       a.lastProgressAt = this.now;
@@ -1051,31 +1001,19 @@ export class Member {
     a.lastProgressAt = this.now;
     if (a.promises.size < a.survivors.length) return;
 
-    let best: Accepted | null = null;
-    let source = this.id;
-    let max = -1;
-    for (const [m, p] of a.promises) {
-      if (p.accepted && (best === null || p.accepted.ballot > best.ballot)) best = p.accepted;
-      if (p.received > max || (p.received === max && m === this.id)) {
-        max = p.received;
-        source = m;
-      }
-    }
     const view = this.view!;
     // Joiners are not acceptors, so those whose requests arrived during the prepare phase can still come in now
     // rather than wait for a whole further flush (unless the group dissolves: then nobody could admit them).
-    const stays = a.survivors.length > a.leavers.length;
-    // The same cap as at the start: joiners never outnumber the members that stay (one may join a lone member).
-    const joiners = stays ? this.admissibleJoiners(a.survivors.length).slice(0, Math.max(1, a.survivors.length - a.leavers.length - 1)) : a.joiners;
+    const stay = a.survivors.length - a.leavers.length;
+    const joiners = stay > 0 ? admitJoiners(view, this.confirmedJoiners(), a.survivors.length, stay, this.cfg) : a.joiners;
     // A value some majority may already have accepted must be proposed again (Paxos), or two views could follow this one.
-    const decision: Decision = best ? best.decision : {
+    const { decision, source, longest } = chooseDecision(a.promises, this.id, {
       prevView: view.id,
       view: view.id + 1,
       members: [...a.survivors.filter((m) => !a.leavers.includes(m)), ...joiners],
       leavers: a.leavers,
-      cut: max,
-    };
-    assert(decision.cut <= max, () => `adopted cut ${decision.cut} above every survivor's log (${max})`);
+    });
+    assert(decision.cut <= longest, () => `adopted cut ${decision.cut} above every survivor's log (${longest})`);
     a.phase = 'accept';
     a.decision = decision;
     a.source = source;
@@ -1084,21 +1022,21 @@ export class Member {
   }
 
   private onReject(ballot: number): void {
-    if (!this.attempt || ballot <= this.attempt.ballot) return;
-    this.round = Math.max(this.round, roundOf(ballot));
-    this.attempt = null;
+    if (!this.current.attempt || ballot <= this.current.attempt.ballot) return;
+    this.current.round = Math.max(this.current.round, roundOf(ballot));
+    this.current.attempt = null;
     // Random back-off, so that two leaders that both think they lead do not duel forever.
-    this.nextAttemptAt = this.now + 1 + Math.floor(this.random() * 4 * this.cfg.flushRetryTicks);
+    this.current.nextAttemptAt = this.now + 1 + Math.floor(this.random() * 4 * this.cfg.flushRetryTicks);
   }
 
   private onAccepted(from: MemberId, ballot: number): void {
-    const a = this.attempt;
+    const a = this.current.attempt;
     if (!a || a.phase !== 'accept' || a.ballot !== ballot || !a.survivors.includes(from) || a.acks.has(from)) return;
     a.acks.add(from);
     a.lastProgressAt = this.now;
     if (a.acks.size < a.survivors.length) return;
     const d = a.decision!;
-    this.attempt = null;
+    this.current.attempt = null;
     const to = new Set([...d.members, ...d.leavers, ...a.survivors]);
     // The group dissolves: nobody will be left to answer the members that were not survivors (suspected, or a
     // joiner still loading its state), so tell them now that they are out (§11 Q5). Best effort.
@@ -1111,14 +1049,11 @@ export class Member {
   // ---------------------------------------------------------------- view change: every member's side
 
   private freeze(): void {
-    if (this.frozen) return;
-    this.frozen = true;
-    this.fetch = null;
+    if (this.current.frozen) return;
+    this.current.frozen = true;
+    this.current.fetch = null;
     this.toForward.length = 0;
-    if (!this.blocked) {
-      this.blocked = true;
-      this.emit({ type: 'block', view: this.view!.id });
-    }
+    this.emit({ type: 'block', view: this.view!.id });
   }
 
   /**
@@ -1127,35 +1062,35 @@ export class Member {
    */
   private promise(from: MemberId, ballot: number): boolean {
     const view = this.view!;
-    if (this.installPending) {
-      this.sendTo([from], { t: 'nv', view: view.id, decision: this.installPending });
+    if (this.current.installPending) {
+      this.sendTo([from], { t: 'nv', view: view.id, decision: this.current.installPending });
       return false;
     }
-    if (ballot < this.promised) {
-      this.sendTo([from], { t: 'rej', view: view.id, ballot: this.promised });
+    if (ballot < this.current.promised) {
+      this.sendTo([from], { t: 'rej', view: view.id, ballot: this.current.promised });
       return false;
     }
-    this.promised = ballot;
+    this.current.promised = ballot;
     this.freeze();
     // Someone ranked before us (and not the sequencer we distrust) runs a view change: let it lead, no duel.
     const r = view.members.indexOf(from);
-    if (r >= 0 && r < this.rank && !this.distrusted.has(from)) this.seqDistrustUntil = -Infinity;
+    if (r >= 0 && r < this.rank && !this.liveness.isDistrusted(from)) this.liveness.stepAside();
     return true;
   }
 
   private onPrepare(from: MemberId, ballot: number): void {
     if (!this.promise(from, ballot)) return;
-    this.sendTo([from], { t: 'prom', view: this.view!.id, ballot, received: this.log.received, accepted: this.accepted });
+    this.sendTo([from], { t: 'prom', view: this.view!.id, ballot, received: this.log.received, accepted: this.current.accepted });
   }
 
   private onAccept(from: MemberId, ballot: number, decision: Decision, source: MemberId): void {
     if (!this.promise(from, ballot)) return;
     const view = this.view!;
-    if (this.accepted && this.accepted.ballot === ballot) {
+    if (this.current.accepted && this.current.accepted.ballot === ballot) {
       this.sendTo([from], { t: 'accd', view: view.id, ballot });
       return;
     }
-    this.pendingAccept = { ballot, decision, leader: from };
+    this.current.pendingAccept = { ballot, decision, leader: from };
     if (this.log.received >= decision.cut) this.completeAccept();
     else this.startFetch(decision.cut, [source, from]);
   }
@@ -1166,12 +1101,12 @@ export class Member {
    * A download that made no progress for a flush timeout stops the keepalives: then the leader gives up on it.
    */
   private keepAcceptAlive(): void {
-    const p = this.pendingAccept;
+    const p = this.current.pendingAccept;
     if (!p || this.now - this.lastKeepaliveAt < this.cfg.flushRetryTicks) return;
     const stuck = this.download !== null && this.now - this.download.progressAt > this.cfg.flushTimeoutTicks;
-    if ((this.fetch === null && this.download === null) || stuck) return;
+    if ((this.current.fetch === null && this.download === null) || stuck) return;
     this.lastKeepaliveAt = this.now;
-    this.sendTo([p.leader], { t: 'prom', view: this.view!.id, ballot: p.ballot, received: this.log.received, accepted: this.accepted });
+    this.sendTo([p.leader], { t: 'prom', view: this.view!.id, ballot: p.ballot, received: this.log.received, accepted: this.current.accepted });
   }
 
   /**
@@ -1188,20 +1123,22 @@ export class Member {
    * anyway: as an acceptor it only needs the messages, and the group may need its vote for a majority.
    */
   private completeAccept(): void {
-    const p = this.pendingAccept;
+    const p = this.current.pendingAccept;
     if (!p || this.log.received < p.decision.cut || (this.download && !this.downloadStuck())) return;
-    this.pendingAccept = null;
-    if (this.promised !== p.ballot) return;
-    this.accepted = { ballot: p.ballot, decision: p.decision };
+    this.current.pendingAccept = null;
+    if (this.current.promised !== p.ballot) return;
+    assert(this.download === null || this.downloadStuck(), () => `${this.id}: a joiner accepted while its state still arrives`);
+    this.current.accepted = { ballot: p.ballot, decision: p.decision };
     this.sendTo([p.leader], { t: 'accd', view: this.view!.id, ballot: p.ballot });
   }
 
-  private onNewView(from: MemberId, d: Decision): void {
+  private onNewView(from: MemberId, decision: Decision): void {
+    const d = this.mutation === 'skip-flush' ? { ...decision, cut: Math.min(decision.cut, this.log.received) } : decision;
     if (this.phase === 'joining') {
       if (d.members.includes(this.id)) this.install(d, false);
       return;
     }
-    if (this.phase !== 'member' || this.view === null || d.prevView !== this.view.id || this.installPending) return;
+    if (this.phase !== 'member' || this.view === null || d.prevView !== this.view.id || this.current.installPending) return;
     if (d.members.includes(this.id)) {
       if (this.downloadStuck()) {
         this.giveUpState(d.view);
@@ -1210,8 +1147,8 @@ export class Member {
       this.freeze();
       if (this.log.received >= d.cut && !this.download) this.install(d, true);
       else {
-        this.installPending = d;
-        this.pendingAccept = null;
+        this.current.installPending = d;
+        this.current.pendingAccept = null;
         if (this.log.received < d.cut) this.startFetch(d.cut, [from, ...d.members.filter((m) => m !== this.id && m !== from)]);
       }
     } else if (d.leavers.includes(this.id)) {
@@ -1227,29 +1164,43 @@ export class Member {
   private startFetch(target: number, sources: MemberId[]): void {
     const srcs = sources.filter((s, i) => s !== this.id && sources.indexOf(s) === i);
     if (srcs.length === 0) return; // Nobody to ask; a new attempt will pick another source.
-    this.fetch = { target, sources: srcs, idx: 0, lastAt: this.now };
+    this.current.fetch = { target, sources: srcs, idx: 0, lastAt: this.now };
     this.sendFetch();
   }
 
   private sendFetch(): void {
-    const f = this.fetch!;
+    const f = this.current.fetch!;
     f.lastAt = this.now;
     if (f.target > this.askedTo) this.askedTo = f.target;
     this.sendTo([f.sources[f.idx]!], { t: 'fetch', view: this.view!.id, from: this.log.received + 1, to: f.target });
   }
 
   private fetchDone(): void {
-    this.fetch = null;
+    this.current.fetch = null;
     this.afterCatchUp();
   }
 
   /** Messages or state just arrived: an install or an accept that waited for them may go ahead. */
   private afterCatchUp(): void {
-    if (this.installPending && this.log.received >= this.installPending.cut && !this.download) this.install(this.installPending, true);
+    if (this.current.installPending && this.log.received >= this.current.installPending.cut && !this.download) this.install(this.current.installPending, true);
     else this.completeAccept();
   }
 
   private install(d: Decision, oldMember: boolean): void {
+    this.installView(d, oldMember);
+    if (this.mutation === 'no-resend') this.forgetUnsent();
+  }
+
+  /** Mutation `no-resend`: drops the own messages re-sent by the install, and their `send` events. */
+  private forgetUnsent(): void {
+    while (this.outbox.length > 0) this.outbox.delivered(this.outbox.at(0)!.msgNo);
+    this.toForward.length = 0;
+    let at = this.events.length - 1;
+    while (at >= 0 && this.events[at]!.type !== 'install') at--;
+    this.events = this.events.filter((e, i) => !(i > at && e.type === 'send'));
+  }
+
+  private installView(d: Decision, oldMember: boolean): void {
     const prev = this.view;
     if (oldMember) {
       assert(prev !== null && d.prevView === prev.id, 'install must follow the current view');
@@ -1271,29 +1222,12 @@ export class Member {
     this.history.push(d);
     if (this.history.length > HISTORY) this.history.shift();
 
-    this.frozen = false;
-    this.promised = 0;
-    this.accepted = null;
-    this.pendingAccept = null;
-    this.installPending = null;
-    this.fetch = null;
-    this.attempt = null;
-    this.round = 0;
-    this.nextAttemptAt = 0;
-    this.changeSince = null;
-    this.distrusted.clear();
-    this.seqDistrustUntil = -Infinity;
-    this.minorityReported = false;
-    this.sawFrozen = false;
-    this.commit = d.cut;
-    this.knownLast = d.cut;
-    this.lastAckSent = d.cut;
-    this.seq = this.rank === 0 ? new SequencerState(d.cut, this.now) : null;
-    this.lastProgressAt = this.now;
-    this.fd.watch(d.members.filter((m) => m !== this.id), this.now);
-
     const prevMembers = prev?.members ?? [];
-    this.viewJoiners = new Set(d.prevView === 0 || !oldMember ? [] : d.members.filter((m) => !prevMembers.includes(m)));
+    const wasFrozen = this.current.frozen;
+    const joiners = new Set(d.prevView === 0 || !oldMember ? [] : d.members.filter((m) => !prevMembers.includes(m)));
+    this.current = new ViewState(d.cut, this.rank === 0, this.now, joiners);
+    this.liveness.watch(d.members.filter((m) => m !== this.id), this.now);
+
     for (const m of prevMembers) {
       if (!d.members.includes(m) && !d.leavers.includes(m)) this.rememberExcluded(m);
     }
@@ -1307,10 +1241,7 @@ export class Member {
       joined: d.members.filter((m) => !prevMembers.includes(m)),
       left: prevMembers.filter((m) => !d.members.includes(m)),
     });
-    if (this.blocked) {
-      this.blocked = false;
-      this.emit({ type: 'unblock', view: view.id });
-    }
+    if (wasFrozen) this.emit({ type: 'unblock', view: view.id });
     if (this.stateful) this.startStateTransfer(d, prevMembers, oldMember);
     // What was not delivered in the old view is sent again in this one, in the original order.
     this.outbox.newView();
@@ -1328,10 +1259,9 @@ export class Member {
       this.requestState();
       return;
     }
-    const joined = d.members.some((m) => !prevMembers.includes(m));
-    if (joined && this.rank < STATE_PROVIDERS) {
-      // Taken right after the install, before any delivery of the new view: exactly the state at the cut.
-      this.snapshot = { view: d.view, data: null };
+    // Taken right after the install, before any delivery of the new view: exactly the state at the cut.
+    if (this.provider.installed(d.view, d.members, prevMembers, this.rank)) {
+      assert(this.delivered === d.cut, () => `${this.id}: snapshot of view ${d.view} asked after delivering ${this.delivered}, past the cut ${d.cut}`);
       this.emit({ type: 'snapshot', view: d.view });
     }
   }
@@ -1343,21 +1273,10 @@ export class Member {
   }
 
   private onStateRequest(from: MemberId, offset: number, length: number): void {
-    const snap = this.snapshot;
     const viewId = this.view!.id;
-    if (snap === null || snap.view !== viewId) {
-      this.sendTo([from], { t: 'schunk', view: viewId, offset, total: -1, data: new Uint8Array(0) });
-      return;
+    for (const c of this.provider.serve(viewId, offset, length, this.cfg.maxFrameBytes)) {
+      this.sendTo([from], { t: 'schunk', view: viewId, offset: c.offset, total: c.total, data: c.data });
     }
-    if (snap.data === null) return; // Not handed over yet: the joiner asks again.
-    const data = snap.data;
-    const end = Math.min(data.byteLength, offset + length);
-    let at = Math.min(offset, data.byteLength);
-    do {
-      const next = Math.min(end, at + this.cfg.maxFrameBytes);
-      this.sendTo([from], { t: 'schunk', view: viewId, offset: at, total: data.byteLength, data: data.subarray(at, next) });
-      at = next;
-    } while (at < end);
   }
 
   private onStateChunk(from: MemberId, offset: number, total: number, data: Uint8Array): void {
@@ -1375,7 +1294,7 @@ export class Member {
     }
     this.download = null;
     this.emit({ type: 'state', view: dl.view, data: dl.assemble() });
-    this.deliverUpTo(Math.min(this.commit, this.log.received));
+    this.deliverUpTo(Math.min(this.current.commit, this.log.received));
     if (this.phase !== 'member') return;
     this.afterCatchUp();
   }

@@ -59,6 +59,13 @@ export class SequencerState {
     return out;
   }
 
+  /** True when `stable` is at or below every other member's acknowledged prefix and `selfReceived` (O(view)). */
+  stableHeld(members: readonly MemberId[], self: MemberId, selfReceived: number): boolean {
+    if (this.stable > selfReceived) return false;
+    for (const m of members) if (m !== self && this.stable > (this.acks.get(m) ?? this.viewStart)) return false;
+    return true;
+  }
+
   /** Returns true when `commit` or `stable` moved. */
   recompute(members: readonly MemberId[], self: MemberId, selfReceived: number): boolean {
     const v = this.scratch;

@@ -289,6 +289,8 @@ export class Simulation {
     let r;
     try {
       r = m.ready();
+      // The core's own invariants after every input (mutant runs test the checker of src/check/ instead).
+      if (this.opts.mutation === undefined) m.checkInvariants();
     } catch (err) {
       if (err instanceof InvariantError) {
         this.invariant = `${s.id} at step ${this.step}: ${err.message}`;
