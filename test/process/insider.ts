@@ -25,7 +25,7 @@ export class Insider {
    */
   static connect(url: string, node: string, as: { url?: string; epoch?: number } = {}, secret = 'test-secret', cluster = 'vsync'): Promise<Insider> {
     const ws = new WebSocket(url, { maxPayload: 64 * 1024 * 1024 });
-    const local = { cluster, node, url: as.url ?? '', epoch: as.epoch ?? Date.now(), key: Buffer.from(secret, 'utf8') };
+    const local = { cluster, node, url: as.url ?? '', epoch: as.epoch ?? Date.now(), key: Buffer.from(secret, 'utf8'), maxPayloadBytes: 1024 * 1024 };
     const hs = new Handshake(local, () => false, true);
     const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
     ws.on('error', () => {});
