@@ -13,6 +13,10 @@
  *
  * Without a secret the mac is empty and there are no keys; a peer that sends a mac (it has a secret, we do not) is
  * refused.
+ *
+ * Settings both sides must share are checked on the peer's Hello, before its mac, and refused with a code naming
+ * the setting: the wire version (VSYNC_ERR_VERSION), the cluster (VSYNC_ERR_AUTH) and the core's maxPayloadBytes
+ * (VSYNC_ERR_CONFIG_MISMATCH: a member drops payloads above its own limit).
  */
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type ErrorCode, ErrorCodes } from '../core/errors.js';

@@ -20,7 +20,7 @@ const MiB = 1024 * 1024;
 /** What each member may hold at any time during or after the attack (a member is about 70 MiB before it, and peaked at about 150 MiB in it). */
 const RSS_BOUND = 256 * MiB;
 /** How far above its own figure before the attack a member may stay once the attack is over. */
-const RSS_GROWTH_AFTER = 96 * MiB;
+const RSS_GROWTH_AFTER = 128 * MiB;
 
 let cluster: ProcCluster | null = null;
 afterEach(() => {
@@ -74,6 +74,28 @@ function payloads(n: number, size: number): Uint8Array[] {
   return Array.from({ length: n }, () => buf);
 }
 
+/**
+ * Sends each of `frames` as `node` over a link to `url`, dialing again when the victim closed it (under load the
+ * attacker, busy sealing megabytes, answers pings late and the victim rightly gives up on it). Returns how many
+ * frames the socket took.
+ */
+async function sendAll(url: string, node: string, frames: Uint8Array[], as: { url?: string; epoch?: number } = {}): Promise<number> {
+  let link = await Insider.connect(url, node, as);
+  let sent = 0;
+  for (const bytes of frames) {
+    for (let attempt = 0; attempt < 4; attempt++) {
+      if (!link.open) link = await Insider.connect(url, node, as);
+      if (await link.sendBytes(bytes)) {
+        sent++;
+        break;
+      }
+    }
+  }
+  await sleep(500);
+  await link.close();
+  return sent;
+}
+
 describe('memory attacks by an insider against real processes', () => {
   it('large fills, a 2-million-id frame and an ahead-of-gap flood keep every member under its bound; the group delivers throughout', async () => {
     const c = (cluster = new ProcCluster(['--send-rate', '10']));
@@ -95,20 +117,13 @@ describe('memory attacks by an insider against real processes', () => {
     const before = watch.sample();
     const rejectedBefore = (await stats(https.get(victim)!)).transport.rejected;
 
-    // (a) Unasked fills, 8 MiB each, from a node that is not in the view, to every member at once.
+    // (a) Unasked fills, 8 MiB each, from a node that is not in the view.
     const fill = (first: number): Frame => ({
       t: 'msgs', view: view.id, first, senders: [sequencerId], entries: payloads(8, MiB).map((payload, i) => ({ sender: 0, msgNo: 1_000_000 + i, payload })),
       last: first + 7, commit: 0, stable: 0, fill: true,
     });
-    // To the victim. A link the member closes (the attacker, busy sealing 8 MiB, may answer pings late) is opened again.
-    let fillsSent = 0;
     const fillBytes = encodeFrame('g', 'mallory#1', '', fill(seqOf(c, victim) + 8000));
-    let m = await Insider.connect(victimUrl, 'mallory');
-    for (let i = 0; i < 24; i++) {
-      if (!m.open) m = await Insider.connect(victimUrl, 'mallory');
-      if (await m.sendBytes(fillBytes)) fillsSent++;
-    }
-    await m.close();
+    const fillsSent = await sendAll(victimUrl, 'mallory', Array.from({ length: 24 }, () => fillBytes));
     const afterFills = delivered(c, victim);
 
     // (b) Two million member ids in one decision: refused by the codec before it builds a list, and the link dropped.
@@ -122,21 +137,24 @@ describe('memory attacks by an insider against real processes', () => {
       await m.closed; // the member closes the link
     }
 
+    // Counted before (c): under the sequencer's name the liar takes the victim's frames to the sequencer while its
+    // link is open, which may get the victim excluded, and a new incarnation counts afresh.
+    const mid = await stats(https.get(victim)!);
+    const rejected = mid.groups.find((x) => x.group === 'g')!.rejectedFrames;
+    const transportRejected = mid.transport.rejected - rejectedBefore;
+
     // (c) The sequencer's name, the victim's link: 64 MiB of ordered messages far ahead of what the group has
     // ordered (they would only be delivered minutes from now; a view change discards them first).
-    const seqUrl = c.urls.get(sequencer)!;
-    const liar = await Insider.connect(victimUrl, sequencer, { url: seqUrl, epoch: 1 });
     const base = seqOf(c, victim) + 12_000;
-    for (let f = 0; f < 8; f++) {
+    const flood = Array.from({ length: 8 }, (_, f) => {
       const first = base + 8 * f;
       const frame: Frame = {
         t: 'msgs', view: view.id, first, senders: [sequencerId], entries: payloads(8, MiB).map((payload, i) => ({ sender: 0, msgNo: 2_000_000 + 8 * f + i, payload })),
         last: first + 7, commit: 0, stable: 0, fill: false,
       };
-      expect(await liar.send('g', sequencerId, frame)).toBe(true);
-    }
-    await sleep(500);
-    await liar.close();
+      return encodeFrame('g', sequencerId, '', frame);
+    });
+    expect(await sendAll(victimUrl, sequencer, flood, { url: c.urls.get(sequencer)!, epoch: 1 })).toBe(8);
 
     // The group keeps delivering at every member.
     const marks = new Map(['a', 'b', 'c'].map((n) => [n, delivered(c, n)]));
@@ -150,7 +168,7 @@ describe('memory attacks by an insider against real processes', () => {
 
     const st = await stats(https.get(victim)!);
     const g = st.groups.find((x) => x.group === 'g')!;
-    console.log(`rss before ${[...before].map(([n, r]) => `${n}=${mib(r)}`).join(' ')}; max ${[...watch.max].map(([n, r]) => `${n}=${mib(r)}`).join(' ')}; after ${[...after].map(([n, r]) => `${n}=${mib(r)}`).join(' ')}; victim ${victim} rejected ${JSON.stringify(g.rejectedFrames)} transport.rejected ${st.transport.rejected - rejectedBefore} fills sent ${fillsSent}`);
+    console.log(`rss before ${[...before].map(([n, r]) => `${n}=${mib(r)}`).join(' ')}; max ${[...watch.max].map(([n, r]) => `${n}=${mib(r)}`).join(' ')}; after ${[...after].map(([n, r]) => `${n}=${mib(r)}`).join(' ')}; victim ${victim} rejected ${JSON.stringify(rejected)} transport.rejected ${transportRejected} fills sent ${fillsSent}`);
     for (const n of ['a', 'b', 'c']) {
       expect(watch.max.get(n)!, `${n}'s largest RSS`).toBeLessThan(RSS_BOUND);
       expect(after.get(n)!, `${n}'s RSS after the attack`).toBeLessThan(before.get(n)! + RSS_GROWTH_AFTER);
@@ -158,8 +176,8 @@ describe('memory attacks by an insider against real processes', () => {
     // (a) counted by the core, (b) by the transport; (c) took at most maxAheadBytes (not visible from outside
     // but in the RSS), and the victim's log holds what it held.
     expect(fillsSent).toBe(24);
-    expect(g.rejectedFrames['fill-unasked']).toBeGreaterThanOrEqual(1);
-    expect(st.transport.rejected - rejectedBefore).toBeGreaterThanOrEqual(1);
+    expect(rejected['fill-unasked']).toBeGreaterThanOrEqual(1);
+    expect(transportRejected).toBeGreaterThanOrEqual(1);
     expect(g.log.bytes).toBeLessThanOrEqual(16 * MiB + MiB);
 
     await c.quiesce(60_000);
