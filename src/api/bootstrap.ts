@@ -229,6 +229,15 @@ export class Formation {
             p.finish(new VsyncError(ErrorCodes.AUTH, `every seed refused our credentials (a different secret or TLS CA than theirs, or none): ${seeds.map((s) => s.url).join(', ')}`));
             return;
           }
+          // Seeds that refuse a setting of ours (another wire version, another config.maxPayloadBytes) will refuse it
+          // however long we wait: say so now, in their words.
+          for (const code of [ErrorCodes.VERSION, ErrorCodes.CONFIG_MISMATCH]) {
+            const refusing = seeds.filter((s) => s.error !== null && s.error.includes(code));
+            if (seeds.length > 0 && refusing.length === seeds.length) {
+              p.finish(new VsyncError(code, `every seed refused this node: ${refusing[0]!.error}`));
+              return;
+            }
+          }
           // A seed that calls itself by our name will refuse us however long we wait: say so now, not as
           // "unreachable" at the timeout. (Refusals by a seed that still holds an old link of ours say "already connected".)
           const sameName = seeds.filter((s) => s.error !== null && /duplicate node name: the peer calls itself/.test(s.error));

@@ -164,6 +164,7 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
           logBytes: m.logBytes,
           stableSeq: m.stableSeq,
           commitSeq: m.commitSeq,
+          rejectedFrames: m.rejectedFrames,
         }
       : null;
     return this.counters.stats(this.name, this.state, core);

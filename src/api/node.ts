@@ -183,6 +183,7 @@ export class NodeImpl implements Node {
         insecure: opts.insecure,
         logger,
         maxPayload: opts.maxFrameBytes,
+        maxPayloadBytes: opts.config?.maxPayloadBytes,
       }, opts.signal);
     } catch (err) {
       throw listenError(err, opts);

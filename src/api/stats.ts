@@ -96,6 +96,8 @@ export interface GroupStats {
   rejoins: number;
   /** Minority reports (a view change that could not reach a majority). */
   minorityReports: number;
+  /** Frames the current incarnation's core dropped for breaking a rule (docs/protocol.md, "Who may send what"), per reason. */
+  rejectedFrames: Readonly<Record<string, number>>;
   /** Newest last, at most VIEW_HISTORY. */
   history: ViewRecord[];
 }
@@ -138,6 +140,7 @@ export interface CoreFigures {
   logBytes: number;
   stableSeq: number;
   commitSeq: number;
+  rejectedFrames: Readonly<Partial<Record<string, number>>>;
 }
 
 function nodeOf(id: MemberId): string {
@@ -277,6 +280,7 @@ export class GroupCounters {
       excluded: this.excluded,
       rejoins: this.rejoins,
       minorityReports: this.minorityReports,
+      rejectedFrames: { ...(core?.rejectedFrames ?? {}) } as Record<string, number>,
       history: this.history.slice(),
     };
   }

@@ -29,6 +29,8 @@ export const ErrorCodes = {
   LISTEN_FAILED: 'VSYNC_ERR_LISTEN_FAILED',
   /** The group has as many members as it may have: a join cannot be admitted. */
   GROUP_FULL: 'VSYNC_ERR_GROUP_FULL',
+  /** A peer runs with a setting every node of a cluster must share (`config.maxPayloadBytes`): its link is refused. */
+  CONFIG_MISMATCH: 'VSYNC_ERR_CONFIG_MISMATCH',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -13,6 +13,10 @@
  *
  * Without a secret the mac is empty and there are no keys; a peer that sends a mac (it has a secret, we do not) is
  * refused.
+ *
+ * Settings both sides must share are checked on the peer's Hello, before its mac, and refused with a code naming
+ * the setting: the wire version (VSYNC_ERR_VERSION), the cluster (VSYNC_ERR_AUTH) and the core's maxPayloadBytes
+ * (VSYNC_ERR_CONFIG_MISMATCH: a member drops payloads above its own limit).
  */
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type ErrorCode, ErrorCodes } from '../core/errors.js';
@@ -48,6 +52,8 @@ export interface LocalIdentity {
   epoch: number;
   /** The cluster secret; null: no authentication. */
   key: Buffer | null;
+  /** The core's `maxPayloadBytes`: a setting every node must share, sent in Hello and compared. */
+  maxPayloadBytes: number;
 }
 
 /** What a validated Hello tells about the peer. */
@@ -115,7 +121,7 @@ export function linkKeys(key: Buffer, transcript: Uint8Array, initiator: boolean
 }
 
 export function encodeHello(local: LocalIdentity, nonce: Uint8Array, known: NodeAddr[]): Uint8Array {
-  const hello = { version: WIRE_VERSION, cluster: local.cluster, node: local.node, nonce, url: local.url, known, epoch: local.epoch };
+  const hello = { version: WIRE_VERSION, cluster: local.cluster, node: local.node, nonce, url: local.url, known, epoch: local.epoch, maxPayloadBytes: local.maxPayloadBytes };
   return W.Link.encode({ hello }).finish();
 }
 
@@ -189,6 +195,13 @@ export function checkHello(h: vsync.wire.Hello, local: LocalIdentity, isOwnNonce
   if (epoch === null) return { code: ErrorCodes.MALFORMED_FRAME, reason: 'invalid epoch' };
   const known = checkKnown(h.known ?? []);
   if (known === null) return { code: ErrorCodes.MALFORMED_FRAME, reason: 'invalid directory (known)' };
+  // A member drops payloads above its own limit: with different limits one member's messages would stall at another.
+  if (h.maxPayloadBytes !== local.maxPayloadBytes) {
+    return {
+      code: ErrorCodes.CONFIG_MISMATCH,
+      reason: `config.maxPayloadBytes differs: ${local.node} has ${local.maxPayloadBytes}, ${h.node} has ${h.maxPayloadBytes}; every node of a cluster must have the same`,
+    };
+  }
   if (h.node === local.node) {
     return isOwnNonce(h.nonce)
       ? { code: ErrorCodes.INVALID_ARGUMENT, reason: 'connected to itself', self: true }

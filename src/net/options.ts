@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
+import { DEFAULT_CONFIG } from '../core/config.js';
 import { ErrorCodes, VsyncError } from '../core/errors.js';
 
 export interface TransportOptions {
@@ -32,6 +33,12 @@ export interface TransportOptions {
   logger?: Logger;
   /** Largest websocket message, in bytes, accepted and sent; default 16 MiB. */
   maxPayload?: number;
+  /**
+   * The largest message payload this node's groups take (the core's `config.maxPayloadBytes`; default 1 MiB). A
+   * member drops a payload above its own limit, so every node of a cluster must have the same: the handshake
+   * exchanges it and refuses a peer with another value (VSYNC_ERR_CONFIG_MISMATCH).
+   */
+  maxPayloadBytes?: number;
   /** Websocket ping interval; a link without a pong (or any message) for 3 intervals is terminated. Default 1000. */
   heartbeatMs?: number;
   /**
@@ -73,6 +80,7 @@ export interface ResolvedOptions {
   key: Buffer | null;
   logger: Logger;
   maxPayload: number;
+  maxPayloadBytes: number;
   heartbeatMs: number;
   reconnect: { minMs: number; maxMs: number; giveUpMs: number };
   maxQueuedBytesPerPeer: number;
@@ -170,6 +178,7 @@ export function resolveOptions(opts: TransportOptions): ResolvedOptions {
     key,
     logger,
     maxPayload: positiveInt(opts.maxPayload, 16 * MiB, 'maxPayload'),
+    maxPayloadBytes: positiveInt(opts.maxPayloadBytes, DEFAULT_CONFIG.maxPayloadBytes, 'maxPayloadBytes'),
     heartbeatMs: positiveInt(opts.heartbeatMs, 1000, 'heartbeatMs'),
     reconnect: { minMs, maxMs, giveUpMs },
     maxQueuedBytesPerPeer: positiveInt(opts.maxQueuedBytesPerPeer, 64 * MiB, 'maxQueuedBytesPerPeer'),

@@ -121,7 +121,7 @@ export class Transport extends EventEmitter<TransportEvents> {
     this.o = o;
     this.node = o.node;
     this.log = o.logger;
-    this.local = { cluster: o.cluster, node: o.node, url: '', epoch: Date.now(), key: o.key };
+    this.local = { cluster: o.cluster, node: o.node, url: '', epoch: Date.now(), key: o.key, maxPayloadBytes: o.maxPayloadBytes };
     this.directory = new Directory(o.node);
     this.hooks = {
       claim: (link, node) => this.checkCertificate(link, node),

@@ -1,5 +1,6 @@
 import { randomUUID, type KeyObject, X509Certificate } from 'node:crypto';
 import { abortError } from '../api/abort.js';
+import { optionalBoolean, optionalSignal, optionsObject } from '../api/validate.js';
 import { type ErrorCode, ErrorCodes, VsyncError } from '../core/errors.js';
 import { type KeyInput, publicKey, signerOf } from './client-auth.js';
 import { ClientConnection, type Reply } from './client-connection.js';
@@ -18,6 +19,11 @@ export interface RsmClientOptions {
   faults?: number;
   /** The client's id; with `secret`, the id the members know this client by. Default: a random one (insecure). */
   clientId?: string;
+  /**
+   * Connect without authenticating (no `secret`, no `tls`): only an endpoint started with `insecure: true` takes
+   * such a client. Tests only. Without it, a client with neither `secret` nor `tls` is refused at construction.
+   */
+  insecure?: boolean;
   /** The client's secret (the endpoints' `clients` table): the client proves its id with it. */
   secret?: string;
   /**
@@ -112,6 +118,14 @@ export class RsmClient {
     if (!Number.isInteger(this.faults) || this.faults < 0) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'RsmClient: faults must be a non-negative integer');
     if (o.secret !== undefined && (typeof o.secret !== 'string' || o.secret.length === 0)) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'RsmClient: secret must be a non-empty string');
     if (o.secret !== undefined && o.clientId === undefined) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'RsmClient: a secret needs its clientId');
+    optionalBoolean(o.insecure, 'RsmClient: insecure');
+    // Secure by default, like Node.start: a client that cannot prove who it is says so explicitly.
+    if (o.secret === undefined && o.tls === undefined && o.insecure !== true) {
+      throw new VsyncError(
+        ErrorCodes.INVALID_ARGUMENT,
+        'RsmClient: no `secret` and no `tls`: the client would not authenticate. Pass `clientId` and `secret` (from the endpoint\'s clients table), `tls: { cert, key, ca }`, or `insecure: true` for an endpoint that runs without authentication',
+      );
+    }
     if (o.clientId !== undefined && (typeof o.clientId !== 'string' || o.clientId.length === 0 || o.clientId.length > 256)) {
       throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'RsmClient: clientId must be a string of 1 to 256 characters');
     }
@@ -142,12 +156,16 @@ export class RsmClient {
   submit(command: Uint8Array, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Uint8Array> {
     if (!(command instanceof Uint8Array)) return Promise.reject(new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'RsmClient.submit: command must be a Uint8Array'));
     let timeoutMs: number;
+    let signal: AbortSignal | undefined;
     try {
-      timeoutMs = positive(opts.timeoutMs, this.timeoutMs, 'timeoutMs');
+      const o = optionsObject(opts, 'RsmClient.submit: options');
+      optionalSignal(o['signal'], 'RsmClient.submit: options.signal');
+      signal = o['signal'] as AbortSignal | undefined;
+      timeoutMs = positive(o['timeoutMs'] as number | undefined, this.timeoutMs, 'timeoutMs');
     } catch (err) {
       return Promise.reject(err);
     }
-    const run = this.queue.then(() => this.run(command, timeoutMs, opts.signal));
+    const run = this.queue.then(() => this.run(command, timeoutMs, signal));
     this.queue = run.catch(() => {});
     return run;
   }

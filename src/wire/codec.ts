@@ -20,8 +20,11 @@ import { scanEnvelope } from './size-scan.js';
 const W = vsync.wire;
 const Writer = $protobuf.Writer;
 
-/** Version of the wire format, carried by every envelope (and by the link handshake). */
-export const WIRE_VERSION = 1;
+/**
+ * Version of the wire format, carried by every envelope (and by the link handshake). 2: the handshake's mac is
+ * over the transcript of both Hellos, frames are sealed after it, and Hello carries `max_payload_bytes`.
+ */
+export const WIRE_VERSION = 2;
 
 export interface DecodedFrame {
   group: string;

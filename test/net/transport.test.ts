@@ -217,7 +217,7 @@ describe('transport: refusals', () => {
     // Reach into b's link through its server-side counterpart: easiest is a raw client speaking the handshake.
     void b;
     const { Handshake } = await import('../../src/net/handshake.js');
-    const hs = new Handshake({ cluster: 'test', node: 'raw', url: '', epoch: 1, key: Buffer.from('test-secret') }, () => false, true);
+    const hs = new Handshake({ cluster: 'test', node: 'raw', url: '', epoch: 1, key: Buffer.from('test-secret'), maxPayloadBytes: 1024 * 1024 }, () => false, true);
     const code = await new Promise<number>((resolve) => {
       const ws = new WebSocket(a.t.url!);
       ws.on('open', () => ws.send(hs.hello([])));
@@ -340,7 +340,7 @@ describe('transport: reconnects and bounds', () => {
     const a = await startNode('A', { heartbeatMs: 50 });
     // A raw peer that completes the handshake, then never answers pings.
     const { Handshake } = await import('../../src/net/handshake.js');
-    const hs = new Handshake({ cluster: 'test', node: 'mute', url: '', epoch: 1, key: Buffer.from('test-secret') }, () => false, true);
+    const hs = new Handshake({ cluster: 'test', node: 'mute', url: '', epoch: 1, key: Buffer.from('test-secret'), maxPayloadBytes: 1024 * 1024 }, () => false, true);
     const ws = new WebSocket(a.t.url!, { autoPong: false });
     ws.on('open', () => ws.send(hs.hello([])));
     ws.on('message', (data: Buffer) => {

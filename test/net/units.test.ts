@@ -26,6 +26,7 @@ const id = (node: string, key: string | null, cluster = 'c'): LocalIdentity => (
   url: `ws://${node}:1`,
   epoch: 1000,
   key: key === null ? null : Buffer.from(key),
+  maxPayloadBytes: 1024 * 1024,
 });
 
 /** Runs a handshake between a and b; returns each side's last step. */
@@ -100,7 +101,7 @@ describe('handshake', () => {
     const b = new Handshake(id('b', key), () => false, false); // b accepts the attacker's second connection
     const bHello = b.hello([]);
     // The attacker's Hello to a, claiming b, carrying b's nonce (or anything): it cannot compute a mac.
-    const fake = encodeHello({ cluster: 'c', node: 'b', url: 'ws://b:1', epoch: 1000, key: null }, new Uint8Array(16), []);
+    const fake = encodeHello({ cluster: 'c', node: 'b', url: 'ws://b:1', epoch: 1000, key: null, maxPayloadBytes: 1024 * 1024 }, new Uint8Array(16), []);
     expect(a.receive(fake).kind).toBe('reply');
     // To b, it relays a's Hello (as if it were a dialing b): b answers with its responder mac over (aHello, bHello).
     const bReply = b.receive(aHello);
@@ -123,7 +124,7 @@ describe('handshake', () => {
     const local = id('a', null);
     const nonce = new Uint8Array(16);
     const hello = (h: Partial<vsync.wire.Hello.$Properties>) =>
-      vsync.wire.Link.encode({ hello: { version: WIRE_VERSION, cluster: 'c', node: 'b', nonce, url: '', epoch: 1, ...h } }).finish();
+      vsync.wire.Link.encode({ hello: { version: WIRE_VERSION, cluster: 'c', node: 'b', nonce, url: '', epoch: 1, maxPayloadBytes: 1024 * 1024, ...h } }).finish();
     const refusal = (bytes: Uint8Array) => {
       const h = new Handshake(local, () => false, false);
       h.hello([]);
@@ -133,6 +134,11 @@ describe('handshake', () => {
     };
     expect(refusal(hello({ cluster: 'other' }))).toMatchObject({ code: ErrorCodes.AUTH, reason: expect.stringMatching(/cluster/) });
     expect(refusal(hello({ version: WIRE_VERSION + 1 }))).toMatchObject({ code: ErrorCodes.VERSION });
+    // The previous version (its handshake had no transcript): told so, not refused as a wrong secret.
+    expect(refusal(hello({ version: WIRE_VERSION - 1 }))).toMatchObject({ code: ErrorCodes.VERSION });
+    // A setting every node must share.
+    expect(refusal(hello({ maxPayloadBytes: 2 * 1024 * 1024 }))).toMatchObject({ code: ErrorCodes.CONFIG_MISMATCH, reason: expect.stringMatching(/maxPayloadBytes differs: a has 1048576, b has 2097152/) });
+    expect(refusal(hello({ maxPayloadBytes: 0 })).code).toBe(ErrorCodes.CONFIG_MISMATCH);
     expect(refusal(hello({ node: '' })).code).toBe(ErrorCodes.MALFORMED_FRAME);
     expect(refusal(hello({ node: 'x#1' })).code).toBe(ErrorCodes.MALFORMED_FRAME);
     expect(refusal(hello({ nonce: new Uint8Array(3) })).code).toBe(ErrorCodes.MALFORMED_FRAME);

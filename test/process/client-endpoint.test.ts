@@ -64,7 +64,7 @@ describe('client endpoint of real member processes', () => {
     const url = (await a.waitFor(/^clients url=(\S+)/))[1]!;
     await c.start('b');
     await c.waitViews((m) => m.length === 2, 30_000, 'two members');
-    const noSecret = new RsmClient({ urls: [url], timeoutMs: 2000 });
+    const noSecret = new RsmClient({ urls: [url], insecure: true, timeoutMs: 2000 });
     await expect(noSecret.submit(enc({ op: 'put', key: 'k', value: 'v' }))).rejects.toMatchObject({ code: ErrorCodes.AUTH });
     noSecret.close();
     const wrong = new RsmClient({ urls: [url], clientId: 'ops', secret: 'not-the-secret', timeoutMs: 2000 });

@@ -57,11 +57,11 @@ export async function macRelay(targetUrl: string, victimUrl: string, victimName:
   const targetHello = decodeLink(await t.next());
   if (targetHello?.t !== 'hello') throw new Error('expected the target Hello');
   // To the victim, a Hello carrying the target's challenge.
-  v.ws.send(encodeHello({ cluster, node: 'mallory', url: '', epoch: Date.now(), key: null }, targetHello.hello.nonce, []));
+  v.ws.send(encodeHello({ cluster, node: 'mallory', url: '', epoch: Date.now(), key: null, maxPayloadBytes: 1024 * 1024 }, targetHello.hello.nonce, []));
   await v.next(); // the victim's Hello
   const victimAuth = await v.next();
   // To the target, claim the victim's name and present the victim's answer.
-  t.ws.send(encodeHello({ cluster, node: victimName, url: '', epoch: Date.now(), key: null }, newNonce(), []));
+  t.ws.send(encodeHello({ cluster, node: victimName, url: '', epoch: Date.now(), key: null, maxPayloadBytes: 1024 * 1024 }, newNonce(), []));
   t.ws.send(victimAuth);
   const target = await t.outcome;
   v.ws.close();

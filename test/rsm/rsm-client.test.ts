@@ -56,7 +56,24 @@ describe('RsmClient', () => {
       { urls: ['ws://127.0.0.1:1', 'ws://127.0.0.1:2', 'ws://127.0.0.1:3'], mode: 'byzantine' },
       { urls: ['ws://127.0.0.1:1', 'ws://127.0.0.1:2', 'ws://127.0.0.1:3'], mode: 'byzantine', memberKeys: ['not a key'] },
     ];
-    for (const o of bad) expect(() => new RsmClient(o as never), JSON.stringify(o)).toThrow(expect.objectContaining({ code: ErrorCodes.INVALID_ARGUMENT }));
+    // `insecure: true` so that each fails for its own defect, not for the missing credentials.
+    for (const o of bad) expect(() => new RsmClient({ insecure: true, ...(o as object) } as never), JSON.stringify(o)).toThrow(expect.objectContaining({ code: ErrorCodes.INVALID_ARGUMENT }));
+    // Secure by default: no secret, no TLS and no explicit `insecure: true` is refused, saying what to pass.
+    expect(() => new RsmClient({ urls: ['ws://127.0.0.1:1'] })).toThrow(
+      expect.objectContaining({ code: ErrorCodes.INVALID_ARGUMENT, message: expect.stringMatching(/secret.*tls.*insecure: true/s) }),
+    );
+    expect(() => new RsmClient({ urls: ['ws://127.0.0.1:1'], insecure: 'yes' } as never)).toThrow(expect.objectContaining({ code: ErrorCodes.INVALID_ARGUMENT }));
+    expect(new RsmClient({ urls: ['ws://127.0.0.1:1'], insecure: true }).clientId).toMatch(/^client:/);
+  });
+
+  it('refuses bad submit arguments with VSYNC_ERR_INVALID_ARGUMENT', async () => {
+    const client = new RsmClient({ urls: ['ws://127.0.0.1:1'], ...app });
+    const cmd = new Uint8Array([1]);
+    for (const opts of [1, 'fast', null, [], { signal: 'x' }, { timeoutMs: -5 }, { timeoutMs: '10' }]) {
+      await expect(client.submit(cmd, opts as never), JSON.stringify(opts)).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
+    }
+    await expect(client.submit('put a 1' as never)).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
+    client.close();
   });
 
   it('with every member down it fails with VSYNC_ERR_UNREACHABLE after its timeout, using under 5% of a core', async () => {

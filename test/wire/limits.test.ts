@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ErrorCodes, VsyncError } from '../../src/core/errors.js';
 import { MAX_FRAME_SENDERS, MAX_ID_BYTES, MAX_MEMBER_LIST } from '../../src/core/frame-limits.js';
 import { vsync } from '../../src/wire/gen/vsync.js';
-import { decodeFrame, encodeFrame } from '../../src/wire/index.js';
+import { WIRE_VERSION, decodeFrame, encodeFrame } from '../../src/wire/index.js';
 
 const W = vsync.wire;
 
@@ -20,7 +20,7 @@ function nvListing(count: number): Uint8Array {
   const id = new TextEncoder().encode('m#12345');
   const entry = 2 + id.length; // tag 0x1a (decision.members), length, bytes
   const decisionLen = count * entry;
-  const head: number[] = [0x08, 0x01, 0x12, 0x01, 0x67, 0x1a, 0x03, 0x61, 0x23, 0x31]; // version 1, group 'g', from 'a#1'
+  const head: number[] = [0x08, WIRE_VERSION, 0x12, 0x01, 0x67, 0x1a, 0x03, 0x61, 0x23, 0x31]; // version, group 'g', from 'a#1'
   const nvLen: number[] = [];
   varint(nvLen, decisionLen);
   const nvBody = 1 + nvLen.length + decisionLen; // tag 0x0a (nv.decision), length, decision

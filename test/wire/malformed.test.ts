@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCodes, VsyncError } from '../../src/core/errors.js';
 import type { Frame } from '../../src/core/frames.js';
 import { vsync } from '../../src/wire/gen/vsync.js';
-import { decodeFrame, encodeFrame } from '../../src/wire/index.js';
+import { WIRE_VERSION, decodeFrame, encodeFrame } from '../../src/wire/index.js';
 import { decision, sampleFrames } from './frames.js';
 
 const W = vsync.wire;
@@ -32,7 +32,7 @@ function decodesOrRejects(bytes: Uint8Array): void {
 
 /** An envelope built field by field, for inputs encodeFrame cannot produce. */
 function envelope(props: vsync.wire.Envelope.$Properties): Uint8Array {
-  return W.Envelope.encode({ version: 1, group: 'g', from: 'a#1', ...props }).finish();
+  return W.Envelope.encode({ version: WIRE_VERSION, group: 'g', from: 'a#1', ...props }).finish();
 }
 
 /** A uint64 as protobufjs accepts it: a Long-like object of low and high 32-bit words. */
@@ -53,7 +53,7 @@ describe('decodeFrame rejects', () => {
   });
 
   it('another wire version, with VSYNC_ERR_VERSION', () => {
-    for (const version of [2, 7, 0xffffffff]) {
+    for (const version of [1, 3, 7, 0xffffffff]) {
       const err = decodeError(envelope({ version, ping: {} }));
       expect(err.code).toBe(VERSION);
       expect(err.message).toContain(String(version));
@@ -158,7 +158,7 @@ describe('decodeFrame rejects', () => {
 
   it('invalid UTF-8 in strings', () => {
     // version 1, then field 2 (group) of 2 bytes: a lone continuation byte and an overlong encoding start
-    const bytes = Uint8Array.from([0x08, 0x01, 0x12, 0x02, 0x80, 0xc0, 0x1a, 0x03, 0x61, 0x23, 0x31, 0x32, 0x00]);
+    const bytes = Uint8Array.from([0x08, WIRE_VERSION, 0x12, 0x02, 0x80, 0xc0, 0x1a, 0x03, 0x61, 0x23, 0x31, 0x32, 0x00]);
     const err = decodeError(bytes);
     expect(err.code).toBe(MALFORMED_FRAME);
     expect(err.message).toMatch(/undecodable/);
@@ -166,13 +166,13 @@ describe('decodeFrame rejects', () => {
 
   it('length prefixes beyond the end of the input', () => {
     // field 2 (group) claiming 2^31 bytes
-    const err = decodeError(Uint8Array.from([0x08, 0x01, 0x12, 0x80, 0x80, 0x80, 0x80, 0x08, 0x61]));
+    const err = decodeError(Uint8Array.from([0x08, WIRE_VERSION, 0x12, 0x80, 0x80, 0x80, 0x80, 0x08, 0x61]));
     expect(err.code).toBe(MALFORMED_FRAME);
   });
 
   it('deeply nested unknown groups without overflowing the stack', () => {
     const open = [(20 << 3) | 3, 0x01]; // field 20, start group
-    const bytes = Uint8Array.from([0x08, 0x01, ...Array.from({ length: 100_000 }, () => open).flat()]);
+    const bytes = Uint8Array.from([0x08, WIRE_VERSION, ...Array.from({ length: 100_000 }, () => open).flat()]);
     expect(decodeError(bytes).code).toBe(MALFORMED_FRAME);
   });
 

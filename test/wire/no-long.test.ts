@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, VsyncError } from '../../src/core/errors.js';
 import { vsync } from '../../src/wire/gen/vsync.js';
-import { decodeFrame, encodeFrame } from '../../src/wire/index.js';
+import { WIRE_VERSION, decodeFrame, encodeFrame } from '../../src/wire/index.js';
 import { canon, frameArb, idArb, sampleFrames } from './frames.js';
 
 const util = $protobuf.util as { Long: unknown };
@@ -44,7 +44,7 @@ describe('wire codec without long.js', () => {
 
   it('rejects values from 2^53 up', () => {
     for (const [high, low] of [[0x200000, 0], [0x200000, 1], [0xffffffff, 0xffffffff]] as const) {
-      const bytes = vsync.wire.Envelope.encode({ version: 1, group: 'g', from: 'a#1', ack: { received: { low, high, unsigned: true } as unknown as number } }).finish();
+      const bytes = vsync.wire.Envelope.encode({ version: WIRE_VERSION, group: 'g', from: 'a#1', ack: { received: { low, high, unsigned: true } as unknown as number } }).finish();
       let err: unknown;
       try {
         decodeFrame(bytes);
@@ -55,7 +55,7 @@ describe('wire codec without long.js', () => {
       expect((err as VsyncError).code).toBe(ErrorCodes.MALFORMED_FRAME);
       expect((err as VsyncError).message).toMatch(/ack\.received/);
     }
-    const max = vsync.wire.Envelope.encode({ version: 1, group: 'g', from: 'a#1', ack: { received: Number.MAX_SAFE_INTEGER } }).finish();
+    const max = vsync.wire.Envelope.encode({ version: WIRE_VERSION, group: 'g', from: 'a#1', ack: { received: Number.MAX_SAFE_INTEGER } }).finish();
     expect(decodeFrame(max).frame).toEqual({ t: 'ack', view: 0, received: Number.MAX_SAFE_INTEGER });
   });
 });

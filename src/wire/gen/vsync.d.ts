@@ -2260,6 +2260,9 @@ export namespace vsync {
             /** Hello epoch. */
             epoch: (number|Long);
 
+            /** Hello maxPayloadBytes. */
+            maxPayloadBytes: number;
+
             /**
              * Creates a new Hello instance using the specified properties.
              * @param [properties] Properties to set
@@ -2312,6 +2315,9 @@ export namespace vsync {
 
                 /** Hello epoch */
                 epoch?: (number|Long|null);
+
+                /** Hello maxPayloadBytes */
+                maxPayloadBytes?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -5456,6 +5456,7 @@ export const vsync = $root.vsync = (() => {
              * @property {string|null} [url] Hello url
              * @property {Array.<vsync.wire.NodeAddr.$Properties>|null} [known] Hello known
              * @property {number|Long|null} [epoch] Hello epoch
+             * @property {number|null} [maxPayloadBytes] Hello maxPayloadBytes
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -5545,6 +5546,14 @@ export const vsync = $root.vsync = (() => {
             Hello.prototype.epoch = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
+             * Hello maxPayloadBytes.
+             * @member {number} maxPayloadBytes
+             * @memberof vsync.wire.Hello
+             * @instance
+             */
+            Hello.prototype.maxPayloadBytes = 0;
+
+            /**
              * Creates a new Hello instance using the specified properties.
              * @function create
              * @memberof vsync.wire.Hello
@@ -5591,6 +5600,8 @@ export const vsync = $root.vsync = (() => {
                         $root.vsync.wire.NodeAddr.encode(message.known[i], writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
                 if (message.epoch != null && $Object.hasOwnProperty.call(message, "epoch") && (typeof message.epoch === "object" ? message.epoch.low || message.epoch.high : message.epoch !== 0))
                     writer.uint32(/* id 7, wireType 0 =*/56).uint64(message.epoch);
+                if (message.maxPayloadBytes != null && $Object.hasOwnProperty.call(message, "maxPayloadBytes") && message.maxPayloadBytes !== 0)
+                    writer.uint32(/* id 8, wireType 0 =*/64).uint32(message.maxPayloadBytes);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -5695,6 +5706,15 @@ export const vsync = $root.vsync = (() => {
                                 message.epoch = value;
                             else
                                 delete message.epoch;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.maxPayloadBytes = value;
+                            else
+                                delete message.maxPayloadBytes;
                             continue;
                         }
                     }
