@@ -130,7 +130,20 @@ interface Pending {
   proposal: { id: string; list: string[]; accepts: Map<string, MemberId>; until: number } | null;
   backoffUntil: number;
   myId: MemberId | null;
+  /** Nodes ready to found with us (this one first), as of the last probe round. */
+  ready: string[];
   finish: (d: Decision | Error) => void;
+}
+
+/** A join still deciding how to start (for `node.stats()`): what it waits for. */
+export interface FormingStats {
+  group: string;
+  /** bootstrapExpect (0: looking for a running instance). */
+  expect: number;
+  /** Nodes ready to found the group together, this one included (with `expect`). */
+  ready: string[];
+  /** Connected peer nodes. */
+  connected: string[];
 }
 
 export class Formation {
@@ -169,6 +182,7 @@ export class Formation {
         proposal: null,
         backoffUntil: 0,
         myId: null,
+        ready: [this.host.self],
         finish: (d) => {
           clearInterval(timer);
           opts.signal?.removeEventListener('abort', onAbort);
@@ -187,6 +201,7 @@ export class Formation {
         for (const n of peers) this.host.send(n, { k: 'probe', g: group, exp: p.expect });
         const fresh = this.fresh(group, new Set(peers));
         if (fresh.length > 0) answered = true;
+        p.ready = [this.host.self, ...fresh.filter((s) => s.st === 'none' && s.exp === p.expect).map((s) => s.origin)];
         for (const n of [...connectedSince.keys()]) if (!peers.includes(n)) connectedSince.delete(n);
         for (const n of peers) if (!connectedSince.has(n)) connectedSince.set(n, now);
         if (p.expect === 0) {
@@ -216,7 +231,7 @@ export class Formation {
           }
         } else if (running.length === 0 && p.expect > 0 && now - started >= MIN_WAIT_MS && fresh.length >= peers.length) {
           // Every connected node has answered: had one of them run the group, we would know.
-          this.maybePropose(group, p, fresh, now);
+          this.maybePropose(group, p, now);
         }
         if (now - lastWarn >= WARN_EVERY_MS) {
           lastWarn = now;
@@ -247,6 +262,12 @@ export class Formation {
       };
       guarded();
     });
+  }
+
+  /** The joins still deciding how to start, and what they wait for. */
+  forming(): FormingStats[] {
+    const connected = this.host.peers();
+    return [...this.pending].map(([group, p]) => ({ group, expect: p.expect, ready: [...p.ready], connected }));
   }
 
   /** The status this node reports for `group`. */
@@ -350,9 +371,9 @@ export class Formation {
 
   // ---- founding ----
 
-  private maybePropose(group: string, p: Pending, fresh: StatusMsg[], now: number): void {
+  private maybePropose(group: string, p: Pending, now: number): void {
     if (p.lock || p.proposal || now < p.backoffUntil) return;
-    const candidates = [this.host.self, ...fresh.filter((s) => s.st === 'none' && s.exp === p.expect).map((s) => s.origin)].sort();
+    const candidates = [...p.ready].sort();
     if (candidates.length < p.expect || candidates[0] !== this.host.self) return;
     const list = candidates.slice(0, p.expect);
     const id = randomBytes(8).toString('hex');
@@ -478,8 +499,7 @@ export class Formation {
     } else if (running) {
       this.log.warn({ group, answers: fresh.map((s) => `${s.origin}:${s.members.length}/${s.max}`) }, 'waiting for room in the group');
     } else if (p.expect > 0) {
-      const ready = fresh.filter((s) => s.st === 'none' && s.exp === p.expect).map((s) => s.origin);
-      this.log.warn({ group, ready: [this.host.self, ...ready], expect: p.expect }, `waiting for ${p.expect} nodes to found the group (${ready.length + 1} ready); seeds ${this.seedSummary(seeds)}`);
+      this.log.warn({ group, ready: p.ready, expect: p.expect }, `waiting for ${p.expect} nodes to found the group (${p.ready.length} ready); seeds ${this.seedSummary(seeds)}`);
     } else {
       this.log.warn({ group, asked: fresh.map((s) => s.origin) }, 'no connected node runs the group yet; waiting');
     }

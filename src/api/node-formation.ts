@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { ErrorCodes, type Frame, type MemberId, VsyncError } from '../core/index.js';
 import type { Transport } from '../net/index.js';
 import { encodeFrame } from '../wire/index.js';
-import { type ConflictInfo, Formation, type LocalGroup, newGroupId } from './bootstrap.js';
+import { type ConflictInfo, Formation, type FormingStats, type LocalGroup, newGroupId } from './bootstrap.js';
 import { CONTROL_GROUP, type FormMsg, decodeControl, encodeControl } from './formation-messages.js';
 import type { GroupImpl as Group } from './group.js';
 
@@ -103,6 +103,11 @@ export class NodeFormation {
       this.preferred.delete(group);
       this.reserved.delete(group);
     } else this.gids.set(group, gid);
+  }
+
+  /** Joins still deciding how to start (node.stats()). */
+  forming(): FormingStats[] {
+    return this.formation.forming();
   }
 
   groupId(group: string): string | null {

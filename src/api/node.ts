@@ -215,6 +215,7 @@ export class NodeImpl implements Node {
       groups: [...this.groups.values()].map((g) => g.stats()),
       peers: this.transport.peerStats(),
       transport: this.transport.stats(),
+      forming: this.formation.forming(),
     };
   }
 

@@ -215,7 +215,6 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   group.on('minority', (m) => out(`minority view=${m.viewId} reachable=${m.reachable}/${m.members}`));
   group.on('left', () => out('left'));
   group.on('conflict', (c) => out(`conflict group=${c.group} ours=${c.ours.gid} members=${c.ours.members.join(',')} theirs=${c.theirs.gid} members=${c.theirs.members.join(',')} yielding=${c.yielding}`));
-  group.on('conflict', (c) => out(`conflict group=${c.group} ours=${c.ours.gid} members=${c.ours.members.join(',')} theirs=${c.theirs.gid} members=${c.theirs.members.join(',')} yielding=${c.yielding}`));
   const me = group.memberId;
   const view = group.currentView!;
   out(`ready me=${group.memberId} url=${node.url}`);
@@ -280,7 +279,12 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   ac.abort();
   await sending.catch(() => {});
   await endpoint?.close();
-  await group.leave({ signal: AbortSignal.timeout(2000) }).catch(() => {});
+  // A leave needs a view without us, which needs a majority: in a minority it cannot complete, so do not wait for it.
+  if (group.stats().minority) {
+    logger.warn({ group: group.name, member: group.memberId, view: group.currentView?.id }, 'not leaving gracefully: no majority of the view is reachable (the others will exclude this member)');
+  } else {
+    await group.leave({ signal: AbortSignal.timeout(2000) }).catch(() => {});
+  }
   await node.close();
   out(`bye me=${group.memberId ?? me} delivered=${delivered} sent=${sent} errors=${errors.total}${errors.total ? ` (${errors.summary()})` : ''}`);
   return 0;

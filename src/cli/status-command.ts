@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { FormingStats } from '../api/bootstrap.js';
 import type { GroupStats, NodeStats } from '../api/stats.js';
 
 const USAGE = `usage: vsync status <http-url> [--token <t>] [--json] [--timeout-ms <ms>]
@@ -27,11 +28,19 @@ function groupState(g: GroupStats): string {
   return g.primary ? 'PRIMARY' : g.state.toUpperCase();
 }
 
+/** A join that has not started yet: what it waits for, e.g. "waiting for 3 nodes (2 connected: a, b)". */
+export function formingLine(f: FormingStats): string {
+  const peers = f.connected.length > 0 ? f.connected.join(', ') : 'none';
+  if (f.expect > 0) return `group ${f.group}  FORMING  waiting for ${f.expect} nodes (${f.ready.length} connected: ${f.ready.join(', ')}); peers: ${peers}`;
+  return `group ${f.group}  JOINING  looking for a running instance through the seeds; peers: ${peers}`;
+}
+
 /** The terminal view of a node's stats: the node, each group with its view and history, and the links. */
 export function formatStatus(s: NodeStats, now = Date.now()): string[] {
   const out: string[] = [];
   out.push(`node ${s.node}  ${s.url ?? '(not listening)'}  up ${s.uptimeSec} s  in ${bytes(s.transport.bytesIn)}  out ${bytes(s.transport.bytesOut)}  dropped ${s.transport.dropped}`);
-  if (s.groups.length === 0) out.push('', 'in no group');
+  for (const f of s.forming ?? []) out.push('', formingLine(f));
+  if (s.groups.length === 0 && (s.forming ?? []).length === 0) out.push('', 'in no group');
   const peer = new Map(s.peers.map((p) => [p.node, p]));
   for (const g of s.groups) {
     out.push('');

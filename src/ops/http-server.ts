@@ -60,7 +60,8 @@ export function health(stats: NodeStats): { ok: boolean; reason: string; groups:
           : `not a member (${g.state})`,
   }));
   const bad = groups.filter((g) => !g.primary);
-  const reason = groups.length === 0 ? 'not in any group' : bad.length === 0 ? 'every group is in a primary view' : bad.map((g) => `${g.group}: ${g.reason}`).join('; ');
+  const forming = (stats.forming ?? []).map((f) => `${f.group}: ${f.expect > 0 ? `waiting for ${f.expect} nodes to found it (${f.ready.length} ready)` : 'looking for a running instance'}`);
+  const reason = groups.length === 0 ? (forming.length > 0 ? forming.join('; ') : 'not in any group') : bad.length === 0 ? 'every group is in a primary view' : bad.map((g) => `${g.group}: ${g.reason}`).join('; ');
   return { ok: groups.length > 0 && bad.length === 0, reason, groups };
 }
 
