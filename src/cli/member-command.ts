@@ -48,7 +48,7 @@ const OPTIONS: OptionHelp[] = [
 
 const USAGE = helpText(
   'usage: vsync member --name <name> --listen <host:port> --group <g> [options]',
-  'Runs one member process. Prints one line per event on stdout: `ready`, `view`, `status`, `send-error`,\n' +
+  'Runs one member process. Prints one line per event on stdout: `ready`, `view`, `join-time`, `status`, `send-error`,\n' +
     '`sent-all`, `minority`, `excluded`, `bye`. SIGUSR1 stops sending; SIGTERM/SIGINT ends the trace, leaves, exits 0.\n' +
     'Errors: one line on stderr with their code; exit 2.',
   OPTIONS,
@@ -170,6 +170,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
     ? { getState: () => chain.snapshot(), setState: (s) => chain.restore(s), digest: () => chain.digest() }
     : {};
   let endpoint: ClientEndpoint | null = null;
+  const joinStart = performance.now();
   try {
     if (v['state-machine'] === 'kv') {
       // --state-machine kv: a replicated key-value store; external clients connect to --client-listen.
@@ -219,6 +220,9 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   const view = group.currentView!;
   out(`ready me=${group.memberId} url=${node.url}`);
   out(`view id=${view.id} members=${view.members.join(',')} me=${group.memberId}`);
+  // How long the join took, by this process's own clock (from its start, and from the join call): a loaded machine
+  // delays the whole process, and a script can tell that apart from a join that is passed over.
+  out(`join-time me=${group.memberId} process-ms=${Math.round(performance.now())} join-ms=${Math.round(performance.now() - joinStart)}`);
 
   const status = setInterval(() => out(`status me=${group.memberId} view=${group.currentView?.id} delivered=${delivered} sent=${sent} seq=${lastSeq}${chain ? ` state=${chain.digest()}` : ''} errors=${errors.total} gid=${node.groupId(v.group!) ?? ''}`), statusMs);
   const pad = 'x'.repeat(bytes);
