@@ -28,6 +28,8 @@ export interface SeedInfo {
 /** What this node knows of one of its groups, for status reports. */
 export interface LocalGroup {
   gid: string;
+  /** The instance this one was recovered from (recover.ts), if any. */
+  parent?: string;
   members: MemberId[];
   view: number;
   max: number;
@@ -37,7 +39,7 @@ export interface LocalGroup {
 export interface ConflictInfo {
   group: string;
   ours: { gid: string; members: MemberId[] };
-  theirs: { gid: string; members: MemberId[]; node: string };
+  theirs: { gid: string; members: MemberId[]; node: string; parent?: string };
   /** With `merge`: whether this side gives way and rejoins the other. */
   yielding: boolean;
 }
@@ -60,7 +62,7 @@ export interface FormationHost {
 }
 
 export type Decision =
-  | { kind: 'join'; contacts: string[]; gid: string }
+  | { kind: 'join'; contacts: string[]; gid: string; parent?: string }
   | { kind: 'found'; members: MemberId[]; gid: string };
 
 export interface DecideOptions {
@@ -273,7 +275,9 @@ export class Formation {
   /** The status this node reports for `group`. */
   statusOf(group: string): StatusMsg {
     const local = this.host.local(group);
-    if (local) return { k: 'status', g: group, st: 'member', exp: 0, gid: local.gid, members: local.members, view: local.view, max: local.max, origin: this.host.self };
+    if (local) {
+      return { k: 'status', g: group, st: 'member', exp: 0, gid: local.gid, members: local.members, view: local.view, max: local.max, origin: this.host.self, ...(local.parent ? { parent: local.parent } : {}) };
+    }
     const p = this.pending.get(group);
     const st = p && (p.lock || p.proposal) ? 'forming' : 'none';
     return { k: 'status', g: group, st, exp: p?.expect ?? 0, gid: '', members: [], view: 0, max: 0, origin: this.host.self };
@@ -366,7 +370,8 @@ export class Formation {
     if (open.length === 0) return null;
     open.sort((a, b) => (yieldsTo(a[0]!, b[0]!) ? 1 : yieldsTo(b[0]!, a[0]!) ? -1 : 0));
     const best = open[0]!;
-    return { kind: 'join', contacts: best.map((s) => s.origin), gid: best[0]!.gid };
+    const parent = best[0]!.parent;
+    return { kind: 'join', contacts: best.map((s) => s.origin), gid: best[0]!.gid, ...(parent ? { parent } : {}) };
   }
 
   // ---- founding ----
@@ -468,7 +473,7 @@ export class Formation {
       const n = nodeOf(id);
       if (n !== this.host.self && n !== from) this.host.send(n, s);
     }
-    this.host.conflict({ group: s.g, ours: { gid: local.gid, members: local.members }, theirs: { gid: s.gid, members: s.members, node: s.origin }, yielding });
+    this.host.conflict({ group: s.g, ours: { gid: local.gid, members: local.members }, theirs: { gid: s.gid, members: s.members, node: s.origin, ...(s.parent ? { parent: s.parent } : {}) }, yielding });
   }
 
   /** Tells each of two instances of one group about the other (neither may be connected to the other). */

@@ -99,6 +99,10 @@ export interface GroupStats {
   minorityReports: number;
   /** Newest last, at most VIEW_HISTORY. */
   history: ViewRecord[];
+  /** The id of this node's instance of the group (node.groupId); absent until known. */
+  groupId?: string;
+  /** The instance this one was recovered from (group.recover), if any. */
+  parentGroupId?: string;
 }
 
 export interface NodeStats {

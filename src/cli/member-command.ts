@@ -49,7 +49,7 @@ const OPTIONS: OptionHelp[] = [
 const USAGE = helpText(
   'usage: vsync member --name <name> --listen <host:port> --group <g> [options]',
   'Runs one member process. Prints one line per event on stdout: `ready`, `view`, `join-time`, `status`, `send-error`,\n' +
-    '`sent-all`, `minority`, `excluded`, `bye`. SIGUSR1 stops sending; SIGTERM/SIGINT ends the trace, leaves, exits 0.\n' +
+    '`sent-all`, `minority`, `excluded`, `recovered`, `bye`. SIGUSR1 stops sending; SIGTERM/SIGINT ends the trace, leaves, exits 0.\n' +
     'Errors: one line on stderr with their code; exit 2.',
   OPTIONS,
 );
@@ -215,6 +215,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   });
   group.on('minority', (m) => out(`minority view=${m.viewId} reachable=${m.reachable}/${m.members}`));
   group.on('left', () => out('left'));
+  group.on('recovered', (r) => out(`recovered group=${group.name} from=${r.previousGroupId} to=${r.groupId} founder=${r.founder} survivors=${r.survivors.join(',')}`));
   group.on('conflict', (c) => out(`conflict group=${c.group} ours=${c.ours.gid} members=${c.ours.members.join(',')} theirs=${c.theirs.gid} members=${c.theirs.members.join(',')} yielding=${c.yielding}`));
   const me = group.memberId;
   const view = group.currentView!;
@@ -224,7 +225,11 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   // delays the whole process, and a script can tell that apart from a join that is passed over.
   out(`join-time me=${group.memberId} process-ms=${Math.round(performance.now())} join-ms=${Math.round(performance.now() - joinStart)}`);
 
-  const status = setInterval(() => out(`status me=${group.memberId} view=${group.currentView?.id} delivered=${delivered} sent=${sent} seq=${lastSeq}${chain ? ` state=${chain.digest()}` : ''} errors=${errors.total} gid=${node.groupId(v.group!) ?? ''}`), statusMs);
+  const parentOf = (): string => {
+    const p = node.stats().groups.find((g) => g.group === v.group)?.parentGroupId;
+    return p ? ` parent=${p}` : '';
+  };
+  const status = setInterval(() => out(`status me=${group.memberId} view=${group.currentView?.id} delivered=${delivered} sent=${sent} seq=${lastSeq}${chain ? ` state=${chain.digest()}` : ''} errors=${errors.total}${parentOf()} gid=${node.groupId(v.group!) ?? ''}`), statusMs);
   const pad = 'x'.repeat(bytes);
   const payload = (n: number): Uint8Array => {
     const head = `${group.memberId}:${n}:`;

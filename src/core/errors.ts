@@ -29,6 +29,8 @@ export const ErrorCodes = {
   LISTEN_FAILED: 'VSYNC_ERR_LISTEN_FAILED',
   /** The group has as many members as it may have: a join cannot be admitted. */
   GROUP_FULL: 'VSYNC_ERR_GROUP_FULL',
+  /** A recovery (group.recover) was asked of a member that is not blocked in a minority: nothing to recover from. */
+  NOT_IN_MINORITY: 'VSYNC_ERR_NOT_IN_MINORITY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
