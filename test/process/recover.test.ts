@@ -136,4 +136,20 @@ describe('recovery after a lost majority', () => {
     const report = await checkTraceDir(dir);
     expect(report.violations.map((v) => `${v.property}: ${v.message}`)).toEqual([]);
   }, 300_000);
+
+  it('SIGTERM of a member blocked in a minority ends it without waiting for a leave that cannot complete', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vsync-recover-'));
+    const ports = await freePorts(3);
+    const seeds = ports.map((p) => `ws://127.0.0.1:${p}`);
+    const ps = ports.map((port, i) => member(`n${i}`, port, seeds, dir));
+    await until(() => ps.every((p) => lastView(p).length === 3), 90_000, () => 'three in one view');
+    for (const i of [0, 1]) ps[i]!.signal('SIGKILL');
+    const s = ps[2]!;
+    await s.waitFor(/^minority view=\d+ reachable=1\/3/, 60_000);
+    s.signal('SIGTERM');
+    await s.exited;
+    expect(s.exitCode).toBe(0);
+    expect(s.stderr).toMatch(/not leaving gracefully: no majority of the view is reachable/);
+    expect(s.lines.at(-1)).toMatch(/^bye /);
+  }, 180_000);
 });
