@@ -2,36 +2,18 @@
  * What an operator reads while a group forms (issue 9, user trial): `vsync status` and /healthz during
  * `bootstrapExpect`, and the reason of a view founded by several nodes together.
  */
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GroupCounters } from '../../src/api/stats.js';
 import { formatStatus, formingLine } from '../../src/cli/status-command.js';
 import { health } from '../../src/ops/http-server.js';
 import { type Group, Node } from '../../src/index.js';
+import { freePorts, until } from './test-helpers.js';
 
 const SECRET = 'test-secret';
 const nodes: Node[] = [];
 afterEach(async () => {
   await Promise.all(nodes.splice(0).map((n) => n.close()));
 });
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<Server>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  })));
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
-
-async function eventually(pred: () => boolean, ms = 20_000, what = 'condition'): Promise<void> {
-  const until = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('formation as the operator sees it', () => {
   it('names a view founded together "founded by" all its members, not "joined"', () => {
@@ -54,7 +36,7 @@ describe('formation as the operator sees it', () => {
       return n;
     }));
     const joins: Promise<Group>[] = started.map((n) => n.join('g'));
-    await eventually(() => (started[0]!.stats().forming?.[0]?.ready.length ?? 0) === 2, 20_000, 'a and b ready');
+    await until(() => (started[0]!.stats().forming?.[0]?.ready.length ?? 0) === 2, 20_000, 'a and b ready');
     const s = started[0]!.stats();
     const lines = formatStatus(s);
     expect(lines.join('\n')).toContain('waiting for 3 nodes (2 connected: a, b)');

@@ -4,12 +4,12 @@
  * in within 10 s of its join call, by its own clock (the `join-time` line), and the traces must pass the checker.
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkTraceDir, formatReport } from '../../src/check/index.js';
 import { MemberProcess } from '../../src/cli/member-process.js';
+import { freePorts } from './test-helpers.js';
 
 const REPEATS = 10;
 const BOUND_MS = 10_000;
@@ -17,16 +17,6 @@ const procs: MemberProcess[] = [];
 afterEach(() => {
   for (const p of procs.splice(0)) p.signal('SIGKILL');
 });
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<Server>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  })));
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
 
 function member(name: string, port: number, seeds: string[], dir: string): MemberProcess {
   const p = new MemberProcess(name, [

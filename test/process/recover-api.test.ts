@@ -5,31 +5,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeControl, encodeControl } from '../../src/api/formation-messages.js';
 import { chooseFounder } from '../../src/api/recover.js';
-import { ErrorCodes, type Group, Node, VsyncError } from '../../src/index.js';
+import { ErrorCodes, type Group, Node } from '../../src/index.js';
+import { codeOf, until } from './test-helpers.js';
 
 const SECRET = 'test-secret';
 const nodes: Node[] = [];
 afterEach(async () => {
   await Promise.all(nodes.splice(0).map((n) => n.close()));
 });
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(VsyncError);
-    return (err as VsyncError).code;
-  }
-  throw new Error('expected a rejection');
-}
-
-async function eventually(pred: () => boolean, ms = 30_000, what = 'condition'): Promise<void> {
-  const until = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('group.recover', () => {
   it('chooses the survivor with the latest view, then the most delivered, then the lowest name', () => {
@@ -59,7 +42,7 @@ describe('group.recover', () => {
       others.push(n);
       await n.join('g');
     }
-    await eventually(() => ga.currentView?.members.length === 3, 30_000, 'three members');
+    await until(() => ga.currentView?.members.length === 3, 30_000, 'three members');
     expect(await codeOf(ga.recover({} as { confirm: boolean }))).toBe(ErrorCodes.INVALID_ARGUMENT);
     expect(await codeOf(ga.recover({ confirm: true }))).toBe(ErrorCodes.NOT_IN_MINORITY);
     const oldGid = a.groupId('g')!;
@@ -73,7 +56,7 @@ describe('group.recover', () => {
     expect(result).toMatchObject({ group: 'g', previousGroupId: oldGid, founder: 'a', survivors: ['a'] });
     expect(await recovered).toMatchObject({ previousGroupId: oldGid, groupId: result.groupId });
     expect(a.groupId('g')).toBe(result.groupId);
-    await eventually(() => ga.currentView?.id === 1 && ga.currentView.members.length === 1, 30_000, 'the new lineage\'s view 1');
+    await until(() => ga.currentView?.id === 1 && ga.currentView.members.length === 1, 30_000, 'the new lineage\'s view 1');
     const g = a.stats().groups[0]!;
     expect(g).toMatchObject({ groupId: result.groupId, parentGroupId: oldGid, primary: true });
     expect(g.history.at(-1)!.reason).toMatch(/^founded by a#/);

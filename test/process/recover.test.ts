@@ -6,13 +6,13 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkTraceDir } from '../../src/check/index.js';
 import { MemberProcess } from '../../src/cli/member-process.js';
+import { freePorts, until } from './test-helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/vsync.js', import.meta.url));
 const TOKEN = 'test-ops-token';
@@ -20,18 +20,6 @@ const procs: MemberProcess[] = [];
 afterEach(() => {
   for (const p of procs.splice(0)) p.signal('SIGKILL');
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<Server>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  })));
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
 
 /** Every node's command differs only in --name and --listen (its usual command, also for a restart). */
 function member(name: string, port: number, seeds: string[], dir: string): MemberProcess {
@@ -55,14 +43,6 @@ function vsync(args: string[]): Promise<{ code: number; stdout: string; stderr: 
 const lastView = (p: MemberProcess): string[] => p.lastMatch(/^view id=\d+ members=(\S+)/)?.[1]!.split(',') ?? [];
 const lastGid = (p: MemberProcess): string => p.lastMatch(/^status .* gid=(\S*)$/)?.[1] ?? '';
 const delivered = (p: MemberProcess): number => Number(p.lastMatch(/^status .* delivered=(\d+)/)?.[1] ?? -1);
-
-async function until(pred: () => boolean, ms: number, what: () => string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
-    await sleep(50);
-  }
-}
 
 describe('recovery after a lost majority', () => {
   it('the two survivors of five form a new lineage on the operator\'s command; a restarted node joins it', async () => {
