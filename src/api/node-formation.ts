@@ -203,11 +203,8 @@ export class NodeFormation {
     if (!g) return;
     this.gids.set(order.g, order.gid);
     this.parents.set(order.g, order.old);
-    try {
-      g.emit('recovered', { previousGroupId: order.old, groupId: order.gid, founder: order.founder, survivors: [...order.survivors] });
-    } catch (err) {
-      this.logger.error({ err }, 'a recovered listener threw');
-    }
+    // The group's emit keeps a throwing listener's error to itself (logged).
+    g.emit('recovered', { previousGroupId: order.old, groupId: order.gid, founder: order.founder, survivors: [...order.survivors] });
     if (order.founder === this.self) {
       g.refound();
     } else {

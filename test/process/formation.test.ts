@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkTraceDir } from '../../src/check/index.js';
 import { MemberProcess } from '../../src/cli/member-process.js';
-import { freePorts, sleep, until } from './test-helpers.js';
+import { freePorts, quiesce, sleep, until } from './test-helpers.js';
 
 const procs: MemberProcess[] = [];
 afterEach(() => {
@@ -52,18 +52,7 @@ async function formOnce(n: number, extra: string[] = []): Promise<{ ps: MemberPr
 
 async function stopAndCheck(ps: MemberProcess[], dir: string): Promise<void> {
   // Let the group go quiet first: a message in flight at SIGTERM would be reported as undelivered.
-  for (const p of ps) p.signal('SIGUSR1');
-  await Promise.all(ps.map((p) => p.waitFor(/^stopped-sending/, 30_000)));
-  let last = '';
-  let stableSince = Date.now();
-  await until(() => {
-    const key = ps.map((p) => p.lastMatch(/^status .* seq=(\d+)/)?.[1] ?? '?').join(',');
-    if (key !== last || !key.split(',').every((x) => x === key.split(',')[0])) {
-      last = key;
-      stableSince = Date.now();
-    }
-    return Date.now() - stableSince > 600;
-  }, 30_000, () => `quiet group: ${last}`);
+  await quiesce(ps);
   for (const p of ps) p.signal('SIGTERM');
   await Promise.all(ps.map((p) => Promise.race([p.exited, sleep(15_000)])));
   const report = await checkTraceDir(dir);

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkTraceDir } from '../../src/check/index.js';
 import { MemberProcess } from '../../src/cli/member-process.js';
-import { freePorts, until } from './test-helpers.js';
+import { freePorts, quiesce, until } from './test-helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/vsync.js', import.meta.url));
 const TOKEN = 'test-ops-token';
@@ -97,18 +97,7 @@ describe('recovery after a lost majority', () => {
 
     // Quiet, then a clean end; the traces mark the new lineage, and each lineage passes every property.
     const alive = [s1, s2, back];
-    for (const p of alive) p.signal('SIGUSR1');
-    await Promise.all(alive.map((p) => p.waitFor(/^stopped-sending/, 30_000)));
-    let last = '';
-    let stableSince = Date.now();
-    await until(() => {
-      const key = alive.map((p) => p.lastMatch(/^status .* seq=(\d+) state=(\w+)/)?.slice(1).join('/') ?? '?').join(',');
-      if (key !== last || !key.split(',').every((x) => x === key.split(',')[0])) {
-        last = key;
-        stableSince = Date.now();
-      }
-      return Date.now() - stableSince > 600;
-    }, 30_000, () => `quiet group: ${last}`);
+    await quiesce(alive);
     for (const p of alive) p.signal('SIGTERM');
     await Promise.all(alive.map((p) => p.exited));
     const marked = readdirSync(dir).filter((f) => readFileSync(join(dir, f), 'utf8').startsWith('{"ev":"lineage"'));
