@@ -264,10 +264,12 @@ export class OpsServer {
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
+      if (size <= MAX_BODY) chunks.push(c);
+      else if (!res.headersSent) {
+        // Answer once and drop the rest unread; the connection closes after the answer.
+        res.setHeader('Connection', 'close');
         this.json(res, 413, { error: ErrorCodes.INVALID_ARGUMENT, message: `body over ${MAX_BODY} bytes` });
-        req.destroy();
-      } else chunks.push(c);
+      }
     });
     req.on('error', () => res.destroy());
     req.on('end', () => {

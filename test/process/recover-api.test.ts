@@ -63,4 +63,25 @@ describe('group.recover', () => {
     const sent = await (ga as Group).send(new TextEncoder().encode('after'), { signal: AbortSignal.timeout(20_000) });
     expect(sent.viewId).toBe(1);
   }, 120_000);
+
+  it('POST /recover on the ops endpoint: header token, JSON only, coded refusals', async () => {
+    const token = 'test-ops-token';
+    const a = await Node.start({ name: 'a', listen: { host: '127.0.0.1', port: 0 }, secret: SECRET, http: { token } });
+    nodes.push(a);
+    await a.join('g');
+    const post = (body: string, headers: Record<string, string> = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }): Promise<Response> =>
+      fetch(`${a.httpUrl}/recover`, { method: 'POST', headers, body });
+    expect((await post('{}', { 'Content-Type': 'application/json' })).status).toBe(401);
+    expect((await post('{}', { Authorization: `Bearer ${token}`, 'Content-Type': 'text/plain' })).status).toBe(415);
+    expect((await post('not json')).status).toBe(400);
+    const unconfirmed = await post(JSON.stringify({ group: 'g' }));
+    expect(unconfirmed.status).toBe(400);
+    expect(await unconfirmed.json()).toMatchObject({ error: ErrorCodes.INVALID_ARGUMENT });
+    expect((await post(JSON.stringify({ group: 'other', confirm: true }))).status).toBe(404);
+    const primary = await post(JSON.stringify({ group: 'g', confirm: true }));
+    expect(primary.status).toBe(409);
+    expect(await primary.json()).toMatchObject({ error: ErrorCodes.NOT_IN_MINORITY });
+    expect((await post('x'.repeat(5000))).status).toBe(413);
+    expect((await fetch(`${a.httpUrl}/recover`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(405);
+  }, 60_000);
 });
