@@ -28,6 +28,8 @@ export interface SeedInfo {
 /** What this node knows of one of its groups, for status reports. */
 export interface LocalGroup {
   gid: string;
+  /** The instance this one was recovered from (recover.ts), if any. */
+  parent?: string;
   members: MemberId[];
   view: number;
   max: number;
@@ -37,7 +39,7 @@ export interface LocalGroup {
 export interface ConflictInfo {
   group: string;
   ours: { gid: string; members: MemberId[] };
-  theirs: { gid: string; members: MemberId[]; node: string };
+  theirs: { gid: string; members: MemberId[]; node: string; parent?: string };
   /** With `merge`: whether this side gives way and rejoins the other. */
   yielding: boolean;
 }
@@ -60,7 +62,7 @@ export interface FormationHost {
 }
 
 export type Decision =
-  | { kind: 'join'; contacts: string[]; gid: string }
+  | { kind: 'join'; contacts: string[]; gid: string; parent?: string }
   | { kind: 'found'; members: MemberId[]; gid: string };
 
 export interface DecideOptions {
@@ -130,7 +132,20 @@ interface Pending {
   proposal: { id: string; list: string[]; accepts: Map<string, MemberId>; until: number } | null;
   backoffUntil: number;
   myId: MemberId | null;
+  /** Nodes ready to found with us (this one first), as of the last probe round. */
+  ready: string[];
   finish: (d: Decision | Error) => void;
+}
+
+/** A join still deciding how to start (for `node.stats()`): what it waits for. */
+export interface FormingStats {
+  group: string;
+  /** bootstrapExpect (0: looking for a running instance). */
+  expect: number;
+  /** Nodes ready to found the group together, this one included (with `expect`). */
+  ready: string[];
+  /** Connected peer nodes. */
+  connected: string[];
 }
 
 export class Formation {
@@ -169,6 +184,7 @@ export class Formation {
         proposal: null,
         backoffUntil: 0,
         myId: null,
+        ready: [this.host.self],
         finish: (d) => {
           clearInterval(timer);
           opts.signal?.removeEventListener('abort', onAbort);
@@ -187,6 +203,7 @@ export class Formation {
         for (const n of peers) this.host.send(n, { k: 'probe', g: group, exp: p.expect });
         const fresh = this.fresh(group, new Set(peers));
         if (fresh.length > 0) answered = true;
+        p.ready = [this.host.self, ...fresh.filter((s) => s.st === 'none' && s.exp === p.expect).map((s) => s.origin)];
         for (const n of [...connectedSince.keys()]) if (!peers.includes(n)) connectedSince.delete(n);
         for (const n of peers) if (!connectedSince.has(n)) connectedSince.set(n, now);
         if (p.expect === 0) {
@@ -216,7 +233,7 @@ export class Formation {
           }
         } else if (running.length === 0 && p.expect > 0 && now - started >= MIN_WAIT_MS && fresh.length >= peers.length) {
           // Every connected node has answered: had one of them run the group, we would know.
-          this.maybePropose(group, p, fresh, now);
+          this.maybePropose(group, p, now);
         }
         if (now - lastWarn >= WARN_EVERY_MS) {
           lastWarn = now;
@@ -258,10 +275,18 @@ export class Formation {
     });
   }
 
+  /** The joins still deciding how to start, and what they wait for. */
+  forming(): FormingStats[] {
+    const connected = this.host.peers();
+    return [...this.pending].map(([group, p]) => ({ group, expect: p.expect, ready: [...p.ready], connected }));
+  }
+
   /** The status this node reports for `group`. */
   statusOf(group: string): StatusMsg {
     const local = this.host.local(group);
-    if (local) return { k: 'status', g: group, st: 'member', exp: 0, gid: local.gid, members: local.members, view: local.view, max: local.max, origin: this.host.self };
+    if (local) {
+      return { k: 'status', g: group, st: 'member', exp: 0, gid: local.gid, members: local.members, view: local.view, max: local.max, origin: this.host.self, ...(local.parent ? { parent: local.parent } : {}) };
+    }
     const p = this.pending.get(group);
     const st = p && (p.lock || p.proposal) ? 'forming' : 'none';
     return { k: 'status', g: group, st, exp: p?.expect ?? 0, gid: '', members: [], view: 0, max: 0, origin: this.host.self };
@@ -354,14 +379,15 @@ export class Formation {
     if (open.length === 0) return null;
     open.sort((a, b) => (yieldsTo(a[0]!, b[0]!) ? 1 : yieldsTo(b[0]!, a[0]!) ? -1 : 0));
     const best = open[0]!;
-    return { kind: 'join', contacts: best.map((s) => s.origin), gid: best[0]!.gid };
+    const parent = best[0]!.parent;
+    return { kind: 'join', contacts: best.map((s) => s.origin), gid: best[0]!.gid, ...(parent ? { parent } : {}) };
   }
 
   // ---- founding ----
 
-  private maybePropose(group: string, p: Pending, fresh: StatusMsg[], now: number): void {
+  private maybePropose(group: string, p: Pending, now: number): void {
     if (p.lock || p.proposal || now < p.backoffUntil) return;
-    const candidates = [this.host.self, ...fresh.filter((s) => s.st === 'none' && s.exp === p.expect).map((s) => s.origin)].sort();
+    const candidates = [...p.ready].sort();
     if (candidates.length < p.expect || candidates[0] !== this.host.self) return;
     const list = candidates.slice(0, p.expect);
     const id = randomBytes(8).toString('hex');
@@ -456,7 +482,7 @@ export class Formation {
       const n = nodeOf(id);
       if (n !== this.host.self && n !== from) this.host.send(n, s);
     }
-    this.host.conflict({ group: s.g, ours: { gid: local.gid, members: local.members }, theirs: { gid: s.gid, members: s.members, node: s.origin }, yielding });
+    this.host.conflict({ group: s.g, ours: { gid: local.gid, members: local.members }, theirs: { gid: s.gid, members: s.members, node: s.origin, ...(s.parent ? { parent: s.parent } : {}) }, yielding });
   }
 
   /** Tells each of two instances of one group about the other (neither may be connected to the other). */
@@ -487,8 +513,7 @@ export class Formation {
     } else if (running) {
       this.log.warn({ group, answers: fresh.map((s) => `${s.origin}:${s.members.length}/${s.max}`) }, 'waiting for room in the group');
     } else if (p.expect > 0) {
-      const ready = fresh.filter((s) => s.st === 'none' && s.exp === p.expect).map((s) => s.origin);
-      this.log.warn({ group, ready: [this.host.self, ...ready], expect: p.expect }, `waiting for ${p.expect} nodes to found the group (${ready.length + 1} ready); seeds ${this.seedSummary(seeds)}`);
+      this.log.warn({ group, ready: p.ready, expect: p.expect }, `waiting for ${p.expect} nodes to found the group (${p.ready.length} ready); seeds ${this.seedSummary(seeds)}`);
     } else {
       this.log.warn({ group, asked: fresh.map((s) => s.origin) }, 'no connected node runs the group yet; waiting');
     }

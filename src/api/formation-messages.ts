@@ -34,6 +34,39 @@ export interface StatusMsg {
   max: number;
   /** The node whose state this is: the sender, or a node the sender heard it from (relayed for conflicts). */
   origin: string;
+  /** The id of the instance this one was recovered from (recover.ts); absent for an instance founded afresh. */
+  parent?: string;
+}
+
+/** A recovery's question to the view-mates of a blocked minority, and their answer (recover.ts). */
+export interface RecoverQuery {
+  k: 'rquery';
+  g: string;
+  id: string;
+  /** The instance being recovered. */
+  gid: string;
+}
+
+export interface RecoverInfo {
+  k: 'rinfo';
+  g: string;
+  id: string;
+  gid: string;
+  /** Whether the answering member is blocked in a minority of that instance. */
+  minority: boolean;
+  /** Its last installed view and the last sequence number it delivered in the group's total order. */
+  view: number;
+  seq: number;
+}
+
+/** The decision: end instance `old`; `founder` founds the new lineage `gid`, the other `survivors` join it. */
+export interface RecoverOrder {
+  k: 'recover';
+  g: string;
+  old: string;
+  gid: string;
+  founder: string;
+  survivors: string[];
 }
 
 export type FormMsg =
@@ -43,7 +76,10 @@ export type FormMsg =
   | { k: 'accept'; g: string; id: string; member: string }
   | { k: 'refuse'; g: string; id: string; reason: string }
   | { k: 'commit'; g: string; id: string; gid: string; members: string[] }
-  | { k: 'abort'; g: string; id: string };
+  | { k: 'abort'; g: string; id: string }
+  | RecoverQuery
+  | RecoverInfo
+  | RecoverOrder;
 
 export function encodeControl(msg: FormMsg): Frame {
   const data = new TextEncoder().encode(JSON.stringify(msg));
@@ -74,7 +110,9 @@ export function decodeControl(frame: Frame): FormMsg | null {
       const { st, exp, gid, members, view, max, origin } = m;
       if (st !== 'none' && st !== 'forming' && st !== 'member') return null;
       if (!isCount(exp) || !isText(gid) || !isList(members) || !isCount(view) || !isCount(max) || !isText(origin, 1)) return null;
-      return { k: 'status', g, st, exp, gid, members, view, max, origin };
+      const parent = m['parent'];
+      if (parent !== undefined && !isText(parent, 1)) return null;
+      return { k: 'status', g, st, exp, gid, members, view, max, origin, ...(parent !== undefined ? { parent } : {}) };
     }
     case 'propose':
       return isText(m['id'], 1) && isList(m['list']) ? { k: 'propose', g, id: m['id'], list: m['list'] } : null;
@@ -86,6 +124,18 @@ export function decodeControl(frame: Frame): FormMsg | null {
       return isText(m['id'], 1) && isText(m['gid'], 1) && isList(m['members']) ? { k: 'commit', g, id: m['id'], gid: m['gid'], members: m['members'] } : null;
     case 'abort':
       return isText(m['id'], 1) ? { k: 'abort', g, id: m['id'] } : null;
+    case 'rquery':
+      return isText(m['id'], 1) && isText(m['gid'], 1) ? { k: 'rquery', g, id: m['id'], gid: m['gid'] } : null;
+    case 'rinfo': {
+      const { id, gid, minority, view, seq } = m;
+      if (!isText(id, 1) || !isText(gid, 1) || typeof minority !== 'boolean' || !isCount(view) || !isCount(seq)) return null;
+      return { k: 'rinfo', g, id, gid, minority, view, seq };
+    }
+    case 'recover': {
+      const { old, gid, founder, survivors } = m;
+      if (!isText(old, 1) || !isText(gid, 1) || !isText(founder, 1) || !isList(survivors)) return null;
+      return { k: 'recover', g, old, gid, founder, survivors };
+    }
     default:
       return null;
   }

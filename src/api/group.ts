@@ -5,6 +5,7 @@ import { type CoreEvent, ErrorCodes, type Frame, type MemberId, VsyncError } fro
 import { MemberRuntime, type MemberRuntimeOptions } from '../runtime/member-runtime.js';
 import { throwIfAborted, withSignal } from './abort.js';
 import type { ConflictInfo } from './bootstrap.js';
+import type { RecoverResult } from './recover.js';
 import { BoundedQueue } from './bounded-queue.js';
 import type { Group } from './public.js';
 import { type CoreFigures, GroupCounters, type GroupStats } from './stats.js';
@@ -47,6 +48,19 @@ export interface GroupEvents {
   left: () => void;
   /** Another instance of this group name was met (two founders, a healed split): logged as an error too. */
   conflict: (info: ConflictInfo) => void;
+  /**
+   * An operator's recovery (group.recover on some survivor) ended this blocked instance: the founder goes on in a new
+   * lineage with its state; the others see `excluded` next and receive the founder's state.
+   */
+  recovered: (info: RecoveredInfo) => void;
+}
+
+/** The `recovered` event: the blocked instance `previousGroupId` was ended, the new lineage is `groupId`. */
+export interface RecoveredInfo {
+  previousGroupId: string;
+  groupId: string;
+  founder: string;
+  survivors: string[];
 }
 
 /** Application state for state transfer: joiners receive it at the exact cut of the view that admits them. */
@@ -78,6 +92,8 @@ export interface GroupHost {
   logger: Logger;
   /** Ops hook: a flush this member blocked for took `ms` (for the flush-duration histogram). */
   flushed?(group: string, ms: number): void;
+  /** Recovery after a lost majority (recover.ts). */
+  recover(group: string, opts: { confirm?: boolean; signal?: AbortSignal }): Promise<RecoverResult>;
 }
 
 interface PendingSend {
@@ -192,6 +208,35 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
   restartElsewhere(): void {
     const rt = this.rt;
     if (rt && (this.state === 'member' || this.state === 'joining')) this.onEvent(rt, { type: 'excluded', view: this.view?.id ?? 0 });
+  }
+
+  /**
+   * @internal Recovery: ends this blocked instance and founds a new lineage alone, keeping the application's state
+   * (this member delivered the most of the survivors). Sends not yet delivered are rejected: they may be lost.
+   */
+  refound(): void {
+    const rt = this.rt;
+    if (!rt || this.state !== 'member') return;
+    rt.close(false);
+    const err = new VsyncError(ErrorCodes.EXCLUDED, `group ${this.name}: the blocked instance was ended by a recovery; this message may be lost`);
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    this.counters.incarnation(false);
+    this.start(true);
+  }
+
+  /**
+   * Recovery after a lost majority, the operator's explicit command (docs/deploy.md): when this member is blocked in
+   * a minority of its view, ends that instance and founds a new lineage of the group (a new group id whose parent is
+   * the old one) with the reachable survivors, from the state of the survivor that delivered the most. Messages
+   * delivered only by the unreachable members are lost. Rejects with VSYNC_ERR_INVALID_ARGUMENT without
+   * `confirm: true`, VSYNC_ERR_NOT_IN_MINORITY when the group is not blocked in a minority, VSYNC_ERR_NOT_MEMBER,
+   * VSYNC_ERR_ABORTED.
+   */
+  recover(opts: { confirm?: boolean; signal?: AbortSignal } = {}): Promise<RecoverResult> {
+    const o = optionsObject(opts, 'options');
+    optionalSignal(o['signal'], 'options.signal');
+    return this.host.recover(this.name, { confirm: o['confirm'] === true, signal: o['signal'] as AbortSignal | undefined });
   }
 
   /** @internal Resolves when the first view is installed. */

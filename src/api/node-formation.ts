@@ -7,9 +7,10 @@ import type { Logger } from 'pino';
 import { ErrorCodes, type Frame, type MemberId, VsyncError } from '../core/index.js';
 import type { Transport } from '../net/index.js';
 import { encodeFrame } from '../wire/index.js';
-import { type ConflictInfo, Formation, type LocalGroup, newGroupId } from './bootstrap.js';
-import { CONTROL_GROUP, type FormMsg, decodeControl, encodeControl } from './formation-messages.js';
+import { type ConflictInfo, Formation, type FormingStats, type LocalGroup, newGroupId } from './bootstrap.js';
+import { CONTROL_GROUP, type FormMsg, type RecoverOrder, decodeControl, encodeControl } from './formation-messages.js';
 import type { GroupImpl as Group } from './group.js';
+import { type RecoverLocal, type RecoverResult, Recovery } from './recover.js';
 
 /** Members report their group's status to connected peers outside their view this often (conflicts). */
 const GOSSIP_MS = 1000;
@@ -29,6 +30,8 @@ export interface FormationSettings {
 export interface JoinPlan {
   start: boolean | MemberId[];
   gid: string;
+  /** The instance the joined one was recovered from, if any (its lineage's parent). */
+  parent?: string;
 }
 
 export { CONTROL_GROUP };
@@ -47,6 +50,9 @@ export class NodeFormation {
   private readonly reserved = new Map<string, MemberId>();
   /** Nodes the next join of a group goes through (the instance chosen, or the one merged into). */
   private readonly preferred = new Map<string, string[]>();
+  /** The parent group id of each group this node is in whose instance was recovered from another (recover.ts). */
+  private readonly parents = new Map<string, string>();
+  private readonly recovery: Recovery;
 
   constructor(
     private readonly self: string,
@@ -73,6 +79,14 @@ export class NodeFormation {
       },
       conflict: (info) => this.onConflict(info),
     });
+    this.recovery = new Recovery({
+      self,
+      logger,
+      peers: () => transport.peers(),
+      send: (node, msg) => this.send(node, msg),
+      local: (group) => this.recoverLocal(group),
+      apply: (order) => this.applyRecovery(order),
+    });
     transport.on('peerDown', (node) => this.formation.forget(node));
     this.timer = setInterval(() => this.formation.gossip(this.groups.keys()), GOSSIP_MS);
   }
@@ -93,16 +107,44 @@ export class NodeFormation {
     const d = await this.formation.decide(group, { expect, timeoutMs, signal: opts.signal });
     if (d.kind === 'found') return { start: d.members, gid: d.gid };
     this.preferred.set(group, d.contacts);
-    return { start: false, gid: d.gid };
+    return { start: false, gid: d.gid, ...(d.parent ? { parent: d.parent } : {}) };
   }
 
   /** The group was created with `plan`'s outcome (or failed to join: `gid` null). */
-  started(group: string, gid: string | null): void {
+  started(group: string, gid: string | null, parent?: string): void {
+    this.parents.delete(group);
     if (gid === null) {
       this.gids.delete(group);
       this.preferred.delete(group);
       this.reserved.delete(group);
-    } else this.gids.set(group, gid);
+    } else {
+      this.gids.set(group, gid);
+      if (parent) this.parents.set(group, parent);
+    }
+  }
+
+  /** The lineage of this node's instance of `group` when it was recovered from another (null: founded afresh). */
+  lineage(group: string): { gid: string; parent: string } | null {
+    const parent = this.parents.get(group);
+    const gid = this.gids.get(group);
+    return parent && gid ? { gid, parent } : null;
+  }
+
+  /** Recovery after a lost majority (recover.ts), asked by the operator on this node. */
+  recover(group: string, opts: { confirm?: boolean; signal?: AbortSignal }): Promise<RecoverResult> {
+    return this.recovery.recover(group, opts);
+  }
+
+  /** Joins still deciding how to start (node.stats()). */
+  forming(): FormingStats[] {
+    return this.formation.forming();
+  }
+
+  /** The group id of this node's instance of `group`, and its parent's when it was recovered (for stats). */
+  ids(group: string): { groupId?: string; parentGroupId?: string } {
+    const gid = this.gids.get(group);
+    const parent = this.parents.get(group);
+    return { ...(gid ? { groupId: gid } : {}), ...(parent ? { parentGroupId: parent } : {}) };
   }
 
   groupId(group: string): string | null {
@@ -130,7 +172,8 @@ export class NodeFormation {
       this.logger.warn({ peer: node }, 'ignoring a malformed formation message');
       return;
     }
-    this.formation.receive(node, m);
+    if (m.k === 'rquery' || m.k === 'rinfo' || m.k === 'recover') this.recovery.receive(node, m);
+    else this.formation.receive(node, m);
   }
 
   close(): void {
@@ -142,7 +185,32 @@ export class NodeFormation {
     const g = this.groups.get(group);
     const v = g?.currentView;
     if (!g || !v || g.memberId === null || !v.members.includes(g.memberId)) return null;
-    return { gid: this.gids.get(group) ?? '', members: [...v.members], view: v.id, max: Math.min(1024, this.settings.maxMembers ?? 1024) };
+    const parent = this.parents.get(group);
+    return { gid: this.gids.get(group) ?? '', members: [...v.members], view: v.id, max: Math.min(1024, this.settings.maxMembers ?? 1024), ...(parent ? { parent } : {}) };
+  }
+
+  private recoverLocal(group: string): RecoverLocal | null {
+    const g = this.groups.get(group);
+    const l = this.local(group);
+    if (!g || !l) return null;
+    const s = g.stats();
+    return { gid: l.gid, view: l.view, nodes: l.members.map(nodeOf), minority: s.minority, seq: s.counts.deliveredSeq };
+  }
+
+  /** Ends the blocked instance here: founds the new lineage (the founder) or joins it with state transfer. */
+  private applyRecovery(order: RecoverOrder): void {
+    const g = this.groups.get(order.g);
+    if (!g) return;
+    this.gids.set(order.g, order.gid);
+    this.parents.set(order.g, order.old);
+    // The group's emit keeps a throwing listener's error to itself (logged).
+    g.emit('recovered', { previousGroupId: order.old, groupId: order.gid, founder: order.founder, survivors: [...order.survivors] });
+    if (order.founder === this.self) {
+      g.refound();
+    } else {
+      this.preferred.set(order.g, [order.founder]);
+      g.restartElsewhere();
+    }
   }
 
   private onConflict(info: ConflictInfo): void {
@@ -158,6 +226,8 @@ export class NodeFormation {
     const nodes = [...new Set(info.theirs.members.map(nodeOf))].filter((n) => n !== this.self).slice(0, MAX_CONTACTS);
     this.preferred.set(info.group, nodes.length > 0 ? nodes : [info.theirs.node]);
     this.gids.set(info.group, info.theirs.gid);
+    if (info.theirs.parent) this.parents.set(info.group, info.theirs.parent);
+    else this.parents.delete(info.group);
     g.restartElsewhere();
   }
 

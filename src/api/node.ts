@@ -12,6 +12,8 @@ import type { NodeStats, RateSample } from './stats.js';
 import { validateJoin, validateNodeOptions } from './node-options.js';
 import { groupName } from './validate.js';
 import { CONTROL_GROUP, NodeFormation } from './node-formation.js';
+import { writeLineage } from '../trace/lineage.js';
+import type { RecoverResult } from './recover.js';
 
 export interface NodeOptions {
   /** Node name, unique in the cluster; member ids are `<name>#<incarnation>`. */
@@ -191,7 +193,11 @@ export class NodeImpl implements Node {
     const node = new NodeImpl(opts.name, transport, opts, logger);
     if (opts.http) {
       try {
-        node.ops = await OpsServer.start(opts.http, { stats: () => node.stats(), series: () => node.rateSeries() }, logger.child({ endpoint: 'http' }));
+        node.ops = await OpsServer.start(opts.http, {
+          stats: () => node.stats(),
+          series: () => node.rateSeries(),
+          recover: (group, o) => node.recoverGroup(group, o),
+        }, logger.child({ endpoint: 'http' }));
       } catch (err) {
         await node.close();
         throw httpListenError(err);
@@ -212,10 +218,18 @@ export class NodeImpl implements Node {
       url: this.transport.url,
       startedAt: this.startedAt,
       uptimeSec: Math.round((Date.now() - this.startedAt) / 1000),
-      groups: [...this.groups.values()].map((g) => g.stats()),
+      groups: [...this.groups.values()].map((g) => ({ ...g.stats(), ...this.formation.ids(g.name) })),
       peers: this.transport.peerStats(),
       transport: this.transport.stats(),
+      forming: this.formation.forming(),
     };
+  }
+
+  /** The ops endpoint's recovery action: `group.recover()` of the group of that name. */
+  private recoverGroup(group: string, o: { confirm?: boolean; signal?: AbortSignal }): Promise<RecoverResult> {
+    const g = this.groups.get(group);
+    if (!g) return Promise.reject(new VsyncError(ErrorCodes.NOT_MEMBER, `recover: this node is not in group ${JSON.stringify(group)}`));
+    return g.recover(o);
   }
 
   private rateSeries(): Record<string, RateSample[]> {
@@ -248,7 +262,7 @@ export class NodeImpl implements Node {
       if (opts.signal?.aborted) throw abortError(opts.signal);
       g = new GroupImpl(group, this.host(group), opts);
       this.groups.set(group, g);
-      this.formation.started(group, plan.gid);
+      this.formation.started(group, plan.gid, plan.parent);
       g.start(plan.start);
       // The join was sent: say so while it takes long (a busy or partitioned group), never wait silently.
       const since = Date.now();
@@ -306,16 +320,22 @@ export class NodeImpl implements Node {
         nodes.delete(this.name);
         return [...nodes].map((n) => `${n}#*`);
       },
-      runtimeOptions: (group, id, onEvent: (e: CoreEvent) => void | 'yield'): MemberRuntimeOptions => ({
-        group,
-        id,
-        config: this.opts.config,
-        traceDir: this.opts.trace,
-        logger: this.logger.child({ group, member: id }),
-        out: { sendFrame: (to, frame) => this.sendFrame(group, id, to, frame) },
-        onEvent,
-      }),
+      runtimeOptions: (group, id, onEvent: (e: CoreEvent) => void | 'yield'): MemberRuntimeOptions => {
+        // An incarnation of a recovered lineage says so on its trace's first line, before the runtime opens the file.
+        const lineage = this.formation.lineage(group);
+        if (this.opts.trace && lineage) writeLineage(this.opts.trace, id, lineage.gid, lineage.parent);
+        return {
+          group,
+          id,
+          config: this.opts.config,
+          traceDir: this.opts.trace,
+          logger: this.logger.child({ group, member: id }),
+          out: { sendFrame: (to, frame) => this.sendFrame(group, id, to, frame) },
+          onEvent,
+        };
+      },
       flushed: (group, ms) => this.ops?.metrics.observeFlush(group, ms),
+      recover: (group, o) => this.formation.recover(group, o),
       release: (g) => {
         if (this.groups.get(g.name) === g) this.groups.delete(g.name);
       },

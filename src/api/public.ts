@@ -3,6 +3,7 @@ import type { EventEmitter } from 'eventemitter3';
 import type { MemberId } from '../core/index.js';
 import type { GroupEvents, Message, SendResult, ViewInfo } from './group.js';
 import { type JoinOptions, NodeImpl, type NodeOptions } from './node.js';
+import type { RecoverResult } from './recover.js';
 import type { GroupStats, NodeStats } from './stats.js';
 
 /**
@@ -33,6 +34,13 @@ export interface Group {
   messages(): AsyncIterable<Message>;
   /** Installed views, in order. */
   views(): AsyncIterable<ViewInfo>;
+  /**
+   * Recovery after a lost majority, never automatic (docs/deploy.md): when this member is blocked in a minority, ends
+   * that instance and founds a new lineage of the group with the reachable survivors, from the state of the one that
+   * delivered the most. Messages delivered only by the unreachable members are lost. Needs `confirm: true`;
+   * VSYNC_ERR_NOT_IN_MINORITY when the group is not blocked in a minority.
+   */
+  recover(opts: { confirm: boolean; signal?: AbortSignal }): Promise<RecoverResult>;
   /** Graceful leave: resolves when this member is out of the group. */
   leave(opts?: { signal?: AbortSignal }): Promise<void>;
   /** Resolves once the group has ended here: left, closed with its node, or excluded without rejoining. Never rejects. */

@@ -5,6 +5,7 @@
  */
 import type { MemberId } from '../core/index.js';
 import type { PeerStats, TransportStats } from '../net/transport.js';
+import type { FormingStats } from './bootstrap.js';
 
 export type { PeerStats, TransportStats };
 
@@ -100,6 +101,10 @@ export interface GroupStats {
   rejectedFrames: Readonly<Record<string, number>>;
   /** Newest last, at most VIEW_HISTORY. */
   history: ViewRecord[];
+  /** The id of this node's instance of the group (node.groupId); absent until known. */
+  groupId?: string;
+  /** The instance this one was recovered from (group.recover), if any. */
+  parentGroupId?: string;
 }
 
 export interface NodeStats {
@@ -114,6 +119,8 @@ export interface NodeStats {
   peers: PeerStats[];
   /** Totals of the node's transport: bytes and frames in and out, drops, refused connections. */
   transport: TransportStats;
+  /** Joins still finding out how to start (waiting for seeds, or for `bootstrapExpect` nodes). */
+  forming?: FormingStats[];
 }
 
 /** A point of the rate chart: cumulative counts at `t` (epoch ms). */
@@ -151,7 +158,8 @@ function nodeOf(id: MemberId): string {
 function describeChange(r: Pick<ViewRecord, 'joined' | 'left' | 'failed' | 'id' | 'members' | 'self'>, first: boolean, rejoin: boolean): string {
   if (first) {
     if (rejoin) return `rejoined as ${r.self} after an exclusion`;
-    return r.id === 1 && r.members.length === 1 ? `founded by ${r.self}` : `${r.self} joined`;
+    // View 1 is a founding: by one node, or by several together (bootstrapExpect); never a join.
+    return r.id === 1 ? `founded by ${r.members.join(', ')}` : `${r.self} joined`;
   }
   const parts: string[] = [];
   if (r.joined.length > 0) parts.push(`${r.joined.join(', ')} joined`);

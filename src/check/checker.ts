@@ -10,6 +10,7 @@ import { checkTotalOrder } from './properties/total-order.js';
 import { checkVirtualSynchrony } from './properties/virtual-synchrony.js';
 import { checkWellformed } from './properties/wellformed.js';
 import { PROPERTIES, type PropertyName } from './property-names.js';
+import { inLineage, splitLineages } from './lineages.js';
 import { readTraceDir } from './read-traces.js';
 import type { MemberTrace, Violation } from './trace-types.js';
 
@@ -47,17 +48,25 @@ const CHECKS: Record<PropertyName, (index: TraceIndex) => Violation[]> = {
 };
 
 export function checkTraces(traces: readonly MemberTrace[], opts: CheckOptions = {}): CheckReport {
-  const index = indexTraces(traces);
+  // Each lineage of the group (lineages.ts: a recovery after a lost majority starts one) is checked on its own.
+  const lineages = splitLineages(traces);
+  const several = lineages.length > 1;
   const violations: Violation[] = [];
   const violationsByProperty: Record<string, number> = {};
+  const stats: TraceStats = { traces: 0, members: 0, views: 0, sends: 0, deliveries: 0, tornLines: 0 };
+  const indexes = lineages.map((l) => indexTraces(l.traces));
+  for (const index of indexes) for (const k of Object.keys(stats) as Array<keyof TraceStats>) stats[k] += index.stats[k];
   for (const property of PROPERTIES) {
     if (property === 'liveness' && opts.liveness === false) continue;
-    const found = CHECKS[property](index);
-    violationsByProperty[property] = found.length;
-    const first = found[0];
-    if (first) violations.push(first);
+    violationsByProperty[property] = 0;
+    for (const [i, index] of indexes.entries()) {
+      const found = CHECKS[property](index);
+      violationsByProperty[property] += found.length;
+      const first = found[0];
+      if (first && violationsByProperty[property] === found.length) violations.push(inLineage(first, lineages[i]!.gid, several));
+    }
   }
-  return { ok: violations.length === 0, violations, counts: { violationsByProperty }, stats: index.stats };
+  return { ok: violations.length === 0, violations, counts: { violationsByProperty }, stats };
 }
 
 export async function checkTraceDir(dir: string, opts: CheckOptions = {}): Promise<CheckReport> {

@@ -5,6 +5,7 @@ import { errorLine } from './cli-errors.js';
 import { wantsDebug } from './cli-options.js';
 import { runDemoCommand } from './demo-command.js';
 import { runMemberCommand } from './member-command.js';
+import { runRecoverCommand } from './recover-command.js';
 import { runSimCommand } from './sim-command.js';
 import { runStatusCommand } from './status-command.js';
 
@@ -16,6 +17,8 @@ commands:
   sim      run the deterministic simulator (vsync sim --help)
   check    check a folder of traces (vsync check --help)
   status   show a running node's groups, views and links (vsync status <http-url>; vsync status --help)
+  recover  let the survivors of a lost majority form a new primary view, losing what only the lost side delivered
+           (vsync recover <http-url> --group <g> --confirm; vsync recover --help)
   bench    measure throughput, latency, view changes and memory against raw WebSocket (vsync bench --help)
 
 options:
@@ -65,6 +68,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runBenchCommand(rest, out, err);
       case 'status':
         return await runStatusCommand(rest, out);
+      case 'recover':
+        return await runRecoverCommand(rest, out, err);
       case '--version':
       case '-v':
         out(version());

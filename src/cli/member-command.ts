@@ -48,8 +48,8 @@ const OPTIONS: OptionHelp[] = [
 
 const USAGE = helpText(
   'usage: vsync member --name <name> --listen <host:port> --group <g> [options]',
-  'Runs one member process. Prints one line per event on stdout: `ready`, `view`, `status`, `send-error`,\n' +
-    '`sent-all`, `minority`, `excluded`, `bye`. SIGUSR1 stops sending; SIGTERM/SIGINT ends the trace, leaves, exits 0.\n' +
+  'Runs one member process. Prints one line per event on stdout: `ready`, `view`, `join-time`, `status`, `send-error`,\n' +
+    '`sent-all`, `minority`, `excluded`, `recovered`, `bye`. SIGUSR1 stops sending; SIGTERM/SIGINT ends the trace, leaves, exits 0.\n' +
     'Errors: one line on stderr with their code; exit 2.',
   OPTIONS,
 );
@@ -170,6 +170,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
     ? { getState: () => chain.snapshot(), setState: (s) => chain.restore(s), digest: () => chain.digest() }
     : {};
   let endpoint: ClientEndpoint | null = null;
+  const joinStart = performance.now();
   try {
     if (v['state-machine'] === 'kv') {
       // --state-machine kv: a replicated key-value store; external clients connect to --client-listen.
@@ -214,14 +215,21 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   });
   group.on('minority', (m) => out(`minority view=${m.viewId} reachable=${m.reachable}/${m.members}`));
   group.on('left', () => out('left'));
-  group.on('conflict', (c) => out(`conflict group=${c.group} ours=${c.ours.gid} members=${c.ours.members.join(',')} theirs=${c.theirs.gid} members=${c.theirs.members.join(',')} yielding=${c.yielding}`));
+  group.on('recovered', (r) => out(`recovered group=${group.name} from=${r.previousGroupId} to=${r.groupId} founder=${r.founder} survivors=${r.survivors.join(',')}`));
   group.on('conflict', (c) => out(`conflict group=${c.group} ours=${c.ours.gid} members=${c.ours.members.join(',')} theirs=${c.theirs.gid} members=${c.theirs.members.join(',')} yielding=${c.yielding}`));
   const me = group.memberId;
   const view = group.currentView!;
   out(`ready me=${group.memberId} url=${node.url}`);
   out(`view id=${view.id} members=${view.members.join(',')} me=${group.memberId}`);
+  // How long the join took, by this process's own clock (from its start, and from the join call): a loaded machine
+  // delays the whole process, and a script can tell that apart from a join that is passed over.
+  out(`join-time me=${group.memberId} process-ms=${Math.round(performance.now())} join-ms=${Math.round(performance.now() - joinStart)}`);
 
-  const status = setInterval(() => out(`status me=${group.memberId} view=${group.currentView?.id} delivered=${delivered} sent=${sent} seq=${lastSeq}${chain ? ` state=${chain.digest()}` : ''} errors=${errors.total} gid=${node.groupId(v.group!) ?? ''}`), statusMs);
+  const parentOf = (): string => {
+    const p = node.stats().groups.find((g) => g.group === v.group)?.parentGroupId;
+    return p ? ` parent=${p}` : '';
+  };
+  const status = setInterval(() => out(`status me=${group.memberId} view=${group.currentView?.id} delivered=${delivered} sent=${sent} seq=${lastSeq}${chain ? ` state=${chain.digest()}` : ''} errors=${errors.total}${parentOf()} gid=${node.groupId(v.group!) ?? ''}`), statusMs);
   const pad = 'x'.repeat(bytes);
   const payload = (n: number): Uint8Array => {
     const head = `${group.memberId}:${n}:`;
@@ -280,7 +288,12 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   ac.abort();
   await sending.catch(() => {});
   await endpoint?.close();
-  await group.leave({ signal: AbortSignal.timeout(2000) }).catch(() => {});
+  // A leave needs a view without us, which needs a majority: in a minority it cannot complete, so do not wait for it.
+  if (group.stats().minority) {
+    logger.warn({ group: group.name, member: group.memberId, view: group.currentView?.id }, 'not leaving gracefully: no majority of the view is reachable (the others will exclude this member)');
+  } else {
+    await group.leave({ signal: AbortSignal.timeout(2000) }).catch(() => {});
+  }
   await node.close();
   out(`bye me=${group.memberId ?? me} delivered=${delivered} sent=${sent} errors=${errors.total}${errors.total ? ` (${errors.summary()})` : ''}`);
   return 0;

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
+import type { FormingStats } from '../api/bootstrap.js';
 import type { GroupStats, NodeStats } from '../api/stats.js';
+import { opsRequest, opsUrl } from './ops-client.js';
 
 const USAGE = `usage: vsync status <http-url> [--token <t>] [--json] [--timeout-ms <ms>]
   <http-url>        a node's ops endpoint (vsync member --http host:port), e.g. http://127.0.0.1:9100
@@ -27,15 +29,24 @@ function groupState(g: GroupStats): string {
   return g.primary ? 'PRIMARY' : g.state.toUpperCase();
 }
 
+/** A join that has not started yet: what it waits for, e.g. "waiting for 3 nodes (2 connected: a, b)". */
+export function formingLine(f: FormingStats): string {
+  const peers = f.connected.length > 0 ? f.connected.join(', ') : 'none';
+  if (f.expect > 0) return `group ${f.group}  FORMING  waiting for ${f.expect} nodes (${f.ready.length} connected: ${f.ready.join(', ')}); peers: ${peers}`;
+  return `group ${f.group}  JOINING  looking for a running instance through the seeds; peers: ${peers}`;
+}
+
 /** The terminal view of a node's stats: the node, each group with its view and history, and the links. */
 export function formatStatus(s: NodeStats, now = Date.now()): string[] {
   const out: string[] = [];
   out.push(`node ${s.node}  ${s.url ?? '(not listening)'}  up ${s.uptimeSec} s  in ${bytes(s.transport.bytesIn)}  out ${bytes(s.transport.bytesOut)}  dropped ${s.transport.dropped}`);
-  if (s.groups.length === 0) out.push('', 'in no group');
+  for (const f of s.forming ?? []) out.push('', formingLine(f));
+  if (s.groups.length === 0 && (s.forming ?? []).length === 0) out.push('', 'in no group');
   const peer = new Map(s.peers.map((p) => [p.node, p]));
   for (const g of s.groups) {
     out.push('');
-    out.push(`group ${g.group}  ${groupState(g)}  ${g.view ? `view ${g.view.id}` : 'no view'}  as ${g.memberId ?? '-'}`);
+    const ids = g.groupId ? `  gid ${g.groupId}${g.parentGroupId ? ` (recovered from ${g.parentGroupId})` : ''}` : '';
+    out.push(`group ${g.group}  ${groupState(g)}  ${g.view ? `view ${g.view.id}` : 'no view'}  as ${g.memberId ?? '-'}${ids}`);
     if (g.view) {
       const rows = [['member', 'role', 'state', 'link']];
       for (const m of g.view.members) {
@@ -94,30 +105,20 @@ export async function runStatusCommand(args: string[], out: (line: string) => vo
   try {
     if (positionals.length !== 1) throw new Error('takes exactly one <http-url>');
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new Error(`--timeout-ms takes a positive integer, got '${v['timeout-ms']}'`);
-    url = new URL(positionals[0]!);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`<http-url> must be http:// or https://, got '${positionals[0]}'`);
+    url = opsUrl(positionals[0], '/status');
   } catch (err) {
-    out(`vsync status: ${err instanceof TypeError ? `invalid URL '${positionals[0]}'` : (err as Error).message}`);
+    out(`vsync status: ${(err as Error).message}`);
     out(USAGE);
     return 2;
   }
-  if (url.pathname === '/' || url.pathname === '') url.pathname = '/status';
-  const token = v.token ?? process.env['VSYNC_HTTP_TOKEN'];
-  let res: Response;
-  try {
-    res = await fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string } };
-    out(`vsync status: cannot reach ${url.href}: ${e.name === 'TimeoutError' ? `no answer in ${timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message)}`);
-    return 1;
+  const answer = await opsRequest('vsync status', url, { token: v.token ?? process.env['VSYNC_HTTP_TOKEN'], timeoutMs });
+  if (!answer.ok) {
+    out(answer.line);
+    return answer.exit;
   }
-  const text = await res.text().catch(() => '');
-  if (res.status === 401) {
-    out(`vsync status: VSYNC_ERR_AUTH: ${url.origin} wants a bearer token${token ? ' (the one given was refused)' : ''}: pass --token or set VSYNC_HTTP_TOKEN`);
-    return 1;
-  }
-  if (!res.ok) {
-    out(`vsync status: ${url.href} answered HTTP ${res.status}: ${text.slice(0, 200)}`);
+  const text = answer.text;
+  if (answer.status !== 200) {
+    out(`vsync status: ${url.href} answered HTTP ${answer.status}: ${text.slice(0, 200)}`);
     return 1;
   }
   let stats: NodeStats;

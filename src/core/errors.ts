@@ -31,6 +31,8 @@ export const ErrorCodes = {
   GROUP_FULL: 'VSYNC_ERR_GROUP_FULL',
   /** A peer runs with a setting every node of a cluster must share (`config.maxPayloadBytes`): its link is refused. */
   CONFIG_MISMATCH: 'VSYNC_ERR_CONFIG_MISMATCH',
+  /** A recovery (group.recover) was asked of a member that is not blocked in a minority: nothing to recover from. */
+  NOT_IN_MINORITY: 'VSYNC_ERR_NOT_IN_MINORITY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

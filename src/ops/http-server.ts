@@ -3,11 +3,12 @@
  * (node.stats() as JSON), /history (rate samples for the chart), /metrics (Prometheus text) and / (the live web
  * page). Everything but /healthz needs the bearer token when one is set; without a token the server refuses to bind
  * anything but a loopback address unless told `insecure: true`. Bounded: connections, header and request time, idle
- * time; only GET and HEAD.
+ * time; only GET and HEAD, but for one action: POST /recover (recovery after a lost majority, token in the header).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { RecoverResult } from '../api/recover.js';
 import type { NodeStats, RateSample } from '../api/stats.js';
 import { ErrorCodes, VsyncError } from '../core/errors.js';
 import { OpsMetrics } from './metrics.js';
@@ -28,11 +29,18 @@ export interface HttpOptions {
   requestTimeoutMs?: number;
 }
 
-/** What the server reads from its node. */
+/** What the server reads from its node, and the one action it may take. */
 export interface OpsSource {
   stats(): NodeStats;
   series(): Record<string, RateSample[]>;
+  /** POST /recover: recovery after a lost majority (group.recover); absent: the action is not offered. */
+  recover?(group: string, opts: { confirm: boolean; signal: AbortSignal }): Promise<RecoverResult>;
 }
+
+/** Largest POST body accepted (the recovery action's JSON). */
+const MAX_BODY = 4096;
+/** How long a recovery action may take before the answer says it is still under way. */
+const RECOVER_MS = 30_000;
 
 const COOKIE = 'vsync_token';
 
@@ -60,7 +68,8 @@ export function health(stats: NodeStats): { ok: boolean; reason: string; groups:
           : `not a member (${g.state})`,
   }));
   const bad = groups.filter((g) => !g.primary);
-  const reason = groups.length === 0 ? 'not in any group' : bad.length === 0 ? 'every group is in a primary view' : bad.map((g) => `${g.group}: ${g.reason}`).join('; ');
+  const forming = (stats.forming ?? []).map((f) => `${f.group}: ${f.expect > 0 ? `waiting for ${f.expect} nodes to found it (${f.ready.length} ready)` : 'looking for a running instance'}`);
+  const reason = groups.length === 0 ? (forming.length > 0 ? forming.join('; ') : 'not in any group') : bad.length === 0 ? 'every group is in a primary view' : bad.map((g) => `${g.group}: ${g.reason}`).join('; ');
   return { ok: groups.length > 0 && bad.length === 0, reason, groups };
 }
 
@@ -139,9 +148,10 @@ export class OpsServer {
   private route(req: IncomingMessage, res: ServerResponse): void {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD');
-      this.json(res, 405, { error: ErrorCodes.INVALID_ARGUMENT, message: 'only GET and HEAD' });
+    const post = req.method === 'POST';
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !post) {
+      res.setHeader('Allow', 'GET, HEAD, POST');
+      this.json(res, 405, { error: ErrorCodes.INVALID_ARGUMENT, message: 'only GET and HEAD (POST on /recover)' });
       return;
     }
     let url: URL;
@@ -149,6 +159,11 @@ export class OpsServer {
       url = new URL(req.url ?? '/', 'http://ops.invalid');
     } catch {
       this.json(res, 400, { error: ErrorCodes.INVALID_ARGUMENT, message: 'bad request target' });
+      return;
+    }
+    if (post !== (url.pathname === '/recover')) {
+      res.setHeader('Allow', post ? 'GET, HEAD' : 'POST');
+      this.json(res, 405, { error: ErrorCodes.INVALID_ARGUMENT, message: post ? 'POST only on /recover' : '/recover takes POST' });
       return;
     }
     if (url.pathname === '/healthz') {
@@ -164,7 +179,7 @@ export class OpsServer {
         return;
       }
     }
-    if (!this.authorized(req)) {
+    if (!this.authorized(req, post)) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="vsync"');
       if (url.pathname === '/') {
         res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' }).end('401: open this page as /?token=<token> (the node\'s http.token)\n');
@@ -182,6 +197,9 @@ export class OpsServer {
         return;
       case '/metrics':
         this.serveMetrics(res);
+        return;
+      case '/recover':
+        this.serveRecover(req, res);
         return;
       case '/':
         res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PAGE_CSP, 'Referrer-Policy': 'no-referrer' });
@@ -208,10 +226,12 @@ export class OpsServer {
     );
   }
 
-  private authorized(req: IncomingMessage): boolean {
+  /** `headerOnly`: the action takes the token from the Authorization header only, never from the page's cookie. */
+  private authorized(req: IncomingMessage, headerOnly = false): boolean {
     if (this.tokenDigest === null) return true;
     const h = req.headers.authorization;
     if (h?.startsWith('Bearer ') && this.tokenOk(h.slice(7).trim())) return true;
+    if (headerOnly) return false;
     for (const part of (req.headers.cookie ?? '').split(';')) {
       const [k, v] = part.trim().split('=', 2);
       if (k === COOKIE && v !== undefined) {
@@ -223,6 +243,61 @@ export class OpsServer {
       }
     }
     return false;
+  }
+
+  /**
+   * POST /recover with `{"group": "<g>", "confirm": true}` (Content-Type application/json, which a web page of another
+   * origin cannot send without asking first): the operator's recovery after a lost majority. 200 with the result;
+   * 400 / 404 / 409 with the error's code when it is refused.
+   */
+  private serveRecover(req: IncomingMessage, res: ServerResponse): void {
+    const recover = this.source.recover;
+    if (!recover) {
+      this.json(res, 404, { error: ErrorCodes.INVALID_ARGUMENT, message: 'this endpoint offers no recovery' });
+      return;
+    }
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+      this.json(res, 415, { error: ErrorCodes.INVALID_ARGUMENT, message: 'POST /recover takes Content-Type: application/json' });
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_BODY) chunks.push(c);
+      else if (!res.headersSent) {
+        // Answer once and drop the rest unread; the connection closes after the answer.
+        res.setHeader('Connection', 'close');
+        this.json(res, 413, { error: ErrorCodes.INVALID_ARGUMENT, message: `body over ${MAX_BODY} bytes` });
+      }
+    });
+    req.on('error', () => res.destroy());
+    req.on('end', () => {
+      if (size > MAX_BODY) return;
+      let body: Record<string, unknown>;
+      try {
+        const v: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+        body = v as Record<string, unknown>;
+      } catch {
+        this.json(res, 400, { error: ErrorCodes.INVALID_ARGUMENT, message: 'body: a JSON object {"group": "<name>", "confirm": true}' });
+        return;
+      }
+      const group = body['group'];
+      if (typeof group !== 'string' || group.length === 0 || group.length > 256) {
+        this.json(res, 400, { error: ErrorCodes.INVALID_ARGUMENT, message: 'body.group: the group name' });
+        return;
+      }
+      this.log.warn({ group, remote: req.socket.remoteAddress }, 'recovery asked through the ops endpoint');
+      recover(group, { confirm: body['confirm'] === true, signal: AbortSignal.timeout(RECOVER_MS) }).then(
+        (result) => this.json(res, 200, result),
+        (err: unknown) => {
+          const code = err instanceof VsyncError ? err.code : ErrorCodes.INVARIANT;
+          const status = code === ErrorCodes.INVALID_ARGUMENT ? 400 : code === ErrorCodes.NOT_MEMBER ? 404 : code === ErrorCodes.NOT_IN_MINORITY ? 409 : code === ErrorCodes.ABORTED ? 504 : 500;
+          this.json(res, status, { error: code, message: err instanceof Error ? err.message : String(err) });
+        },
+      );
+    });
   }
 
   private tokenOk(t: string): boolean {

@@ -8,6 +8,11 @@ export interface TraceSink {
   close(): void;
 }
 
+/** The trace file of member incarnation `me` in `dir` (docs/trace-format.md: one file per incarnation). */
+export function traceFilePath(dir: string, me: string): string {
+  return `${dir}/${me.replace(/[^A-Za-z0-9#._-]/g, '_')}.jsonl`;
+}
+
 /** Keeps lines in memory (the simulator checks them without touching the disk). */
 export class MemorySink implements TraceSink {
   readonly lines: TraceLine[] = [];

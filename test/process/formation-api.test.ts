@@ -2,36 +2,17 @@
  * Group formation through the Node API on 127.0.0.1 (issue 9): static bootstrap with one seed list for all,
  * joins that fail with their cause, group ids, conflicts between two founders, merging.
  */
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCodes, type Group, Node, type NodeOptions, VsyncError } from '../../src/index.js';
+import { ErrorCodes, type Group, Node, type NodeOptions } from '../../src/index.js';
+import { codeOf, freePorts, until } from './test-helpers.js';
 
 const SECRET = 'test-secret';
 const nodes: Node[] = [];
 afterEach(async () => {
   await Promise.all(nodes.splice(0).map((n) => n.close()));
 });
-
-async function eventually(pred: () => boolean, ms = 20_000, what = 'condition'): Promise<void> {
-  const until = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Ports that were free a moment ago (the seed list must be known before any node starts). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<import('node:net').Server>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  })));
-  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
 
 async function start(opts: Partial<NodeOptions> & { name: string }): Promise<Node> {
   const n = await Node.start({ listen: { host: '127.0.0.1', port: 0 }, secret: SECRET, ...opts });
@@ -50,16 +31,6 @@ function memoryLogger(): { logger: pino.Logger; lines: string[] } {
   return { logger: pino({ level: 'warn' }, stream), lines };
 }
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(VsyncError);
-    return (err as VsyncError).code;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('static bootstrap (bootstrapExpect)', () => {
   it('three nodes with one seed list (their own URL included) found one group together, once; a restart rejoins it', async () => {
     const ports = await freePorts(3);
@@ -76,12 +47,12 @@ describe('static bootstrap (bootstrapExpect)', () => {
     // Restart n0 (the coordinator of view 1) with its usual options: it joins the running group.
     await ns[0]!.close();
     nodes.splice(nodes.indexOf(ns[0]!), 1);
-    await eventually(() => groups[1]!.currentView!.members.length === 2, 20_000, 'n0 removed');
+    await until(() => groups[1]!.currentView!.members.length === 2, 20_000, 'n0 removed');
     const again = await start({ name: 'n0', listen: { host: '127.0.0.1', port: ports[0]! }, seeds, bootstrapExpect: 3 });
     const g0 = await again.join('g', { signal: AbortSignal.timeout(30_000) });
-    await eventually(() => [g0, groups[1]!, groups[2]!].every((g) => g.currentView!.members.length === 3), 20_000, 'n0 back');
+    await until(() => [g0, groups[1]!, groups[2]!].every((g) => g.currentView!.members.length === 3), 20_000, 'n0 back');
     expect(g0.currentView!.id).toBeGreaterThan(1);
-    await eventually(() => again.groupId('g') === gid, 10_000, 'the rejoined node learns the group id');
+    await until(() => again.groupId('g') === gid, 10_000, 'the rejoined node learns the group id');
   });
 
   it('a fourth node with the same options joins the group the first three founded', async () => {
@@ -91,7 +62,7 @@ describe('static bootstrap (bootstrapExpect)', () => {
     const groups = await Promise.all(ns.map((n) => n.join('g', { signal: AbortSignal.timeout(30_000) })));
     const late = await start({ name: 'n3', listen: { host: '127.0.0.1', port: ports[3]! }, seeds, bootstrapExpect: 3 });
     const g3 = await late.join('g', { signal: AbortSignal.timeout(30_000) });
-    await eventually(() => [...groups, g3].every((g) => g.currentView!.members.length === 4), 20_000, 'four members');
+    await until(() => [...groups, g3].every((g) => g.currentView!.members.length === 4), 20_000, 'four members');
   });
 });
 
@@ -107,7 +78,7 @@ describe('static bootstrap races', () => {
         firstViews.push({ id: g.currentView!.id, members: g.currentView!.members.join(',') });
         return g;
       }));
-      await eventually(() => groups.every((g) => g.currentView!.members.length === 5), 30_000, 'one group of five');
+      await until(() => groups.every((g) => g.currentView!.members.length === 5), 30_000, 'one group of five');
       // One founding: the members that started in a view 1 all started in the same one, of three.
       const ones = new Set(firstViews.filter((v) => v.id === 1).map((v) => v.members));
       expect(ones.size).toBe(1);
@@ -175,7 +146,7 @@ describe('group identity', () => {
     const seen: string[] = [];
     const { ga, a, b } = await twoFounders(false, seen);
     expect(a.groupId('g')).not.toBe(b.groupId('g'));
-    await eventually(() => seen.some((s) => s.startsWith('a:')) && seen.some((s) => s.startsWith('b:')), 20_000, 'both sides told');
+    await until(() => seen.some((s) => s.startsWith('a:')) && seen.some((s) => s.startsWith('b:')), 20_000, 'both sides told');
     expect(seen.find((s) => s.startsWith('a:'))).toBe(`a:${a.groupId('g')}/${b.groupId('g')}:true`);
     expect(seen.find((s) => s.startsWith('b:'))).toBe(`b:${b.groupId('g')}/${a.groupId('g')}:false`);
     // Without merge nobody moves.
@@ -184,8 +155,8 @@ describe('group identity', () => {
 
   it('with merge the smaller instance rejoins the larger one', async () => {
     const { ga, gb, a, b } = await twoFounders(true);
-    await eventually(() => gb.currentView!.members.length === 4 && ga.currentView!.members.length === 4, 30_000, 'one group of four');
-    await eventually(() => a.groupId('g') === b.groupId('g'), 10_000, 'one group id');
+    await until(() => gb.currentView!.members.length === 4 && ga.currentView!.members.length === 4, 30_000, 'one group of four');
+    await until(() => a.groupId('g') === b.groupId('g'), 10_000, 'one group id');
   });
 });
 

@@ -5,29 +5,17 @@
  * with --merge, end as one group.
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkTraceDir } from '../../src/check/index.js';
 import { MemberProcess } from '../../src/cli/member-process.js';
+import { freePorts, quiesce, sleep, until } from './test-helpers.js';
 
 const procs: MemberProcess[] = [];
 afterEach(() => {
   for (const p of procs.splice(0)) p.signal('SIGKILL');
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<Server>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  })));
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
 
 /** One node of a static cluster: every node's arguments differ only in --name and --listen. */
 function member(name: string, port: number, seeds: string[], dir: string, extra: string[] = []): MemberProcess {
@@ -47,14 +35,6 @@ function lastGid(p: MemberProcess): string {
   return p.lastMatch(/^status .* gid=(\S*)$/)?.[1] ?? '';
 }
 
-async function until(pred: () => boolean, ms: number, what: () => string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
-    await sleep(50);
-  }
-}
-
 /** Starts `n` nodes with identical commands at once and waits for one view of all `n` with one group id. */
 async function formOnce(n: number, extra: string[] = []): Promise<{ ps: MemberProcess[]; ports: number[]; seeds: string[]; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'vsync-form-'));
@@ -72,18 +52,7 @@ async function formOnce(n: number, extra: string[] = []): Promise<{ ps: MemberPr
 
 async function stopAndCheck(ps: MemberProcess[], dir: string): Promise<void> {
   // Let the group go quiet first: a message in flight at SIGTERM would be reported as undelivered.
-  for (const p of ps) p.signal('SIGUSR1');
-  await Promise.all(ps.map((p) => p.waitFor(/^stopped-sending/, 30_000)));
-  let last = '';
-  let stableSince = Date.now();
-  await until(() => {
-    const key = ps.map((p) => p.lastMatch(/^status .* seq=(\d+)/)?.[1] ?? '?').join(',');
-    if (key !== last || !key.split(',').every((x) => x === key.split(',')[0])) {
-      last = key;
-      stableSince = Date.now();
-    }
-    return Date.now() - stableSince > 600;
-  }, 30_000, () => `quiet group: ${last}`);
+  await quiesce(ps);
   for (const p of ps) p.signal('SIGTERM');
   await Promise.all(ps.map((p) => Promise.race([p.exited, sleep(15_000)])));
   const report = await checkTraceDir(dir);
