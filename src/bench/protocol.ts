@@ -4,6 +4,7 @@
  */
 import type { DigestReport } from './digest.js';
 import type { HistogramData } from './histogram.js';
+import type { GcPauses, LoopDelay } from './stalls.js';
 
 /** ws: a raw mesh; seq: the bare batched sequencer (seq-baseline.ts); vsync: a member. */
 export type WorkerMode = 'ws' | 'vsync' | 'seq';
@@ -82,8 +83,12 @@ export interface WindowReply {
   rss: number;
   /** Event-loop utilization during the window (0..1). */
   elu: number;
-  /** Longest event-loop stall seen during the window (timer lateness beyond its 5 ms interval), ms. */
+  /** Longest event-loop stall seen during the window (timer lateness beyond its 1 ms interval), ms. */
   loopDelayMaxMs: number;
+  /** Event-loop delay percentiles during the window, ms. */
+  loopDelay: LoopDelay;
+  /** GC pauses during the window. */
+  gc: GcPauses;
   /** The window on the monotonic clock (process.hrtime, the clock of V8 CPU profiles), µs. */
   hrFromUs: number;
   hrToUs: number;

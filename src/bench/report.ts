@@ -50,11 +50,14 @@ export function formatReport(r: BenchResults): string[] {
     out.push('', 'Latency: send() to delivery (sender wall time in the payload), at the sender and at the other members');
     const rows = r.latency.map((l) => [
       l.system === 'ws' ? 'ws mesh' : 'vsync', `n=${l.n}`, l.label, `${l.bytes >= 1024 ? `${l.bytes / 1024}KB` : `${l.bytes}B`}`, num(l.achievedRate),
-      ...(l.system === 'ws' ? ['-', '-', '-', '-'] : lat(l.atSender)), ...lat(l.atOthers), `${l.loopDelayMaxMs.toFixed(1)}ms`,
+      ...(l.system === 'ws' ? ['-', '-', '-', '-'] : lat(l.atSender)), ...lat(l.atOthers),
+      l.loopDelay ? `${l.loopDelay.p90} / ${l.loopDelay.p99} / ${l.loopDelay.max}ms` : `- / - / ${l.loopDelayMaxMs.toFixed(1)}ms`,
+      l.gc ? `${l.gc.count} (${l.gc.over1ms} ≥1ms), max ${l.gc.maxMs.toFixed(1)}ms` : '-',
       l.digest ? (l.digest.agreed ? 'ok' : 'DISAGREE') : '-',
     ]);
-    out.push(...table(['system', 'n', 'load', 'size', 'msgs/s', 'snd p50', 'p90', 'p99', 'max', 'oth p50', 'p90', 'p99', 'max', 'loop delay max', 'digest'], rows,
-      [false, false, false, true, true, true, true, true, true, true, true, true, true, true, false]));
+    out.push(...table(['system', 'n', 'load', 'size', 'msgs/s', 'snd p50', 'p90', 'p99', 'max', 'oth p50', 'p90', 'p99', 'max', 'loop delay p90/p99/max', 'GC pauses', 'digest'], rows,
+      [false, false, false, true, true, true, true, true, true, true, true, true, true, true, true, false]));
+    out.push('  loop delay: a 1 ms timer\'s lateness in the member processes (each percentile the highest of any member); GC pauses: all members together');
   }
 
   if (r.viewChanges.length) {

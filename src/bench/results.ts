@@ -2,6 +2,7 @@ import type { DigestComparison } from './digest.js';
 import type { HistogramData, Percentiles } from './histogram.js';
 import type { ProfileSummary } from './profile.js';
 import type { BenchMode, Senders } from './settings.js';
+import type { GcPauses, LoopDelay } from './stalls.js';
 
 export interface MemberRate {
   name: string;
@@ -118,6 +119,10 @@ export interface LatencyResult {
   floorMultiples?: { p50: number; p90: number; p99: number } | null;
   /** Longest event-loop delay of any member during the window, ms (a blocked or descheduled process). */
   loopDelayMaxMs: number;
+  /** Event-loop delay during the window, ms: each percentile the highest of any member's. */
+  loopDelay?: LoopDelay;
+  /** GC pauses during the window, summed over the members (maxMs: the longest of any). */
+  gc?: GcPauses;
   digest: DigestComparison | null;
   void: boolean;
   error?: string;

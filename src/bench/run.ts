@@ -10,6 +10,7 @@ import type {
   BenchResults, BenchSystem, JoinResult, LatencyFloor, RatioResult, Spread, LatencyResult, MemberRate, MemoryResult, ProfileResult, ProtectionResult, RssSeriesPoint, ThroughputResult, ViewChangeResult,
 } from './results.js';
 import { type BenchSettings, type LatencyCase, type ThroughputCase, windowFor } from './settings.js';
+import { type GcPauses, type LoopDelay, combineStalls } from './stalls.js';
 import { MB, max, median, round } from './stats.js';
 import { evaluateTargets } from './targets.js';
 import { clockOffsets, type WorkerHandle } from './worker-handle.js';
@@ -489,18 +490,27 @@ async function latencyCase(
     for (const h of hists) merged.add(h.others);
     r.othersHist = merged.toJSON();
     r.loopDelayMaxMs = round(max(wins.map((w) => w.loopDelayMaxMs)), 1);
+    const st = combineStalls(wins);
+    r.loopDelay = st.loopDelay;
+    r.gc = st.gc;
     r.digest = await checkDigests(c, members, true, s.digestFullEvery);
     r.void = !q.ok || !r.digest.agreed;
     if (!r.digest.agreed) problem(`latency ${system} n=${lc.n} ${label}: ${system === 'vsync' ? 'digests disagree' : 'FIFO gaps'}`);
     if (r.achievedRate < rate * 0.9) warn(`latency ${system} n=${lc.n} ${label}: achieved only ${r.achievedRate} of ${rate} msgs/s`);
     const f = (p: { p50: number; p99: number; max: number }): string => `p50 ${fmtUs(p.p50)} p99 ${fmtUs(p.p99)} max ${fmtUs(p.max)}`;
-    say(`latency ${system} n=${lc.n} ${label} (${r.achievedRate} msgs/s, ${kb(lc.bytes)}): at sender ${f(r.atSender)}; at others ${f(r.atOthers)}`);
+    say(`latency ${system} n=${lc.n} ${label} (${r.achievedRate} msgs/s, ${kb(lc.bytes)}): at sender ${f(r.atSender)}; at others ${f(r.atOthers)}; ${stallText(st)}`);
   } catch (err) {
     r.error = (err as Error).message;
     problem(`latency ${system} n=${lc.n} ${label}: ${r.error}`);
     await Promise.all(senders.map((w) => w.stop().catch(() => {})));
   }
   return r;
+}
+
+/** Event-loop delay and GC pauses of a window, for the progress lines. */
+function stallText(st: { loopDelay: LoopDelay; gc: GcPauses }): string {
+  const d = st.loopDelay;
+  return `event-loop delay p50 ${d.p50}ms p90 ${d.p90}ms p99 ${d.p99}ms max ${d.max}ms; GC ${st.gc.count} pauses (${st.gc.major} major, ${st.gc.over1ms} of 1 ms or more) ${st.gc.totalMs}ms in all, longest ${st.gc.maxMs}ms`;
 }
 
 export function fmtUs(us: number): string {
