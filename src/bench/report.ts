@@ -35,7 +35,7 @@ export function formatReport(r: BenchResults): string[] {
 
   if (r.protection) {
     const p = r.protection;
-    out.push('', `Frame protection (AES-256-GCM per link and direction) vs insecure, ${caseLabel(p)}: ${num(p.protectedPerSec)} vs ${num(p.insecurePerSec)} deliveries/s per member (medians of ${p.rounds} alternating rounds), ratio ${p.ratio ?? "-"}; per CPU-second ${num(p.protectedPerCpuSec)} vs ${num(p.insecurePerCpuSec)}, ratio ${p.cpuRatio ?? "-"}${p.void ? " VOID" : ""}`);
+    out.push('', `Frame protection (AES-256-GCM per link and direction) vs insecure, ${caseLabel(p)}: ${num(p.protectedPerSec)} vs ${num(p.insecurePerSec)} deliveries/s per member (medians of ${p.rounds} pairs), ratio ${p.ratio ?? "-"}${p.pairRatios ? ` (median of the pairs' ratios; ${p.pairRatios.min}–${p.pairRatios.max})` : ''}; per CPU-second ${num(p.protectedPerCpuSec)} vs ${num(p.insecurePerCpuSec)}, ratio ${p.cpuRatio ?? "-"}${p.void ? " VOID" : ""}`);
   }
 
   if (r.latencyFloor) {

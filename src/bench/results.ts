@@ -25,8 +25,12 @@ export interface ProtectionResult {
   /** Median deliveries/s per member, frames protected (AES-256-GCM) and not (`insecure`). */
   protectedPerSec: number;
   insecurePerSec: number;
-  /** protected / insecure (medians of the alternating rounds). */
+  /** protected / insecure: the median of the pairs' ratios (each pair measured back to back). */
   ratio: number | null;
+  /** The pairs' ratios: median, min, max and each. */
+  pairRatios?: Spread | null;
+  /** Measurement window of each side of a pair, ms. */
+  windowMs?: number;
   /** Deliveries per CPU-second of all members (medians of the rounds), and their ratio: the cost in work. */
   protectedPerCpuSec: number;
   insecurePerCpuSec: number;

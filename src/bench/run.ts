@@ -208,30 +208,39 @@ type Say = (line: string) => void;
 
 /**
  * 3 members, all sending 1 KB: frames protected (a cluster secret, as every vsync cluster of the bench) against the
- * same case with `insecure: true`. Both clusters run side by side, idle but for the one being measured, and the
- * measurements alternate (insecure, protected, ...) so that a change of the machine's load hits both alike; the
- * medians of the rounds are compared.
+ * same case with `insecure: true`. Both clusters run side by side, idle but for the one being measured. The
+ * measurements come in pairs, back to back, the order alternating (insecure first, then protected first: ABBA), so
+ * a change of the machine's load within a pair hits both sides alike and a drift across pairs cancels; the ratio is
+ * the median of the pairs' ratios, reported with their spread.
  */
 async function protectionCost(s: BenchSettings, _res: BenchResults, say: Say, problem: (p: string) => void): Promise<ProtectionResult> {
   const tc: ThroughputCase = { n: 3, senders: 'all', bytes: 1024 };
-  const rounds = s.mode === 'smoke' ? 1 : 3;
+  const { pairs, windowMs } = s.protection;
+  const sw: BenchSettings = { ...s, windowMs };
   let insecure: Cluster | null = null;
   let prot: Cluster | null = null;
   try {
-    say(`protection: an insecure and a protected cluster of ${tc.n}, ${rounds} alternating round(s)`);
+    say(`protection: an insecure and a protected cluster of ${tc.n}, ${pairs} pair(s) of ${windowMs} ms windows, order alternating`);
     insecure = await Cluster.vsync(tc.n, [], undefined, true);
     prot = await Cluster.vsync(tc.n, [], undefined, false);
     await warmCluster(insecure, s, say);
     await warmCluster(prot, s, say);
     const ins: ThroughputResult[] = [];
     const pro: ThroughputResult[] = [];
-    for (let i = 0; i < rounds; i++) {
-      ins.push(await throughputCase(insecure, tc, s, 'vsync', say, problem));
-      pro.push(await throughputCase(prot, tc, s, 'vsync', say, problem));
+    const ratios: number[] = [];
+    for (let i = 0; i < pairs; i++) {
+      const insecureFirst = i % 2 === 0;
+      const a = await throughputCase(insecureFirst ? insecure : prot, tc, sw, 'vsync', say, problem);
+      const b = await throughputCase(insecureFirst ? prot : insecure, tc, sw, 'vsync', say, problem);
+      const [ri, rp] = insecureFirst ? [a, b] : [b, a];
+      ins.push(ri);
+      pro.push(rp);
+      if (!ri.void && !rp.void && ri.medianDeliveriesPerSec > 0) ratios.push(rp.medianDeliveriesPerSec / ri.medianDeliveriesPerSec);
     }
     const insecurePerSec = median(ins.map((r) => r.medianDeliveriesPerSec));
     const protectedPerSec = median(pro.map((r) => r.medianDeliveriesPerSec));
-    const ratio = insecurePerSec > 0 ? round(protectedPerSec / insecurePerSec, 3) : null;
+    const pairRatios = spread(ratios, 3);
+    const ratio = pairRatios ? pairRatios.median : null;
     // Deliveries per CPU-second (all members): what protection costs in work, less sensitive to a busy machine.
     const perCpu = (r: ThroughputResult): number => {
       const cpu = r.members.reduce((a, m) => a + m.cpuPct, 0) / 100;
@@ -240,8 +249,9 @@ async function protectionCost(s: BenchSettings, _res: BenchResults, say: Say, pr
     const insecurePerCpuSec = Math.round(median(ins.map(perCpu)));
     const protectedPerCpuSec = Math.round(median(pro.map(perCpu)));
     const cpuRatio = insecurePerCpuSec > 0 ? round(protectedPerCpuSec / insecurePerCpuSec, 3) : null;
-    say(`protection: protected ${Math.round(protectedPerSec)} vs insecure ${Math.round(insecurePerSec)} deliveries/s per member (ratio ${ratio ?? '?'}); per CPU-second ${protectedPerCpuSec} vs ${insecurePerCpuSec} (ratio ${cpuRatio ?? '?'})`);
-    return { ...tc, protectedPerSec, insecurePerSec, ratio, protectedPerCpuSec, insecurePerCpuSec, cpuRatio, rounds, void: [...ins, ...pro].some((r) => r.void) };
+    const sp = pairRatios ? ` (pairs ${pairRatios.min}–${pairRatios.max})` : '';
+    say(`protection: protected ${Math.round(protectedPerSec)} vs insecure ${Math.round(insecurePerSec)} deliveries/s per member; ratio ${ratio ?? '?'}${sp}; per CPU-second ${protectedPerCpuSec} vs ${insecurePerCpuSec} (ratio ${cpuRatio ?? '?'})`);
+    return { ...tc, protectedPerSec, insecurePerSec, ratio, pairRatios, windowMs, protectedPerCpuSec, insecurePerCpuSec, cpuRatio, rounds: pairs, void: [...ins, ...pro].some((r) => r.void) };
   } finally {
     await Promise.all([insecure?.close(), prot?.close()]);
   }
