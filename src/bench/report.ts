@@ -33,6 +33,13 @@ export function formatReport(r: BenchResults): string[] {
     out.push(...table(['case', 'ws mesh', 'bare sequencer', 'vsync', 'vsync / mesh', 'vsync / sequencer', 'vsync cpu %', 'digests'], rows, [false, true, true, true, true, true, true, false]));
   }
 
+  if (r.netns) {
+    const x = r.netns;
+    out.push('', `Across hosts: ${caseLabel(x)}, each member in its own network namespace, against the same on 127.0.0.1 (deliveries/s per member, median of the rounds; ratio per round)${x.netemMissing ? `; tc netem is not available here (${x.netemMissing}), so without delay` : ''}`);
+    for (const c of x.cases) {
+      out.push(`  ${c.delayMs} ms one way: ${c.netns ? num(c.netns.median) : '-'} vs ${c.loopback ? num(c.loopback.median) : '-'}, ratio ${c.ratio ? `${c.ratio.median} (${c.ratio.min}–${c.ratio.max})` : '-'}`);
+    }
+  }
   if (r.protection) {
     const p = r.protection;
     out.push('', `Frame protection (AES-256-GCM per link and direction) vs insecure, ${caseLabel(p)}: ${num(p.protectedPerSec)} vs ${num(p.insecurePerSec)} deliveries/s per member (medians of ${p.rounds} pairs), ratio ${p.ratio ?? "-"}${p.pairRatios ? ` (median of the pairs' ratios; ${p.pairRatios.min}–${p.pairRatios.max})` : ''}; per CPU-second ${num(p.protectedPerCpuSec)} vs ${num(p.insecurePerCpuSec)}, ratio ${p.cpuRatio ?? "-"}${p.void ? " VOID" : ""}`);

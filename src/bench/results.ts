@@ -39,6 +39,23 @@ export interface ProtectionResult {
   void: boolean;
 }
 
+/** vsync with each member in its own network namespace (netns.ts) against the same case on 127.0.0.1. */
+export interface NetnsResult {
+  n: number;
+  senders: Senders;
+  bytes: number;
+  /** Null when `tc netem` worked; else why it did not (the case then ran without delay). */
+  netemMissing: string | null;
+  cases: Array<{
+    /** One-way delay between two members, ms (0: none). */
+    delayMs: number;
+    /** Deliveries/s per member over the rounds: on 127.0.0.1, in the namespaces, and their ratio per round. */
+    loopback: Spread | null;
+    netns: Spread | null;
+    ratio: Spread | null;
+  }>;
+}
+
 /** ws: the raw mesh; seq: the bare batched sequencer (seq-baseline.ts); vsync: vsync. */
 export type BenchSystem = 'ws' | 'seq' | 'vsync';
 
@@ -271,6 +288,8 @@ export interface BenchResults {
   profile: ProfileResult | null;
   /** The cost of frame protection: the same case with a cluster secret (protected) and `insecure`, in one run. */
   protection: ProtectionResult | null;
+  /** Only with `--only netns`. */
+  netns?: NetnsResult | null;
   targets: TargetResult[];
   /** What voids a number or is a bug: digests disagreeing, hangs, crashes, failed sends. They make the exit code 1. */
   problems: string[];

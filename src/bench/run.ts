@@ -7,8 +7,9 @@ import { Histogram, type HistogramData } from './histogram.js';
 import { summarizeProfile } from './profile.js';
 import { type WorkerEvent, monoNow } from './protocol.js';
 import type {
-  BenchResults, BenchSystem, JoinResult, LatencyFloor, RatioResult, Spread, LatencyResult, MemberRate, MemoryResult, ProfileResult, ProtectionResult, RssSeriesPoint, ThroughputResult, ViewChangeResult,
+  BenchResults, BenchSystem, JoinResult, NetnsResult, LatencyFloor, RatioResult, Spread, LatencyResult, MemberRate, MemoryResult, ProfileResult, ProtectionResult, RssSeriesPoint, ThroughputResult, ViewChangeResult,
 } from './results.js';
+import { BenchNet, netnsUnavailable } from './netns.js';
 import { type BenchSettings, type LatencyCase, type ThroughputCase, windowFor } from './settings.js';
 import { type GcPauses, type LoopDelay, combineStalls } from './stalls.js';
 import { MB, max, median, round } from './stats.js';
@@ -158,6 +159,15 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
     }
   }
 
+  // ---- across hosts: members in network namespaces (only when asked for by name) ----
+  if (o.only?.has('netns')) {
+    try {
+      res.netns = await acrossHosts(s, say, problem, warn);
+    } catch (err) {
+      problem(`netns: ${(err as Error).message}`);
+    }
+  }
+
   // ---- view changes and joins ----
   if (want('viewchange')) {
     for (const n of s.viewChange.n) {
@@ -254,6 +264,52 @@ async function protectionCost(s: BenchSettings, _res: BenchResults, say: Say, pr
     return { ...tc, protectedPerSec, insecurePerSec, ratio, pairRatios, windowMs, protectedPerCpuSec, insecurePerCpuSec, cpuRatio, rounds: pairs, void: [...ins, ...pro].some((r) => r.void) };
   } finally {
     await Promise.all([insecure?.close(), prot?.close()]);
+  }
+}
+
+/**
+ * 3 members all sending 1 KB, each in its own network namespace (netns.ts), against the same on 127.0.0.1, measured
+ * in turn in each round; with `tc netem`, at 0, 0.5 and 2 ms one way. Without netem it runs without delay and says so.
+ */
+async function acrossHosts(s: BenchSettings, say: Say, problem: (p: string) => void, warn: (p: string) => void): Promise<NetnsResult | null> {
+  const why = netnsUnavailable();
+  if (why) {
+    warn(`netns: skipped (${why})`);
+    return null;
+  }
+  const tc: ThroughputCase = { n: 3, senders: 'all', bytes: 1024 };
+  const net = new BenchNet(tc.n);
+  let local: Cluster | null = null;
+  let spaced: Cluster | null = null;
+  try {
+    net.setup();
+    const delays = net.setDelay(0.5) ? [0, 0.5, 2] : [0];
+    if (net.netemMissing) warn(`netns: tc netem is not available here (${net.netemMissing}): the namespaces run without delay`);
+    net.setDelay(0);
+    say(`netns: ${tc.n} members in network namespaces against ${tc.n} on 127.0.0.1, one-way delay ${delays.join(', ')} ms, ${s.rounds} round(s) each`);
+    local = await Cluster.vsync(tc.n);
+    spaced = await Cluster.vsync(tc.n, [], undefined, false, (i) => ({ netns: net.ns(i), host: net.host(i) }));
+    await warmCluster(local, s, say);
+    await warmCluster(spaced, s, say);
+    const out: NetnsResult = { ...tc, netemMissing: net.netemMissing, cases: [] };
+    for (const d of delays) {
+      net.setDelay(d);
+      const lo: number[] = [];
+      const ns: number[] = [];
+      const ratios: number[] = [];
+      for (let r = 0; r < s.rounds; r++) {
+        const order: Array<[Cluster, number[]]> = r % 2 === 0 ? [[local, lo], [spaced, ns]] : [[spaced, ns], [local, lo]];
+        for (const [c, xs] of order) xs.push((await throughputCase(c, tc, s, 'vsync', say, problem)).medianDeliveriesPerSec);
+        if (lo[r]! > 0) ratios.push(ns[r]! / lo[r]!);
+      }
+      const row = { delayMs: d, loopback: spread(lo), netns: spread(ns), ratio: spread(ratios, 2) };
+      out.cases.push(row);
+      say(`netns, ${d} ms one way${net.netemMissing ? ' (no netem: no delay)' : ''}: ${row.netns?.median ?? '-'} vs ${row.loopback?.median ?? '-'} deliveries/s per member on 127.0.0.1, ratio ${row.ratio?.median ?? '-'} (${row.ratio?.min ?? '-'}–${row.ratio?.max ?? '-'})`);
+    }
+    return out;
+  } finally {
+    await Promise.all([local?.close(), spaced?.close()]);
+    net.cleanup();
   }
 }
 

@@ -371,7 +371,7 @@ async function start(c: Extract<Command, { cmd: 'start' }>): Promise<StartReply>
     const t = monoNow();
     return { url: `ws://127.0.0.1:${addr.port}`, memberId: null, pid: process.pid, wallMinusMono: wallNow() - monoNow(), tProcess, tStartCmd, tNodeStarted: t, tJoined: t, viewId: 0, members: [], stateReceived: null };
   }
-  const n = await Node.start({ name: c.name, listen: { host: '127.0.0.1', port: 0 }, seeds: c.seeds ?? [], ...(c.insecure ? { insecure: true } : { secret: BENCH_SECRET }) });
+  const n = await Node.start({ name: c.name, listen: { host: c.host ?? '127.0.0.1', port: 0 }, seeds: c.seeds ?? [], ...(c.insecure ? { insecure: true } : { secret: BENCH_SECRET }) });
   node = n;
   const tNodeStarted = monoNow();
   const stateful = c.stateBytes !== undefined;
