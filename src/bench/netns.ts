@@ -22,20 +22,33 @@ function ip(...args: string[]): void {
 }
 
 export class BenchNet {
-  private readonly prefix = `vsb${process.pid}`;
-  private readonly hub = `${this.prefix}h`;
+  /** Every namespace made here is named with this prefix (cleanup() deletes them by it). */
+  readonly prefix: string;
+  /** The namespace of the bridge. */
+  readonly hub: string;
+  private readonly subnet: string;
   private made: string[] = [];
   /** Why netem cannot delay packets here (set by the first setDelay that failed), or null. */
   netemMissing: string | null = null;
 
-  constructor(readonly size: number) {}
+  /** `prefix` and `subnet` (three octets of a /24) keep two users of namespaces apart (the bench's and the tests'). */
+  constructor(readonly size: number, opts: { prefix?: string; subnet?: string } = {}) {
+    this.prefix = opts.prefix ?? `vsb${process.pid}`;
+    this.hub = `${this.prefix}h`;
+    this.subnet = opts.subnet ?? SUBNET;
+  }
 
   ns(i: number): string {
     return `${this.prefix}n${i}`;
   }
 
   host(i: number): string {
-    return `${SUBNET}.${11 + i}`;
+    return `${this.subnet}.${11 + i}`;
+  }
+
+  /** Member i's port on the bridge, in the hub namespace: down cuts the member off (packets lost both ways). */
+  hubPort(i: number): string {
+    return `v${i}`;
   }
 
   setup(): void {
@@ -49,9 +62,9 @@ export class BenchNet {
       ip('netns', 'add', ns);
       this.made.push(ns);
       // Made inside the namespaces from the start: the host's namespace never sees these interfaces.
-      ip('link', 'add', 'eth0', 'netns', ns, 'type', 'veth', 'peer', 'name', `v${i}`, 'netns', this.hub);
-      ip('-n', this.hub, 'link', 'set', `v${i}`, 'master', 'br0');
-      ip('-n', this.hub, 'link', 'set', `v${i}`, 'up');
+      ip('link', 'add', 'eth0', 'netns', ns, 'type', 'veth', 'peer', 'name', this.hubPort(i), 'netns', this.hub);
+      ip('-n', this.hub, 'link', 'set', this.hubPort(i), 'master', 'br0');
+      ip('-n', this.hub, 'link', 'set', this.hubPort(i), 'up');
       ip('-n', ns, 'link', 'set', 'lo', 'up');
       ip('-n', ns, 'addr', 'add', `${this.host(i)}/24`, 'dev', 'eth0');
       ip('-n', ns, 'link', 'set', 'eth0', 'up');
@@ -76,7 +89,12 @@ export class BenchNet {
     return true;
   }
 
-  /** Deletes every namespace of this bench process (also leftovers of an earlier crash of the same pid). */
+  /** Cuts member i off the bridge, or heals it. */
+  link(i: number, up: boolean): void {
+    ip('-n', this.hub, 'link', 'set', this.hubPort(i), up ? 'up' : 'down');
+  }
+
+  /** Deletes every namespace with this prefix (also leftovers of an earlier crash of the same pid). */
   cleanup(): void {
     const listed = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
     const names = new Set([...this.made, ...listed.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(this.prefix))]);
