@@ -6,19 +6,13 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { BenchNet } from '../../src/bench/netns.js';
+import { BenchNet, netnsUnavailable } from '../../src/bench/netns.js';
 
 const BIN = fileURLToPath(new URL('../../bin/vsync.js', import.meta.url));
 export const SUBNET = '10.213.0';
 
-/** Why the lab cannot run here, or null when it can. */
-export function unavailable(): string | null {
-  if (process.platform !== 'linux') return `not Linux (${process.platform})`;
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'not root (network namespaces need root)';
-  const r = spawnSync('ip', ['-V'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return "the 'ip' command (iproute2) is missing";
-  return null;
-}
+/** Why the lab cannot run here, or null when it can (the bench's check: the same needs). */
+export const unavailable = netnsUnavailable;
 
 /** A `vsync member` process inside a namespace, whose stdout lines can be awaited. */
 export class NsMember {
