@@ -153,7 +153,7 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
   // ---- the cost of frame protection: the same case without a secret ----
   if (want('throughput')) {
     try {
-      res.protection = await protectionCost(s, res, say, problem);
+      res.protection = await protectionCost(s, res, say, problem, warn);
     } catch (err) {
       problem(`frame protection vs insecure: ${(err as Error).message}`);
     }
@@ -223,7 +223,7 @@ type Say = (line: string) => void;
  * a change of the machine's load within a pair hits both sides alike and a drift across pairs cancels; the ratio is
  * the median of the pairs' ratios, reported with their spread.
  */
-async function protectionCost(s: BenchSettings, _res: BenchResults, say: Say, problem: (p: string) => void): Promise<ProtectionResult> {
+async function protectionCost(s: BenchSettings, _res: BenchResults, say: Say, problem: (p: string) => void, warn: (p: string) => void): Promise<ProtectionResult> {
   const tc: ThroughputCase = { n: 3, senders: 'all', bytes: 1024 };
   const { pairs, windowMs } = s.protection;
   const sw: BenchSettings = { ...s, windowMs };
@@ -238,11 +238,28 @@ async function protectionCost(s: BenchSettings, _res: BenchResults, say: Say, pr
     const ins: ThroughputResult[] = [];
     const pro: ThroughputResult[] = [];
     const ratios: number[] = [];
+    // A pair counts only if both groups kept all their members throughout: on a busy machine a member may be
+    // excluded (and rejoin), and a group of two measured against one of three says nothing about protection.
+    const whole = async (c: Cluster): Promise<boolean> => {
+      const st = await c.statuses();
+      return st.length === tc.n && st.every((x) => x.members.length === tc.n && x.viewId === st[0]!.viewId);
+    };
     for (let i = 0; i < pairs; i++) {
+      try {
+        await insecure.waitFullView(tc.n, s.quiesceMs);
+        await prot.waitFullView(tc.n, s.quiesceMs);
+      } catch (err) {
+        problem(`protection, pair ${i + 1}: ${(err as Error).message}`);
+        continue;
+      }
       const insecureFirst = i % 2 === 0;
       const a = await throughputCase(insecureFirst ? insecure : prot, tc, sw, 'vsync', say, problem);
       const b = await throughputCase(insecureFirst ? prot : insecure, tc, sw, 'vsync', say, problem);
       const [ri, rp] = insecureFirst ? [a, b] : [b, a];
+      if (!(await whole(insecure)) || !(await whole(prot))) {
+        warn(`protection, pair ${i + 1}: a member left its group's view during the pair; the pair is not counted`);
+        continue;
+      }
       ins.push(ri);
       pro.push(rp);
       if (!ri.void && !rp.void && ri.medianDeliveriesPerSec > 0) ratios.push(rp.medianDeliveriesPerSec / ri.medianDeliveriesPerSec);
@@ -261,7 +278,7 @@ async function protectionCost(s: BenchSettings, _res: BenchResults, say: Say, pr
     const cpuRatio = insecurePerCpuSec > 0 ? round(protectedPerCpuSec / insecurePerCpuSec, 3) : null;
     const sp = pairRatios ? ` (pairs ${pairRatios.min}–${pairRatios.max})` : '';
     say(`protection: protected ${Math.round(protectedPerSec)} vs insecure ${Math.round(insecurePerSec)} deliveries/s per member; ratio ${ratio ?? '?'}${sp}; per CPU-second ${protectedPerCpuSec} vs ${insecurePerCpuSec} (ratio ${cpuRatio ?? '?'})`);
-    return { ...tc, protectedPerSec, insecurePerSec, ratio, pairRatios, windowMs, protectedPerCpuSec, insecurePerCpuSec, cpuRatio, rounds: pairs, void: [...ins, ...pro].some((r) => r.void) };
+    return { ...tc, protectedPerSec, insecurePerSec, ratio, pairRatios, windowMs, protectedPerCpuSec, insecurePerCpuSec, cpuRatio, rounds: pairs, void: ratios.length === 0 || [...ins, ...pro].some((r) => r.void) };
   } finally {
     await Promise.all([insecure?.close(), prot?.close()]);
   }
