@@ -99,7 +99,7 @@ export function formatReport(r: BenchResults): string[] {
   }
 
   if (r.profile) {
-    out.push('', `CPU profile of vsync at saturation (${r.profile.case}, ${num(r.profile.deliveriesPerSec)} deliv/s while profiling; self time, % of busy time)`);
+    out.push('', `CPU profile of vsync at saturation (${r.profile.case}, ${num(r.profile.deliveriesPerSec)} deliv/s while profiling${r.profile.cpuUsPerDelivery ? `, ${r.profile.cpuUsPerDelivery} µs of CPU per delivery (all members)` : ''}; self time, % of busy time)`);
     for (const m of r.profile.members) {
       out.push(`  ${m.name} (${m.role}, ${m.totalMs} ms busy):`);
       out.push(...table(['self %', 'function', 'where'], m.top.slice(0, 12).map((e) => [e.pct.toFixed(1), e.fn, e.where]), [true, false, false]).map((l) => `    ${l}`));

@@ -239,6 +239,11 @@ export interface ProfileEntry {
 export interface ProfileResult {
   case: string;
   deliveriesPerSec: number;
+  /**
+   * CPU time (user + system, all members) per delivery (counted at every member), µs: what a change costs in work,
+   * comparable between builds measured in the same sitting even when a busy machine lowers the rate.
+   */
+  cpuUsPerDelivery?: number;
   members: Array<{ name: string; role: string } & ProfileSummary>;
   dir: string;
   error?: string;

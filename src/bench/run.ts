@@ -854,6 +854,7 @@ async function profile(s: BenchSettings, dirOpt: string | undefined, say: Say, p
   const c = await Cluster.vsync(n, ['--cpu-prof', '--cpu-prof-dir', dir]);
   await warmCluster(c, s, say);
   let rate = 0;
+  let cpuUs = 0;
   const roles = new Map<number, string>();
   const ranges = new Map<number, { fromUs: number; toUs: number }>();
   try {
@@ -863,6 +864,8 @@ async function profile(s: BenchSettings, dirOpt: string | undefined, say: Say, p
     await sleep(s.warmupMs);
     const wins = await Promise.all(c.workers.map((w) => w.window(Math.max(s.windowMs, 5000))));
     rate = Math.round(median(wins.map((w) => (w.deliveries * 1000) / w.ms)));
+    const deliveries = wins.reduce((a, w) => a + w.deliveries, 0);
+    cpuUs = deliveries > 0 ? round((wins.reduce((a, w) => a + w.cpuUserMs + w.cpuSystemMs, 0) * 1000) / deliveries, 1) : 0;
     c.workers.forEach((w, i) => ranges.set(w.pid, { fromUs: wins[i]!.hrFromUs, toUs: wins[i]!.hrToUs }));
     await Promise.all(c.workers.map((w) => w.stop()));
     await c.quiesce(s.quiesceMs);
@@ -880,6 +883,6 @@ async function profile(s: BenchSettings, dirOpt: string | undefined, say: Say, p
     const sum = summarizeProfile(join(dir, f), 20, ranges.get(w.pid));
     members.push({ name: w.name, role: roles.get(w.pid) ?? 'member', ...sum });
   }
-  say(`profile: ${rate} deliveries/s per member while profiling; ${members.length} profiles in ${dir}`);
-  return { case: `vsync n=${n} all send ${kb(bytes)} (saturation, after the warm-up)`, deliveriesPerSec: rate, members, dir };
+  say(`profile: ${rate} deliveries/s per member while profiling, ${cpuUs} µs of CPU per delivery; ${members.length} profiles in ${dir}`);
+  return { case: `vsync n=${n} all send ${kb(bytes)} (saturation, after the warm-up)`, deliveriesPerSec: rate, cpuUsPerDelivery: cpuUs, members, dir };
 }
