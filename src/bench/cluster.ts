@@ -48,12 +48,12 @@ export class Cluster {
 
   /** Starts `n` vsync members: the first founds the group, the others join one by one; waits for the full view. */
   /** `insecure`: without a cluster secret (no authentication, frames not protected): the baseline of that cost. */
-  static async vsync(n: number, execArgv: string[] = [], stateBytes?: number, insecure = false): Promise<Cluster> {
+  /** `place`: member i runs in network namespace `netns` and listens on `host` (netns.ts); default 127.0.0.1. */
+  static async vsync(n: number, execArgv: string[] = [], stateBytes?: number, insecure = false, place?: (i: number) => { netns: string; host: string }): Promise<Cluster> {
     const c = new Cluster('vsync', execArgv);
     try {
-      const ws = Array.from({ length: n }, () => c.spawn());
-      await ws[0]!.start('vsync', [], stateBytes, insecure);
-      for (let i = 1; i < n; i++) await ws[i]!.start('vsync', c.urls(ws.slice(0, i)), stateBytes, insecure);
+      const ws = Array.from({ length: n }, (_, i) => c.spawn(place?.(i).netns));
+      for (let i = 0; i < n; i++) await ws[i]!.start('vsync', c.urls(ws.slice(0, i)), stateBytes, insecure, place?.(i).host);
       await c.waitFullView(n);
       return c;
     } catch (err) {
@@ -62,9 +62,9 @@ export class Cluster {
     }
   }
 
-  spawn(): WorkerHandle {
+  spawn(netns?: string): WorkerHandle {
     const i = this.nextIndex++;
-    const w = new WorkerHandle(`${this.prefix}m${i}`, i, { execArgv: this.execArgv });
+    const w = new WorkerHandle(`${this.prefix}m${i}`, i, { execArgv: this.execArgv, ...(netns ? { netns } : {}) });
     this.workers.push(w);
     return w;
   }

@@ -4,6 +4,7 @@
  */
 import type { DigestReport } from './digest.js';
 import type { HistogramData } from './histogram.js';
+import type { GcPauses, LoopDelay } from './stalls.js';
 
 /** ws: a raw mesh; seq: the bare batched sequencer (seq-baseline.ts); vsync: a member. */
 export type WorkerMode = 'ws' | 'vsync' | 'seq';
@@ -11,7 +12,7 @@ export type WorkerMode = 'ws' | 'vsync' | 'seq';
 export type Command =
   /** vsync: start a node (seeds: ws URLs of members) and join the group; ws: listen for mesh connections. */
   /** `stateBytes` (vsync): join with state-transfer hooks, and hold application state of that many bytes. */
-  | { cmd: 'start'; mode: WorkerMode; name: string; index: number; seeds?: string[]; group?: string; stateBytes?: number; insecure?: boolean }
+  | { cmd: 'start'; mode: WorkerMode; name: string; index: number; seeds?: string[]; group?: string; stateBytes?: number; insecure?: boolean; host?: string }
   /** Replaces this member's application state (stateful members) by `bytes` bytes. */
   | { cmd: 'state'; bytes: number }
   /** ws: dial these URLs; resolves once the worker has `expect` open connections (dialed plus accepted). */
@@ -82,8 +83,12 @@ export interface WindowReply {
   rss: number;
   /** Event-loop utilization during the window (0..1). */
   elu: number;
-  /** Longest event-loop stall seen during the window (timer lateness beyond its 5 ms interval), ms. */
+  /** Longest event-loop stall seen during the window (timer lateness beyond its 1 ms interval), ms. */
   loopDelayMaxMs: number;
+  /** Event-loop delay percentiles during the window, ms. */
+  loopDelay: LoopDelay;
+  /** GC pauses during the window. */
+  gc: GcPauses;
   /** The window on the monotonic clock (process.hrtime, the clock of V8 CPU profiles), µs. */
   hrFromUs: number;
   hrToUs: number;

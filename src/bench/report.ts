@@ -33,9 +33,16 @@ export function formatReport(r: BenchResults): string[] {
     out.push(...table(['case', 'ws mesh', 'bare sequencer', 'vsync', 'vsync / mesh', 'vsync / sequencer', 'vsync cpu %', 'digests'], rows, [false, true, true, true, true, true, true, false]));
   }
 
+  if (r.netns) {
+    const x = r.netns;
+    out.push('', `Across hosts: ${caseLabel(x)}, each member in its own network namespace, against the same on 127.0.0.1 (deliveries/s per member, median of the rounds; ratio per round)${x.netemMissing ? `; tc netem is not available here (${x.netemMissing}), so without delay` : ''}`);
+    for (const c of x.cases) {
+      out.push(`  ${c.delayMs} ms one way: ${c.netns ? num(c.netns.median) : '-'} vs ${c.loopback ? num(c.loopback.median) : '-'}, ratio ${c.ratio ? `${c.ratio.median} (${c.ratio.min}–${c.ratio.max})` : '-'}`);
+    }
+  }
   if (r.protection) {
     const p = r.protection;
-    out.push('', `Frame protection (AES-256-GCM per link and direction) vs insecure, ${caseLabel(p)}: ${num(p.protectedPerSec)} vs ${num(p.insecurePerSec)} deliveries/s per member (medians of ${p.rounds} alternating rounds), ratio ${p.ratio ?? "-"}; per CPU-second ${num(p.protectedPerCpuSec)} vs ${num(p.insecurePerCpuSec)}, ratio ${p.cpuRatio ?? "-"}${p.void ? " VOID" : ""}`);
+    out.push('', `Frame protection (AES-256-GCM per link and direction) vs insecure, ${caseLabel(p)}: ${num(p.protectedPerSec)} vs ${num(p.insecurePerSec)} deliveries/s per member (medians of ${p.rounds} pairs), ratio ${p.ratio ?? "-"}${p.pairRatios ? ` (median of the pairs' ratios; ${p.pairRatios.min}–${p.pairRatios.max})` : ''}; per CPU-second ${num(p.protectedPerCpuSec)} vs ${num(p.insecurePerCpuSec)}, ratio ${p.cpuRatio ?? "-"}${p.void ? " VOID" : ""}`);
   }
 
   if (r.latencyFloor) {
@@ -50,11 +57,14 @@ export function formatReport(r: BenchResults): string[] {
     out.push('', 'Latency: send() to delivery (sender wall time in the payload), at the sender and at the other members');
     const rows = r.latency.map((l) => [
       l.system === 'ws' ? 'ws mesh' : 'vsync', `n=${l.n}`, l.label, `${l.bytes >= 1024 ? `${l.bytes / 1024}KB` : `${l.bytes}B`}`, num(l.achievedRate),
-      ...(l.system === 'ws' ? ['-', '-', '-', '-'] : lat(l.atSender)), ...lat(l.atOthers), `${l.loopDelayMaxMs.toFixed(1)}ms`,
+      ...(l.system === 'ws' ? ['-', '-', '-', '-'] : lat(l.atSender)), ...lat(l.atOthers),
+      l.loopDelay ? `${l.loopDelay.p90} / ${l.loopDelay.p99} / ${l.loopDelay.max}ms` : `- / - / ${l.loopDelayMaxMs.toFixed(1)}ms`,
+      l.gc ? `${l.gc.count} (${l.gc.over1ms} ≥1ms), max ${l.gc.maxMs.toFixed(1)}ms` : '-',
       l.digest ? (l.digest.agreed ? 'ok' : 'DISAGREE') : '-',
     ]);
-    out.push(...table(['system', 'n', 'load', 'size', 'msgs/s', 'snd p50', 'p90', 'p99', 'max', 'oth p50', 'p90', 'p99', 'max', 'loop delay max', 'digest'], rows,
-      [false, false, false, true, true, true, true, true, true, true, true, true, true, true, false]));
+    out.push(...table(['system', 'n', 'load', 'size', 'msgs/s', 'snd p50', 'p90', 'p99', 'max', 'oth p50', 'p90', 'p99', 'max', 'loop delay p90/p99/max', 'GC pauses', 'digest'], rows,
+      [false, false, false, true, true, true, true, true, true, true, true, true, true, true, true, false]));
+    out.push('  loop delay: a 1 ms timer\'s lateness in the member processes (each percentile the highest of any member); GC pauses: all members together');
   }
 
   if (r.viewChanges.length) {
@@ -89,7 +99,7 @@ export function formatReport(r: BenchResults): string[] {
   }
 
   if (r.profile) {
-    out.push('', `CPU profile of vsync at saturation (${r.profile.case}, ${num(r.profile.deliveriesPerSec)} deliv/s while profiling; self time, % of busy time)`);
+    out.push('', `CPU profile of vsync at saturation (${r.profile.case}, ${num(r.profile.deliveriesPerSec)} deliv/s while profiling${r.profile.cpuUsPerDelivery ? `, ${r.profile.cpuUsPerDelivery} µs of CPU per delivery (all members)` : ''}; self time, % of busy time)`);
     for (const m of r.profile.members) {
       out.push(`  ${m.name} (${m.role}, ${m.totalMs} ms busy):`);
       out.push(...table(['self %', 'function', 'where'], m.top.slice(0, 12).map((e) => [e.pct.toFixed(1), e.fn, e.where]), [true, false, false]).map((l) => `    ${l}`));

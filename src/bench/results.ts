@@ -2,6 +2,7 @@ import type { DigestComparison } from './digest.js';
 import type { HistogramData, Percentiles } from './histogram.js';
 import type { ProfileSummary } from './profile.js';
 import type { BenchMode, Senders } from './settings.js';
+import type { GcPauses, LoopDelay } from './stalls.js';
 
 export interface MemberRate {
   name: string;
@@ -24,14 +25,35 @@ export interface ProtectionResult {
   /** Median deliveries/s per member, frames protected (AES-256-GCM) and not (`insecure`). */
   protectedPerSec: number;
   insecurePerSec: number;
-  /** protected / insecure (medians of the alternating rounds). */
+  /** protected / insecure: the median of the pairs' ratios (each pair measured back to back). */
   ratio: number | null;
+  /** The pairs' ratios: median, min, max and each. */
+  pairRatios?: Spread | null;
+  /** Measurement window of each side of a pair, ms. */
+  windowMs?: number;
   /** Deliveries per CPU-second of all members (medians of the rounds), and their ratio: the cost in work. */
   protectedPerCpuSec: number;
   insecurePerCpuSec: number;
   cpuRatio: number | null;
   rounds: number;
   void: boolean;
+}
+
+/** vsync with each member in its own network namespace (netns.ts) against the same case on 127.0.0.1. */
+export interface NetnsResult {
+  n: number;
+  senders: Senders;
+  bytes: number;
+  /** Null when `tc netem` worked; else why it did not (the case then ran without delay). */
+  netemMissing: string | null;
+  cases: Array<{
+    /** One-way delay between two members, ms (0: none). */
+    delayMs: number;
+    /** Deliveries/s per member over the rounds: on 127.0.0.1, in the namespaces, and their ratio per round. */
+    loopback: Spread | null;
+    netns: Spread | null;
+    ratio: Spread | null;
+  }>;
 }
 
 /** ws: the raw mesh; seq: the bare batched sequencer (seq-baseline.ts); vsync: vsync. */
@@ -118,6 +140,10 @@ export interface LatencyResult {
   floorMultiples?: { p50: number; p90: number; p99: number } | null;
   /** Longest event-loop delay of any member during the window, ms (a blocked or descheduled process). */
   loopDelayMaxMs: number;
+  /** Event-loop delay during the window, ms: each percentile the highest of any member's. */
+  loopDelay?: LoopDelay;
+  /** GC pauses during the window, summed over the members (maxMs: the longest of any). */
+  gc?: GcPauses;
   digest: DigestComparison | null;
   void: boolean;
   error?: string;
@@ -213,6 +239,11 @@ export interface ProfileEntry {
 export interface ProfileResult {
   case: string;
   deliveriesPerSec: number;
+  /**
+   * CPU time (user + system, all members) per delivery (counted at every member), µs: what a change costs in work,
+   * comparable between builds measured in the same sitting even when a busy machine lowers the rate.
+   */
+  cpuUsPerDelivery?: number;
   members: Array<{ name: string; role: string } & ProfileSummary>;
   dir: string;
   error?: string;
@@ -262,6 +293,8 @@ export interface BenchResults {
   profile: ProfileResult | null;
   /** The cost of frame protection: the same case with a cluster secret (protected) and `insecure`, in one run. */
   protection: ProtectionResult | null;
+  /** Only with `--only netns`. */
+  netns?: NetnsResult | null;
   targets: TargetResult[];
   /** What voids a number or is a bug: digests disagreeing, hangs, crashes, failed sends. They make the exit code 1. */
   problems: string[];

@@ -7,9 +7,11 @@ import { Histogram, type HistogramData } from './histogram.js';
 import { summarizeProfile } from './profile.js';
 import { type WorkerEvent, monoNow } from './protocol.js';
 import type {
-  BenchResults, BenchSystem, JoinResult, LatencyFloor, RatioResult, Spread, LatencyResult, MemberRate, MemoryResult, ProfileResult, ProtectionResult, RssSeriesPoint, ThroughputResult, ViewChangeResult,
+  BenchResults, BenchSystem, JoinResult, NetnsResult, LatencyFloor, RatioResult, Spread, LatencyResult, MemberRate, MemoryResult, ProfileResult, ProtectionResult, RssSeriesPoint, ThroughputResult, ViewChangeResult,
 } from './results.js';
+import { BenchNet, netnsUnavailable } from './netns.js';
 import { type BenchSettings, type LatencyCase, type ThroughputCase, windowFor } from './settings.js';
+import { type GcPauses, type LoopDelay, combineStalls } from './stalls.js';
 import { MB, max, median, round } from './stats.js';
 import { evaluateTargets } from './targets.js';
 import { clockOffsets, type WorkerHandle } from './worker-handle.js';
@@ -151,9 +153,18 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
   // ---- the cost of frame protection: the same case without a secret ----
   if (want('throughput')) {
     try {
-      res.protection = await protectionCost(s, res, say, problem);
+      res.protection = await protectionCost(s, res, say, problem, warn);
     } catch (err) {
       problem(`frame protection vs insecure: ${(err as Error).message}`);
+    }
+  }
+
+  // ---- across hosts: members in network namespaces (only when asked for by name) ----
+  if (o.only?.has('netns')) {
+    try {
+      res.netns = await acrossHosts(s, say, problem, warn);
+    } catch (err) {
+      problem(`netns: ${(err as Error).message}`);
     }
   }
 
@@ -207,30 +218,56 @@ type Say = (line: string) => void;
 
 /**
  * 3 members, all sending 1 KB: frames protected (a cluster secret, as every vsync cluster of the bench) against the
- * same case with `insecure: true`. Both clusters run side by side, idle but for the one being measured, and the
- * measurements alternate (insecure, protected, ...) so that a change of the machine's load hits both alike; the
- * medians of the rounds are compared.
+ * same case with `insecure: true`. Both clusters run side by side, idle but for the one being measured. The
+ * measurements come in pairs, back to back, the order alternating (insecure first, then protected first: ABBA), so
+ * a change of the machine's load within a pair hits both sides alike and a drift across pairs cancels; the ratio is
+ * the median of the pairs' ratios, reported with their spread.
  */
-async function protectionCost(s: BenchSettings, _res: BenchResults, say: Say, problem: (p: string) => void): Promise<ProtectionResult> {
+async function protectionCost(s: BenchSettings, _res: BenchResults, say: Say, problem: (p: string) => void, warn: (p: string) => void): Promise<ProtectionResult> {
   const tc: ThroughputCase = { n: 3, senders: 'all', bytes: 1024 };
-  const rounds = s.mode === 'smoke' ? 1 : 3;
+  const { pairs, windowMs } = s.protection;
+  const sw: BenchSettings = { ...s, windowMs };
   let insecure: Cluster | null = null;
   let prot: Cluster | null = null;
   try {
-    say(`protection: an insecure and a protected cluster of ${tc.n}, ${rounds} alternating round(s)`);
+    say(`protection: an insecure and a protected cluster of ${tc.n}, ${pairs} pair(s) of ${windowMs} ms windows, order alternating`);
     insecure = await Cluster.vsync(tc.n, [], undefined, true);
     prot = await Cluster.vsync(tc.n, [], undefined, false);
     await warmCluster(insecure, s, say);
     await warmCluster(prot, s, say);
     const ins: ThroughputResult[] = [];
     const pro: ThroughputResult[] = [];
-    for (let i = 0; i < rounds; i++) {
-      ins.push(await throughputCase(insecure, tc, s, 'vsync', say, problem));
-      pro.push(await throughputCase(prot, tc, s, 'vsync', say, problem));
+    const ratios: number[] = [];
+    // A pair counts only if both groups kept all their members throughout: on a busy machine a member may be
+    // excluded (and rejoin), and a group of two measured against one of three says nothing about protection.
+    const whole = async (c: Cluster): Promise<boolean> => {
+      const st = await c.statuses();
+      return st.length === tc.n && st.every((x) => x.members.length === tc.n && x.viewId === st[0]!.viewId);
+    };
+    for (let i = 0; i < pairs; i++) {
+      try {
+        await insecure.waitFullView(tc.n, s.quiesceMs);
+        await prot.waitFullView(tc.n, s.quiesceMs);
+      } catch (err) {
+        problem(`protection, pair ${i + 1}: ${(err as Error).message}`);
+        continue;
+      }
+      const insecureFirst = i % 2 === 0;
+      const a = await throughputCase(insecureFirst ? insecure : prot, tc, sw, 'vsync', say, problem);
+      const b = await throughputCase(insecureFirst ? prot : insecure, tc, sw, 'vsync', say, problem);
+      const [ri, rp] = insecureFirst ? [a, b] : [b, a];
+      if (!(await whole(insecure)) || !(await whole(prot))) {
+        warn(`protection, pair ${i + 1}: a member left its group's view during the pair; the pair is not counted`);
+        continue;
+      }
+      ins.push(ri);
+      pro.push(rp);
+      if (!ri.void && !rp.void && ri.medianDeliveriesPerSec > 0) ratios.push(rp.medianDeliveriesPerSec / ri.medianDeliveriesPerSec);
     }
     const insecurePerSec = median(ins.map((r) => r.medianDeliveriesPerSec));
     const protectedPerSec = median(pro.map((r) => r.medianDeliveriesPerSec));
-    const ratio = insecurePerSec > 0 ? round(protectedPerSec / insecurePerSec, 3) : null;
+    const pairRatios = spread(ratios, 3);
+    const ratio = pairRatios ? pairRatios.median : null;
     // Deliveries per CPU-second (all members): what protection costs in work, less sensitive to a busy machine.
     const perCpu = (r: ThroughputResult): number => {
       const cpu = r.members.reduce((a, m) => a + m.cpuPct, 0) / 100;
@@ -239,10 +276,57 @@ async function protectionCost(s: BenchSettings, _res: BenchResults, say: Say, pr
     const insecurePerCpuSec = Math.round(median(ins.map(perCpu)));
     const protectedPerCpuSec = Math.round(median(pro.map(perCpu)));
     const cpuRatio = insecurePerCpuSec > 0 ? round(protectedPerCpuSec / insecurePerCpuSec, 3) : null;
-    say(`protection: protected ${Math.round(protectedPerSec)} vs insecure ${Math.round(insecurePerSec)} deliveries/s per member (ratio ${ratio ?? '?'}); per CPU-second ${protectedPerCpuSec} vs ${insecurePerCpuSec} (ratio ${cpuRatio ?? '?'})`);
-    return { ...tc, protectedPerSec, insecurePerSec, ratio, protectedPerCpuSec, insecurePerCpuSec, cpuRatio, rounds, void: [...ins, ...pro].some((r) => r.void) };
+    const sp = pairRatios ? ` (pairs ${pairRatios.min}–${pairRatios.max})` : '';
+    say(`protection: protected ${Math.round(protectedPerSec)} vs insecure ${Math.round(insecurePerSec)} deliveries/s per member; ratio ${ratio ?? '?'}${sp}; per CPU-second ${protectedPerCpuSec} vs ${insecurePerCpuSec} (ratio ${cpuRatio ?? '?'})`);
+    return { ...tc, protectedPerSec, insecurePerSec, ratio, pairRatios, windowMs, protectedPerCpuSec, insecurePerCpuSec, cpuRatio, rounds: pairs, void: ratios.length === 0 || [...ins, ...pro].some((r) => r.void) };
   } finally {
     await Promise.all([insecure?.close(), prot?.close()]);
+  }
+}
+
+/**
+ * 3 members all sending 1 KB, each in its own network namespace (netns.ts), against the same on 127.0.0.1, measured
+ * in turn in each round; with `tc netem`, at 0, 0.5 and 2 ms one way. Without netem it runs without delay and says so.
+ */
+async function acrossHosts(s: BenchSettings, say: Say, problem: (p: string) => void, warn: (p: string) => void): Promise<NetnsResult | null> {
+  const why = netnsUnavailable();
+  if (why) {
+    warn(`netns: skipped (${why})`);
+    return null;
+  }
+  const tc: ThroughputCase = { n: 3, senders: 'all', bytes: 1024 };
+  const net = new BenchNet(tc.n);
+  let local: Cluster | null = null;
+  let spaced: Cluster | null = null;
+  try {
+    net.setup();
+    const delays = net.setDelay(0.5) ? [0, 0.5, 2] : [0];
+    if (net.netemMissing) warn(`netns: tc netem is not available here (${net.netemMissing}): the namespaces run without delay`);
+    net.setDelay(0);
+    say(`netns: ${tc.n} members in network namespaces against ${tc.n} on 127.0.0.1, one-way delay ${delays.join(', ')} ms, ${s.rounds} round(s) each`);
+    local = await Cluster.vsync(tc.n);
+    spaced = await Cluster.vsync(tc.n, [], undefined, false, (i) => ({ netns: net.ns(i), host: net.host(i) }));
+    await warmCluster(local, s, say);
+    await warmCluster(spaced, s, say);
+    const out: NetnsResult = { ...tc, netemMissing: net.netemMissing, cases: [] };
+    for (const d of delays) {
+      net.setDelay(d);
+      const lo: number[] = [];
+      const ns: number[] = [];
+      const ratios: number[] = [];
+      for (let r = 0; r < s.rounds; r++) {
+        const order: Array<[Cluster, number[]]> = r % 2 === 0 ? [[local, lo], [spaced, ns]] : [[spaced, ns], [local, lo]];
+        for (const [c, xs] of order) xs.push((await throughputCase(c, tc, s, 'vsync', say, problem)).medianDeliveriesPerSec);
+        if (lo[r]! > 0) ratios.push(ns[r]! / lo[r]!);
+      }
+      const row = { delayMs: d, loopback: spread(lo), netns: spread(ns), ratio: spread(ratios, 2) };
+      out.cases.push(row);
+      say(`netns, ${d} ms one way${net.netemMissing ? ' (no netem: no delay)' : ''}: ${row.netns?.median ?? '-'} vs ${row.loopback?.median ?? '-'} deliveries/s per member on 127.0.0.1, ratio ${row.ratio?.median ?? '-'} (${row.ratio?.min ?? '-'}–${row.ratio?.max ?? '-'})`);
+    }
+    return out;
+  } finally {
+    await Promise.all([local?.close(), spaced?.close()]);
+    net.cleanup();
   }
 }
 
@@ -489,18 +573,27 @@ async function latencyCase(
     for (const h of hists) merged.add(h.others);
     r.othersHist = merged.toJSON();
     r.loopDelayMaxMs = round(max(wins.map((w) => w.loopDelayMaxMs)), 1);
+    const st = combineStalls(wins);
+    r.loopDelay = st.loopDelay;
+    r.gc = st.gc;
     r.digest = await checkDigests(c, members, true, s.digestFullEvery);
     r.void = !q.ok || !r.digest.agreed;
     if (!r.digest.agreed) problem(`latency ${system} n=${lc.n} ${label}: ${system === 'vsync' ? 'digests disagree' : 'FIFO gaps'}`);
     if (r.achievedRate < rate * 0.9) warn(`latency ${system} n=${lc.n} ${label}: achieved only ${r.achievedRate} of ${rate} msgs/s`);
     const f = (p: { p50: number; p99: number; max: number }): string => `p50 ${fmtUs(p.p50)} p99 ${fmtUs(p.p99)} max ${fmtUs(p.max)}`;
-    say(`latency ${system} n=${lc.n} ${label} (${r.achievedRate} msgs/s, ${kb(lc.bytes)}): at sender ${f(r.atSender)}; at others ${f(r.atOthers)}`);
+    say(`latency ${system} n=${lc.n} ${label} (${r.achievedRate} msgs/s, ${kb(lc.bytes)}): at sender ${f(r.atSender)}; at others ${f(r.atOthers)}; ${stallText(st)}`);
   } catch (err) {
     r.error = (err as Error).message;
     problem(`latency ${system} n=${lc.n} ${label}: ${r.error}`);
     await Promise.all(senders.map((w) => w.stop().catch(() => {})));
   }
   return r;
+}
+
+/** Event-loop delay and GC pauses of a window, for the progress lines. */
+function stallText(st: { loopDelay: LoopDelay; gc: GcPauses }): string {
+  const d = st.loopDelay;
+  return `event-loop delay p50 ${d.p50}ms p90 ${d.p90}ms p99 ${d.p99}ms max ${d.max}ms; GC ${st.gc.count} pauses (${st.gc.major} major, ${st.gc.over1ms} of 1 ms or more) ${st.gc.totalMs}ms in all, longest ${st.gc.maxMs}ms`;
 }
 
 export function fmtUs(us: number): string {
@@ -761,6 +854,7 @@ async function profile(s: BenchSettings, dirOpt: string | undefined, say: Say, p
   const c = await Cluster.vsync(n, ['--cpu-prof', '--cpu-prof-dir', dir]);
   await warmCluster(c, s, say);
   let rate = 0;
+  let cpuUs = 0;
   const roles = new Map<number, string>();
   const ranges = new Map<number, { fromUs: number; toUs: number }>();
   try {
@@ -770,6 +864,8 @@ async function profile(s: BenchSettings, dirOpt: string | undefined, say: Say, p
     await sleep(s.warmupMs);
     const wins = await Promise.all(c.workers.map((w) => w.window(Math.max(s.windowMs, 5000))));
     rate = Math.round(median(wins.map((w) => (w.deliveries * 1000) / w.ms)));
+    const deliveries = wins.reduce((a, w) => a + w.deliveries, 0);
+    cpuUs = deliveries > 0 ? round((wins.reduce((a, w) => a + w.cpuUserMs + w.cpuSystemMs, 0) * 1000) / deliveries, 1) : 0;
     c.workers.forEach((w, i) => ranges.set(w.pid, { fromUs: wins[i]!.hrFromUs, toUs: wins[i]!.hrToUs }));
     await Promise.all(c.workers.map((w) => w.stop()));
     await c.quiesce(s.quiesceMs);
@@ -787,6 +883,6 @@ async function profile(s: BenchSettings, dirOpt: string | undefined, say: Say, p
     const sum = summarizeProfile(join(dir, f), 20, ranges.get(w.pid));
     members.push({ name: w.name, role: roles.get(w.pid) ?? 'member', ...sum });
   }
-  say(`profile: ${rate} deliveries/s per member while profiling; ${members.length} profiles in ${dir}`);
-  return { case: `vsync n=${n} all send ${kb(bytes)} (saturation, after the warm-up)`, deliveriesPerSec: rate, members, dir };
+  say(`profile: ${rate} deliveries/s per member while profiling, ${cpuUs} µs of CPU per delivery; ${members.length} profiles in ${dir}`);
+  return { case: `vsync n=${n} all send ${kb(bytes)} (saturation, after the warm-up)`, deliveriesPerSec: rate, cpuUsPerDelivery: cpuUs, members, dir };
 }

@@ -50,6 +50,11 @@ export interface BenchSettings {
   quiesceMs: number;
   /** Digests hash the whole payload of every n-th seq (1: every payload; the others contribute their header). */
   digestFullEvery: number;
+  /**
+   * The cost of frame protection: `pairs` back-to-back measurements of an insecure and a protected cluster (the
+   * order alternating, ABBA), each over `windowMs`; the ratio is the median of the pairs' ratios.
+   */
+  protection: { pairs: number; windowMs: number };
 }
 
 const KB = 1024;
@@ -88,6 +93,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         memory: { n: 3, bytes: KB, window: 5000, overloadMs: 15_000, pauseMs: 10_000, afterMs: 5000 },
         quiesceMs: 30_000,
         digestFullEvery: 16,
+        protection: { pairs: 8, windowMs: 3000 },
       };
     case 'quick':
       return {
@@ -112,6 +118,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         memory: { n: 3, bytes: KB, window: 5000, overloadMs: 3000, pauseMs: 3000, afterMs: 2000 },
         quiesceMs: 15_000,
         digestFullEvery: 16,
+        protection: { pairs: 6, windowMs: 1500 },
       };
     case 'smoke':
       return {
@@ -136,6 +143,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         memory: { n: 3, bytes: KB, window: 2000, overloadMs: 800, pauseMs: 2000, afterMs: 1000 },
         quiesceMs: 15_000,
         digestFullEvery: 16,
+        protection: { pairs: 1, windowMs: 400 },
       };
   }
 }

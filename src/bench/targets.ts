@@ -30,7 +30,7 @@ export function evaluateTargets(r: BenchResults): TargetResult[] {
     out.push({
       name: 'frame protection vs insecure, 3 members all sending 1 KB (same run)',
       target: '>= 0.90 of the insecure deliveries/s',
-      value: `${fmt(pr.protectedPerSec)} vs ${fmt(pr.insecurePerSec)} (ratio ${pr.ratio ?? '?'})`,
+      value: `${fmt(pr.protectedPerSec)} vs ${fmt(pr.insecurePerSec)} (ratio ${pr.ratio ?? '?'}${pr.pairRatios ? `, pairs ${pr.pairRatios.min}–${pr.pairRatios.max}` : ''})`,
       met: pr.void || pr.ratio === null ? null : pr.ratio >= 0.9,
     });
   }

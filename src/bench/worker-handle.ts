@@ -56,9 +56,13 @@ export class WorkerHandle {
   killed = false;
   stopped = false;
 
-  constructor(readonly name: string, readonly index: number, opts: { execArgv?: string[] } = {}) {
+  /** `netns`: run the worker in that network namespace (`ip netns exec` execs it: the child's pid is the worker's). */
+  constructor(readonly name: string, readonly index: number, opts: { execArgv?: string[]; netns?: string } = {}) {
     if (!existsSync(WORKER_JS)) throw new Error(`${WORKER_JS} not found: build first (npx tsc -p tsconfig.json)`);
-    this.child = spawn(process.execPath, [...(opts.execArgv ?? []), WORKER_JS], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const argv = [...(opts.execArgv ?? []), WORKER_JS];
+    this.child = opts.netns
+      ? spawn('ip', ['netns', 'exec', opts.netns, process.execPath, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] })
+      : spawn(process.execPath, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout!.setEncoding('utf8');
     this.child.stdout!.on('data', (chunk: string) => this.onData(chunk));
     this.child.stderr!.setEncoding('utf8');
@@ -149,8 +153,9 @@ export class WorkerHandle {
     });
   }
 
-  async start(mode: WorkerMode, seeds: string[] = [], stateBytes?: number, insecure = false): Promise<StartReply> {
-    this.info = await this.call<StartReply>({ cmd: 'start', mode, name: this.name, index: this.index, seeds, stateBytes, ...(insecure ? { insecure } : {}) }, 70_000);
+  /** `host`: the address a vsync member listens on (default 127.0.0.1). */
+  async start(mode: WorkerMode, seeds: string[] = [], stateBytes?: number, insecure = false, host?: string): Promise<StartReply> {
+    this.info = await this.call<StartReply>({ cmd: 'start', mode, name: this.name, index: this.index, seeds, stateBytes, ...(insecure ? { insecure } : {}), ...(host ? { host } : {}) }, 70_000);
     clockOffsets.push(this.info.wallMinusMono);
     return this.info;
   }

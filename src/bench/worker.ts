@@ -6,13 +6,14 @@
  * Payloads: bytes 0..7 the sender's send time on the monoNow() clock (float64, ms), 8..11 the sender's message counter,
  * 12..15 the sender's worker index; the rest zeros. Receivers compute the latency from the first 8 bytes.
  */
-import { monitorEventLoopDelay, performance as perf } from 'node:perf_hooks';
+import { performance as perf } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import WebSocket, { WebSocketServer } from 'ws';
 import { type Group, Node } from '../index.js';
 import { BlockDigest } from './digest.js';
 import { Histogram } from './histogram.js';
 import { BatchingSequencer, SubmissionBatcher, decodeBatch, decodeSubmissions } from './seq-baseline.js';
+import { StallMonitor } from './stalls.js';
 import type { HistogramData } from './histogram.js';
 import { type Command, type StartReply, type StatusReply, type WindowReply, type WorkerEvent, type WorkerMode, monoNow, wallNow } from './protocol.js';
 
@@ -370,7 +371,7 @@ async function start(c: Extract<Command, { cmd: 'start' }>): Promise<StartReply>
     const t = monoNow();
     return { url: `ws://127.0.0.1:${addr.port}`, memberId: null, pid: process.pid, wallMinusMono: wallNow() - monoNow(), tProcess, tStartCmd, tNodeStarted: t, tJoined: t, viewId: 0, members: [], stateReceived: null };
   }
-  const n = await Node.start({ name: c.name, listen: { host: '127.0.0.1', port: 0 }, seeds: c.seeds ?? [], ...(c.insecure ? { insecure: true } : { secret: BENCH_SECRET }) });
+  const n = await Node.start({ name: c.name, listen: { host: c.host ?? '127.0.0.1', port: 0 }, seeds: c.seeds ?? [], ...(c.insecure ? { insecure: true } : { secret: BENCH_SECRET }) });
   node = n;
   const tNodeStarted = monoNow();
   const stateful = c.stateBytes !== undefined;
@@ -423,9 +424,7 @@ async function mesh(dial: string[], expect: number): Promise<{ connections: numb
   return { connections: conns.length };
 }
 
-const LOOP_RESOLUTION_MS = 5;
-const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-loopDelay.enable();
+const stalls = new StallMonitor();
 
 function windowCmd(ms: number, resetHist: boolean): Promise<WindowReply> {
   if (resetHist) {
@@ -438,12 +437,13 @@ function windowCmd(ms: number, resetHist: boolean): Promise<WindowReply> {
   const s0 = sent;
   const cpu0 = process.cpuUsage();
   const elu0 = perf.eventLoopUtilization();
-  loopDelay.reset();
+  stalls.reset();
   const hrFromUs = Number(process.hrtime.bigint() / 1000n);
   const t0 = performance.now();
   return new Promise((resolve) => {
     setTimeout(() => {
       const cpu = process.cpuUsage(cpu0);
+      const st = stalls.report();
       resolve({
         ms: performance.now() - t0,
         deliveries: delivered - d0,
@@ -454,8 +454,9 @@ function windowCmd(ms: number, resetHist: boolean): Promise<WindowReply> {
         cpuSystemMs: cpu.system / 1000,
         rss: process.memoryUsage.rss(),
         elu: perf.eventLoopUtilization(elu0).utilization,
-        // The histogram measures the whole sampling interval; what is beyond it is the stall.
-        loopDelayMaxMs: Math.max(0, loopDelay.max / 1e6 - LOOP_RESOLUTION_MS),
+        loopDelayMaxMs: st.loopDelay.max,
+        loopDelay: st.loopDelay,
+        gc: st.gc,
         hrFromUs,
         hrToUs: Number(process.hrtime.bigint() / 1000n),
       });

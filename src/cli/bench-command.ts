@@ -8,7 +8,8 @@ import { type BenchMode, settingsFor } from '../bench/settings.js';
 import { errorLine } from './cli-errors.js';
 import { helpText, joinNegativeNumbers, usageErrorOf } from './cli-options.js';
 
-const PARTS = ['baseline', 'throughput', 'latency', 'viewchange', 'state', 'memory', 'profile'];
+// 'netns' (members in network namespaces; root) runs only when named in --only.
+const PARTS = ['baseline', 'throughput', 'latency', 'viewchange', 'state', 'memory', 'profile', 'netns'];
 
 const USAGE = helpText(
   'usage: vsync bench [--quick | --smoke] [options]',
@@ -19,7 +20,7 @@ const USAGE = helpText(
     { flag: '--quick', text: 'fewer cases (3 members, all sending 1 KB, 16 KB, 64 B; 3 rounds), shorter windows (a few minutes)' },
     { flag: '--smoke', text: 'the smallest run that exercises every part (for tests)' },
     { flag: '--out <file>', text: 'where to write the JSON results (default: bench-results.json in the current directory)' },
-    { flag: '--only <parts>', text: `comma-separated subset of: ${PARTS.join(', ')}` },
+    { flag: '--only <parts>', text: `comma-separated subset of: ${PARTS.join(', ')} (netns: members in network namespaces, as root, only when named)` },
     { flag: '--profile', text: 'also run vsync at saturation under node --cpu-prof and print the top functions' },
     { flag: '--profile-dir <dir>', text: 'where --profile writes its .cpuprofile files' },
     { flag: '--window-ms <ms>', text: 'length of each measurement window (positive integer)' },

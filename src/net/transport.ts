@@ -89,6 +89,18 @@ function aborted(signal: AbortSignal): VsyncError {
   return new VsyncError(ErrorCodes.ABORTED, 'aborted', { cause: signal.reason });
 }
 
+/**
+ * The masking key of the frames we send on links we dialed. RFC 6455 masks client frames so that a browser script
+ * cannot put chosen bytes on the wire for a confused proxy to read as a request; `ws` then XORs every byte in
+ * JavaScript on both ends, the largest single cost of a busy link. Where every frame after the handshake is
+ * AES-GCM ciphertext (a cluster secret) or inside TLS, nobody chooses the bytes on the wire (the few handshake messages
+ * before it are ours: nonces, names, MACs), so the frames go with a zero key, which `ws` offers for this
+ * (`generateMask`) and both of its ends then skip. Insecure links keep random keys.
+ */
+function zeroMask(mask: Buffer): void {
+  mask.fill(0);
+}
+
 export class Transport extends EventEmitter<TransportEvents> {
   readonly node: string;
   private advertised: string | null = null;
@@ -632,6 +644,7 @@ export class Transport extends EventEmitter<TransportEvents> {
         perMessageDeflate: false,
         handshakeTimeout: this.o.handshakeTimeoutMs,
         followRedirects: false,
+        ...(this.o.key || tls ? { generateMask: zeroMask } : {}),
         ...(this.o.localAddress ? { localAddress: this.o.localAddress } : {}),
         // Mutual TLS: our certificate, the peer's checked against the CA. The host name in the URL is not checked
         // (peers are often dialed by IP address): the certificate must name the node instead (admit()).

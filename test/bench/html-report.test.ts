@@ -46,7 +46,7 @@ function fixture(): BenchResults {
     ],
     latencyFloor: { rate: 1000, bytes: 1024, windowMs: 1500, rtt: pct(floor), hist: floor },
     latency: [
-      { system: 'vsync', n: 3, senders: 'one', label: '1000/s, 1 sender', rate: 1000, achievedRate: 1000, bytes: 1024, windowMs: 1500, atSender: pct(vs), atOthers: pct(vs), othersHist: vs, floorMultiples: { p50: 3.4, p90: 3.5, p99: 3.4 }, loopDelayMaxMs: 2, digest: null, void: false },
+      { system: 'vsync', n: 3, senders: 'one', label: '1000/s, 1 sender', rate: 1000, achievedRate: 1000, bytes: 1024, windowMs: 1500, atSender: pct(vs), atOthers: pct(vs), othersHist: vs, floorMultiples: { p50: 3.4, p90: 3.5, p99: 3.4 }, loopDelayMaxMs: 2, loopDelay: { p50: 0.05, p90: 0.4, p99: 1.7, max: 2 }, gc: { count: 40, major: 1, totalMs: 31.5, maxMs: 3.25, over1ms: 4 }, digest: null, void: false },
     ],
     viewChanges: [
       { n: 5, victim: 'member', round: 1, detectionMs: 620, flushInstallMs: 14, totalMedianMs: 630, totalMaxMs: 634, newViewId: 7 },
@@ -80,6 +80,9 @@ describe('bench HTML report', () => {
     expect(html).not.toContain('<b>markup</b>');
     // Bars for three systems in three cases.
     expect(html.match(/class="bar"/g)).toHaveLength(9);
+    // The latency table puts the event-loop delay and GC pauses next to the tail.
+    expect(html).toContain('0.05 / 0.4 / 1.7 / 2 ms');
+    expect(html).toContain('40 (4), 3.25 ms');
     expect(htmlPathFor('/x/bench-results.json')).toBe('/x/bench-results.html');
   });
 

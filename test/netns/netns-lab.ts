@@ -4,24 +4,15 @@
  * own. Nothing is added to the host's namespace: all traffic stays inside namespaces created here, which cleanup()
  * deletes. Needs root and iproute2; tc netem (latency, loss) is used when the kernel has it.
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { BenchNet, netnsUnavailable } from '../../src/bench/netns.js';
 
 const BIN = fileURLToPath(new URL('../../bin/vsync.js', import.meta.url));
 export const SUBNET = '10.213.0';
 
-/** Why the lab cannot run here, or null when it can. */
-export function unavailable(): string | null {
-  if (process.platform !== 'linux') return `not Linux (${process.platform})`;
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'not root (network namespaces need root)';
-  const r = spawnSync('ip', ['-V'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return "the 'ip' command (iproute2) is missing";
-  return null;
-}
-
-function ip(...args: string[]): void {
-  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
+/** Why the lab cannot run here, or null when it can (the bench's check: the same needs). */
+export const unavailable = netnsUnavailable;
 
 /** A `vsync member` process inside a namespace, whose stdout lines can be awaited. */
 export class NsMember {
@@ -65,41 +56,31 @@ export class NsMember {
 
 export class NetnsLab {
   readonly prefix = `vsf${process.pid}`;
-  readonly hub = `${this.prefix}h`;
-  private readonly spaces: string[] = [];
+  /** The namespaces and the bridge: the bench's (src/bench/netns.ts), on a subnet of the tests' own. */
+  private readonly net: BenchNet;
   readonly members: NsMember[] = [];
   /** Whether tc netem worked (latency and loss are on). */
   netem = false;
 
-  constructor(readonly size: number) {}
+  constructor(readonly size: number) {
+    this.net = new BenchNet(size, { prefix: this.prefix, subnet: SUBNET });
+  }
+
+  get hub(): string {
+    return this.net.hub;
+  }
 
   ns(i: number): string {
-    return `${this.prefix}n${i}`;
+    return this.net.ns(i);
   }
 
   addr(i: number): string {
-    return `${SUBNET}.${11 + i}`;
+    return this.net.host(i);
   }
 
   /** Creates the hub with its bridge and one namespace per node. */
   setup(): void {
-    this.cleanup();
-    ip('netns', 'add', this.hub);
-    this.spaces.push(this.hub);
-    ip('-n', this.hub, 'link', 'add', 'br0', 'type', 'bridge');
-    ip('-n', this.hub, 'link', 'set', 'br0', 'up');
-    for (let i = 0; i < this.size; i++) {
-      const ns = this.ns(i);
-      ip('netns', 'add', ns);
-      this.spaces.push(ns);
-      // Both ends are created directly in their namespaces: nothing appears in the host's.
-      ip('link', 'add', 'eth0', 'netns', ns, 'type', 'veth', 'peer', 'name', `p${i}`, 'netns', this.hub);
-      ip('-n', this.hub, 'link', 'set', `p${i}`, 'master', 'br0');
-      ip('-n', this.hub, 'link', 'set', `p${i}`, 'up');
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-      ip('-n', ns, 'addr', 'add', `${this.addr(i)}/24`, 'dev', 'eth0');
-      ip('-n', ns, 'link', 'set', 'eth0', 'up');
-    }
+    this.net.setup();
   }
 
   /** 2 ms ± 1 ms of latency and 1% loss on every node's interface; false (and no change) without netem. */
@@ -114,7 +95,7 @@ export class NetnsLab {
 
   /** Cuts node `i` off the bridge (its packets are lost both ways), or heals it. */
   link(i: number, up: boolean): void {
-    ip('-n', this.hub, 'link', 'set', `p${i}`, up ? 'up' : 'down');
+    this.net.link(i, up);
   }
 
   spawn(i: number, args: string[]): NsMember {
@@ -126,9 +107,6 @@ export class NetnsLab {
   /** Kills every member started here and deletes every namespace of this lab (also leftovers of a crashed run). */
   cleanup(): void {
     for (const m of this.members.splice(0)) m.signal('SIGKILL');
-    const listed = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
-    const names = new Set([...this.spaces, ...listed.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(this.prefix))]);
-    for (const ns of names) spawnSync('ip', ['netns', 'del', ns]);
-    this.spaces.length = 0;
+    this.net.cleanup();
   }
 }
