@@ -1,3 +1,4 @@
+import { tentativeDeliveries } from '../delivery-kinds.js';
 import { at } from '../describe.js';
 import type { MemberIndex, MsgRecord, TraceIndex } from '../index-traces.js';
 import type { DeliverEvent, Violation } from '../trace-types.js';
@@ -50,10 +51,10 @@ export function checkNoDuplication(index: TraceIndex): Violation[] {
   return out;
 }
 
-/** A message is delivered in the view of its last send line. */
+/** A message is delivered in the view of its last send line (tentative deliveries aside: delivery-kinds.ts). */
 export function checkSendingViewDelivery(index: TraceIndex): Violation[] {
   const out: Violation[] = [];
-  forEachDelivery(index, (m, d, rec) => {
+  forEachConfirmed(index, (m, d, rec) => {
     const last = rec.lastSend;
     if (last === undefined || last.event.view === d.view) return;
     out.push({
@@ -64,13 +65,13 @@ export function checkSendingViewDelivery(index: TraceIndex): Violation[] {
   return out;
 }
 
-/** All members that deliver a message do so in the same view. */
+/** All members that deliver a message do so in the same view (tentative deliveries aside: delivery-kinds.ts). */
 export function checkSameViewDelivery(index: TraceIndex): Violation[] {
   const out: Violation[] = [];
   const firstView: (number | undefined)[] = new Array(index.msgs.length);
   const firstBy: string[] = new Array(index.msgs.length);
   const reported: boolean[] = new Array(index.msgs.length);
-  forEachDelivery(index, (m, d, rec) => {
+  forEachConfirmed(index, (m, d, rec) => {
     const view = firstView[rec.n];
     if (view === undefined) {
       firstView[rec.n] = d.view;
@@ -84,6 +85,15 @@ export function checkSameViewDelivery(index: TraceIndex): Violation[] {
     }
   });
   return out;
+}
+
+/** Every delivery but the tentative ones. */
+function forEachConfirmed(index: TraceIndex, fn: (m: MemberIndex, d: DeliverEvent, rec: MsgRecord) => void): void {
+  const tentative = tentativeDeliveries(index);
+  for (const m of index.members) {
+    const t = tentative[m.ordinal]!;
+    for (let i = 0; i < m.deliveries.length; i++) if (!t[i]) fn(m, m.deliveries[i]!, index.msgs[m.deliveryMsg[i]!]!);
+  }
 }
 
 function forEachDelivery(index: TraceIndex, fn: (m: MemberIndex, d: DeliverEvent, rec: MsgRecord) => void): void {
