@@ -3,6 +3,7 @@ import { InvariantError } from '../core/index.js';
 import { HashChain } from '../rsm/hash-chain.js';
 import { MemorySink, type TraceLine } from '../trace/sinks.js';
 import { TraceRecorder } from '../trace/trace-recorder.js';
+import { simDeliveryKind } from './delivery-mix.js';
 import { EventQueue } from './event-queue.js';
 import { HostileFrames } from './hostile-frames.js';
 import { createMember } from './mutants.js';
@@ -255,7 +256,7 @@ export class Simulation {
       const body = `${s.id}:${++s.sent}:${'x'.repeat(this.appRng.int(0, 64))}`;
       const payload = this.encoder.encode(body);
       if (!m.canSend(payload.byteLength)) return;
-      m.send(payload);
+      m.send(payload, simDeliveryKind(this.opts.delivery, this.opts.seed, s.id, s.sent));
     }
   }
 
