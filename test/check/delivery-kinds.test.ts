@@ -138,3 +138,12 @@ describe('agreed: agreement among the members that move on, and tentative delive
     expect(violated(build(a, b, c))).toEqual(['reliable-fifo']);
   });
 });
+
+describe('a message keeps its kind', () => {
+  it('delivery-integrity: a re-send with another order', () => {
+    const ab = ['a', 'b'];
+    const a = member('a').install(1, ab).send('a/1', { order: 'total' }).install(2, ab).send('a/1', { order: 'safe' }).deliver('a/1', { seq: 1 });
+    const b = member('b').install(1, ab).install(2, ab).deliver('a/1', { seq: 1 });
+    expect(violated(build(a, b))).toEqual(['delivery-integrity']);
+  });
+});

@@ -3,7 +3,7 @@ import { at } from '../describe.js';
 import type { MemberIndex, MsgRecord, TraceIndex } from '../index-traces.js';
 import type { DeliverEvent, Violation } from '../trace-types.js';
 
-/** A delivered message was sent, with the same hash; and its send lines agree on that hash. */
+/** A delivered message was sent, with the same hash; and its send lines agree on that hash and on the order. */
 export function checkDeliveryIntegrity(index: TraceIndex): Violation[] {
   const out: Violation[] = [];
   const property = 'delivery-integrity';
@@ -14,6 +14,14 @@ export function checkDeliveryIntegrity(index: TraceIndex): Violation[] {
       out.push({
         property,
         message: `msg ${rec.id} was sent with hash ${first.event.hash} in view ${first.event.view} and with hash ${other.event.hash} in view ${other.event.view} by ${other.me}`,
+      });
+    }
+    // A re-send keeps the delivery kind: which properties apply depends on it (delivery-kinds.ts).
+    const otherOrder = first && rec.sends.find((r) => r.event.order !== first.event.order);
+    if (first && otherOrder) {
+      out.push({
+        property,
+        message: `msg ${rec.id} was sent with order "${first.event.order}" in view ${first.event.view} and with order "${otherOrder.event.order}" in view ${otherOrder.event.view} by ${otherOrder.me}`,
       });
     }
   }
