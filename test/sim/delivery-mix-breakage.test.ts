@@ -23,11 +23,13 @@ vi.mock('../../src/core/delivery-kinds.js', async (importOriginal) => {
 describe('an agreed message that overtakes a safe one', { timeout: 900_000 }, () => {
   it('is caught by the checker in a sweep', () => {
     const props: string[] = [];
-    for (let seed = 1; seed <= 60; seed++) {
+    // Caught in 20 of seeds 1..60 when this was written (4 of 1..30 by uniform-delivery, the rest mostly by
+    // sending-view-delivery). A range, not pinned seeds, so unrelated changes cannot make it unable to fail.
+    for (let seed = 1; seed <= 30; seed++) {
       const r = runSimulation({ ...defaultSimOptions(seed), delivery: { agreed: 0.5, fifo: 0 } });
       if (r.firstViolation) props.push(r.firstViolation.property);
     }
-    expect(props.length, props.join(', ')).toBeGreaterThanOrEqual(1);
+    expect(props.length, props.join(', ')).toBeGreaterThanOrEqual(3);
     expect(props).toContain('uniform-delivery');
   });
 });
