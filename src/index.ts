@@ -4,8 +4,9 @@
  */
 export { Node, type Group } from './api/public.js';
 export type { NodeOptions, JoinOptions } from './api/node.js';
-export { type GroupEvents, type GroupOptions, type Message, type RecoveredInfo, type SendResult, type StateHooks, type ViewInfo } from './api/group.js';
+export { type GroupEvents, type GroupOptions, type Message, type RecoveredInfo, type SendOptions, type SendResult, type StateHooks, type ViewInfo } from './api/group.js';
 export type { RecoverResult } from './api/recover.js';
+export type { DeliveryKind } from './core/delivery-kinds.js';
 export type { NodeStats, GroupStats, GroupRates, ViewMemberStats, ViewRecord, PeerStats, TransportStats, RateSample } from './api/stats.js';
 export type { HttpOptions } from './ops/http-server.js';
 export { HashChain } from './rsm/hash-chain.js';

@@ -9,7 +9,8 @@ import type { RecoverResult } from './recover.js';
 import { BoundedQueue } from './bounded-queue.js';
 import type { Group } from './public.js';
 import { type CoreFigures, GroupCounters, type GroupStats } from './stats.js';
-import { bytes, integer, optionalFunction, optionalSignal, optionsObject } from './validate.js';
+import { type DeliveryKind, kindCode, kindOf } from '../core/delivery-kinds.js';
+import { bytes, integer, optionalDeliveryKind, optionalFunction, optionalSignal, optionsObject } from './validate.js';
 
 /** How often (in ticks) a joiner's contacts are widened to the peers connected now. */
 const CONTACT_REFRESH_TICKS = 50;
@@ -29,6 +30,18 @@ export interface Message {
   seq: number;
   viewId: number;
   payload: Uint8Array;
+  /** The delivery kind its sender asked for (README, "Delivery kinds"). */
+  delivery: DeliveryKind;
+}
+
+export interface SendOptions {
+  signal?: AbortSignal;
+  /**
+   * `'safe'` (delivered once a majority of the view holds it: uniform), `'agreed'` (delivered as soon as it is
+   * ordered and received: total order, not uniform) or `'fifo'` (per-sender order; travels the agreed path for
+   * now). Default: the group's `delivery` option, else `'safe'`. README, "Delivery kinds".
+   */
+  delivery?: DeliveryKind;
 }
 
 export interface SendResult {
@@ -80,6 +93,8 @@ export interface GroupOptions extends Partial<StateHooks> {
   rejoin?: boolean;
   /** Most send() calls waiting for room in the send window. */
   maxWaitingSends?: number;
+  /** Delivery kind of a send() that names none (default 'safe'; README, "Delivery kinds"). */
+  delivery?: DeliveryKind;
 }
 
 /** Internal: what a Group needs from its Node. */
@@ -126,6 +141,7 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
   private readonly readerBuffer: number;
   private readonly rejoin: boolean;
   private readonly maxWaitingSends: number;
+  private readonly delivery: DeliveryKind;
   private readonly hooks: StateHooks | null;
   private readonly counters = new GroupCounters();
   private resolveClosed!: () => void;
@@ -143,6 +159,7 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
     this.readerBuffer = opts.readerBuffer ?? 10_000;
     this.rejoin = opts.rejoin ?? true;
     this.maxWaitingSends = opts.maxWaitingSends ?? 100_000;
+    this.delivery = optionalDeliveryKind(opts.delivery, 'options.delivery') ?? 'safe';
     if ((opts.getState === undefined) !== (opts.setState === undefined)) {
       throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'getState and setState go together');
     }
@@ -304,11 +321,12 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
    * VSYNC_ERR_LEAVING (leave() was called), VSYNC_ERR_EXCLUDED, VSYNC_ERR_CLOSED (the node closed) or
    * VSYNC_ERR_ABORTED.
    */
-  async send(payload: Uint8Array, opts: { signal?: AbortSignal } = {}): Promise<SendResult> {
+  async send(payload: Uint8Array, opts: SendOptions = {}): Promise<SendResult> {
     bytes(payload, 'payload');
     const o = optionsObject(opts, 'options');
     optionalSignal(o['signal'], 'options.signal');
     const signal = o['signal'] as AbortSignal | undefined;
+    const kind = kindCode(optionalDeliveryKind(o['delivery'], 'options.delivery') ?? this.delivery);
     for (;;) {
       throwIfAborted(signal);
       const rt = this.rt;
@@ -319,7 +337,7 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
         throw new VsyncError(ErrorCodes.PAYLOAD_TOO_LARGE, `payload of ${payload.byteLength} bytes exceeds ${rt.member.cfg.maxPayloadBytes}`);
       }
       if (rt.member.canSend(payload.byteLength)) {
-        const msgNo = rt.input((m) => m.send(payload))!;
+        const msgNo = rt.input((m) => m.send(payload, kind))!;
         this.counters.sent++;
         return withSignal(new Promise<SendResult>((resolve, reject) => this.pending.set(msgNo, { resolve, reject })), signal);
       }
@@ -442,7 +460,7 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
         break;
       }
       case 'deliver': {
-        const m: Message = { sender: e.sender, seq: e.seq, viewId: e.view, payload: e.payload };
+        const m: Message = { sender: e.sender, seq: e.seq, viewId: e.view, payload: e.payload, delivery: kindOf(e.kind) };
         this.counters.delivered++;
         if (e.sender === rt.id) {
           const p = this.pending.get(e.msgNo);

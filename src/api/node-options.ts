@@ -2,7 +2,7 @@
 import type { JoinOptions, NodeOptions } from './node.js';
 import {
   coreConfig, groupName, integer, invalid, nodeName, optionalBoolean, optionalFunction, optionalInteger, optionalSignal,
-  optionalString, optionsObject,
+  optionalDeliveryKind, optionalString, optionsObject,
 } from './validate.js';
 
 const MiB = 1024 * 1024;
@@ -89,6 +89,7 @@ export function validateJoin(group: unknown, v: unknown): void {
   optionalBoolean(o.rejoin, 'options.rejoin');
   optionalInteger(o.readerBuffer, 'options.readerBuffer', 1, 100_000_000);
   optionalInteger(o.maxWaitingSends, 'options.maxWaitingSends', 1, 100_000_000);
+  optionalDeliveryKind(o.delivery, 'options.delivery');
   optionalFunction(o.getState, 'options.getState');
   optionalFunction(o.setState, 'options.setState');
   optionalFunction(o.digest, 'options.digest');

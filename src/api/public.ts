@@ -1,7 +1,7 @@
 import './dispose.js';
 import type { EventEmitter } from 'eventemitter3';
 import type { MemberId } from '../core/index.js';
-import type { GroupEvents, Message, SendResult, ViewInfo } from './group.js';
+import type { GroupEvents, Message, SendOptions, SendResult, ViewInfo } from './group.js';
 import { type JoinOptions, NodeImpl, type NodeOptions } from './node.js';
 import type { RecoverResult } from './recover.js';
 import type { GroupStats, NodeStats } from './stats.js';
@@ -27,9 +27,10 @@ export interface Group {
   stats(): GroupStats;
   /**
    * Multicasts `payload` in total order; resolves with its sequence number once it is delivered here. Waits while
-   * the send window is full. Rejects with a VsyncError (see GroupImpl.send for the codes).
+   * the send window is full. `delivery` picks the kind (default: the group's, else `'safe'`). Rejects with a
+   * VsyncError (see GroupImpl.send for the codes).
    */
-  send(payload: Uint8Array, opts?: { signal?: AbortSignal }): Promise<SendResult>;
+  send(payload: Uint8Array, opts?: SendOptions): Promise<SendResult>;
   /** Delivered messages in total order. Each call is an independent reader with a bounded buffer. */
   messages(): AsyncIterable<Message>;
   /** Installed views, in order. */

@@ -4,6 +4,7 @@
  * VSYNC_ERR_INVALID_ARGUMENT at the call, with a message that names the argument.
  */
 import { type CoreConfig, DEFAULT_CONFIG } from '../core/config.js';
+import { DELIVERY_KINDS, type DeliveryKind } from '../core/delivery-kinds.js';
 import { ErrorCodes, VsyncError } from '../core/errors.js';
 
 export function invalid(message: string): VsyncError {
@@ -36,6 +37,14 @@ export function optionalBoolean(v: unknown, name: string): void {
 
 export function optionalFunction(v: unknown, name: string): void {
   if (v !== undefined && typeof v !== 'function') throw invalid(`${name} must be a function, got ${show(v)}`);
+}
+
+/** A delivery kind (`'safe'`, `'agreed'`, `'fifo'`), or undefined. */
+export function optionalDeliveryKind(v: unknown, name: string): DeliveryKind | undefined {
+  if (v !== undefined && !(DELIVERY_KINDS as readonly unknown[]).includes(v)) {
+    throw invalid(`${name} must be one of ${DELIVERY_KINDS.map((k) => `'${k}'`).join(', ')}, got ${show(v)}`);
+  }
+  return v as DeliveryKind | undefined;
 }
 
 export function optionalString(v: unknown, name: string): void {

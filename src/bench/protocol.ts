@@ -22,7 +22,8 @@ export type Command =
   /** ws, connected to one echoing peer: paced pings for `ms`; replies with the round trips (HistogramData, µs). */
   | { cmd: 'pingpong'; rate: number; bytes: number; ms: number }
   /** Starts multicasting. rate 0: as fast as possible with `window` sends outstanding; otherwise `rate` msgs/s. */
-  | { cmd: 'load'; rate: number; bytes: number; window: number }
+  /** `delivery` (vsync): the delivery kind of every send (default safe). */
+  | { cmd: 'load'; rate: number; bytes: number; window: number; delivery?: 'safe' | 'agreed' | 'fifo' }
   | { cmd: 'stop' }
   | { cmd: 'status' }
   /** Counts deliveries for `ms` milliseconds from now (resetting the latency histograms first if `resetHist`). */

@@ -124,6 +124,8 @@ export interface LatencyResult {
   system: 'ws' | 'vsync';
   n: number;
   senders: 'one' | 'seq' | 'all';
+  /** vsync's delivery kind of the sends (absent: safe). */
+  delivery?: 'safe' | 'agreed';
   label: string;
   /** Offered total rate, msgs/s. */
   rate: number;

@@ -548,18 +548,18 @@ async function latencyCase(
   c: Cluster, lc: LatencyCase, rate: number, s: BenchSettings, system: 'ws' | 'vsync', say: Say, problem: (p: string) => void, warn: (p: string) => void,
 ): Promise<LatencyResult> {
   const who = lc.senders === 'all' ? `${lc.n} senders` : lc.senders === 'seq' ? '1 sender (the sequencer)' : '1 sender';
-  const label = `${lc.rate === 'near-saturation' ? `near saturation (${Math.round(s.nearSaturationFraction * 100)}%)` : `${rate}/s`}, ${who}`;
+  const label = `${lc.rate === 'near-saturation' ? `near saturation (${Math.round(s.nearSaturationFraction * 100)}%)` : `${rate}/s`}, ${who}${lc.delivery ? `, ${lc.delivery}` : ''}`;
   const members = c.alive();
   const senders = await pickSenders(c, lc.senders);
   const empty = { count: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
   const r: LatencyResult = {
-    system, n: lc.n, senders: lc.senders, label, rate, achievedRate: 0, bytes: lc.bytes, windowMs: s.latencyWindowMs,
+    system, n: lc.n, senders: lc.senders, ...(lc.delivery ? { delivery: lc.delivery } : {}), label, rate, achievedRate: 0, bytes: lc.bytes, windowMs: s.latencyWindowMs,
     atSender: empty, atOthers: empty, loopDelayMaxMs: 0, digest: null, void: true,
   };
   try {
     await Promise.all(members.map((w) => w.digest(true, 1024, s.digestFullEvery)));
     const per = rate / senders.length;
-    await Promise.all(senders.map((w) => w.load(per, lc.bytes, system === 'ws' ? s.wsWindow : s.vsyncWindow)));
+    await Promise.all(senders.map((w) => w.load(per, lc.bytes, system === 'ws' ? s.wsWindow : s.vsyncWindow, system === 'vsync' ? lc.delivery : undefined)));
     await sleep(s.warmupMs);
     const wins = await Promise.all(members.map((w) => w.window(s.latencyWindowMs, true)));
     const hists = await Promise.all(members.map((w) => w.hist()));

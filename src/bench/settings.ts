@@ -14,6 +14,8 @@ export interface LatencyCase {
   /** Total msgs/s, or 'near-saturation': a fraction of the measured all-senders throughput. */
   rate: number | 'near-saturation';
   bytes: number;
+  /** vsync's delivery kind (default safe): agreed skips the wait for a majority. */
+  delivery?: 'safe' | 'agreed';
 }
 
 export interface BenchSettings {
@@ -80,6 +82,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         maxOutstandingBytes: 8 * KB * KB,
         latency: [
           { n: 3, senders: 'one', rate: 1000, bytes: KB },
+          { n: 3, senders: 'one', rate: 1000, bytes: KB, delivery: 'agreed' },
           { n: 3, senders: 'seq', rate: 1000, bytes: KB },
           { n: 3, senders: 'all', rate: 'near-saturation', bytes: KB },
           { n: 5, senders: 'one', rate: 1000, bytes: KB },
@@ -108,6 +111,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         maxOutstandingBytes: 8 * KB * KB,
         latency: [
           { n: 3, senders: 'one', rate: 1000, bytes: KB },
+          { n: 3, senders: 'one', rate: 1000, bytes: KB, delivery: 'agreed' },
           { n: 3, senders: 'all', rate: 'near-saturation', bytes: KB },
         ],
         wsLatency: true,

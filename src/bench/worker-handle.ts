@@ -164,8 +164,8 @@ export class WorkerHandle {
     return this.call<StatusReply>({ cmd: 'status' });
   }
 
-  load(rate: number, bytes: number, window: number): Promise<unknown> {
-    return this.call({ cmd: 'load', rate, bytes, window });
+  load(rate: number, bytes: number, window: number, delivery?: 'safe' | 'agreed' | 'fifo'): Promise<unknown> {
+    return this.call(delivery === undefined ? { cmd: 'load', rate, bytes, window } : { cmd: 'load', rate, bytes, window, delivery });
   }
 
   stop(): Promise<StatusReply> {

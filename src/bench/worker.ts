@@ -75,6 +75,8 @@ let loadGen = 0;
 let pacer: NodeJS.Timeout | null = null;
 let pumpScheduled = false;
 let load = { rate: 0, bytes: 1024, window: 2000 };
+/** The options of every vsync send of the current load (its delivery kind). */
+let sendOpts: { delivery?: 'safe' | 'agreed' | 'fifo' } = {};
 /** Rate-paced sends are skipped while this many are outstanding (the bench's own memory bound). */
 const MAX_OUTSTANDING_PACED = 50_000;
 
@@ -104,7 +106,7 @@ function sendVsync(): void {
   const p = makePayload(load.bytes);
   sent++;
   outstanding++;
-  group!.send(p).then(
+  group!.send(p, sendOpts).then(
     () => {
       outstanding--;
       completed++;
@@ -487,6 +489,7 @@ async function handle(c: Command): Promise<unknown> {
     case 'pingpong':
       return pingPong(c.rate, c.bytes, c.ms);
     case 'load':
+      sendOpts = c.delivery === undefined ? {} : { delivery: c.delivery };
       startLoad(c.rate, c.bytes, c.window);
       return {};
     case 'stop':

@@ -7,6 +7,7 @@ import { checkPrimaryComponent } from './properties/primary-component.js';
 import { checkSelfDelivery } from './properties/self-delivery.js';
 import { checkStateAgreement } from './properties/state.js';
 import { checkTotalOrder } from './properties/total-order.js';
+import { checkUniformDelivery } from './properties/uniform.js';
 import { checkVirtualSynchrony } from './properties/virtual-synchrony.js';
 import { checkWellformed } from './properties/wellformed.js';
 import { PROPERTIES, type PropertyName } from './property-names.js';
@@ -40,6 +41,7 @@ const CHECKS: Record<PropertyName, (index: TraceIndex) => Violation[]> = {
   'sending-view-delivery': checkSendingViewDelivery,
   'same-view-delivery': checkSameViewDelivery,
   'virtual-synchrony': checkVirtualSynchrony,
+  'uniform-delivery': checkUniformDelivery,
   'total-order': checkTotalOrder,
   'reliable-fifo': checkReliableFifo,
   'self-delivery': checkSelfDelivery,

@@ -13,6 +13,7 @@ export const PROPERTIES = [
   'sending-view-delivery',
   'same-view-delivery',
   'virtual-synchrony',
+  'uniform-delivery',
   'total-order',
   'reliable-fifo',
   'self-delivery',

@@ -4,18 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkTraceDir, formatReport } from '../check/index.js';
+import { DELIVERY_KINDS } from '../core/delivery-kinds.js';
 import { errorLine } from './cli-errors.js';
-import { helpText, usageErrorOf } from './cli-options.js';
+import { helpText, UsageError, usageErrorOf } from './cli-options.js';
 import { MemberProcess } from './member-process.js';
 
 const GROUP = 'demo';
 
 const HELP = helpText(
-  'usage: vsync demo',
+  'usage: vsync demo [--delivery <kind>]',
   'Starts four member processes on 127.0.0.1 that multicast 100 messages/s each in one total order, SIGKILLs\n' +
     'the coordinator (also the sequencer), adds a fifth member, stops the traffic, and checks every trace.\n' +
     'About 20 seconds; the traces stay in a temporary folder. Exit 0 when every property holds.',
-  [{ flag: '--help', text: 'print this help and the legend of the output' }],
+  [
+    { flag: '--delivery <kind>', text: 'delivery kind of the members\' messages: safe (default), agreed or fifo (README, Delivery kinds)' },
+    { flag: '--help', text: 'print this help and the legend of the output' },
+  ],
 );
 
 /** What the numbers of the demo's lines mean: printed before the run, and with --help. */
@@ -35,13 +39,18 @@ export const LEGEND = [
  * checked. About 20 seconds, no configuration.
  */
 export async function runDemoCommand(args: string[], out: (line: string) => void, err: (line: string) => void = out): Promise<number> {
+  let delivery: string | undefined;
   try {
-    const { values } = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, strict: true });
+    const { values } = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' }, delivery: { type: 'string' } }, strict: true });
     if (values.help) {
       out(HELP);
       out('');
       for (const l of LEGEND) out(l);
       return 0;
+    }
+    delivery = values.delivery;
+    if (delivery !== undefined && !(DELIVERY_KINDS as readonly string[]).includes(delivery)) {
+      throw new UsageError(`--delivery is one of ${DELIVERY_KINDS.join(', ')}, got '${delivery}'`);
     }
   } catch (e) {
     err(`${errorLine('vsync demo', usageErrorOf(e))} (see vsync demo --help)`);
@@ -61,6 +70,7 @@ export async function runDemoCommand(args: string[], out: (line: string) => void
   const start = (name: string): MemberProcess => {
     const args = ['--listen', '127.0.0.1:0', '--group', GROUP, '--trace-dir', traceDir, '--send-rate', '100', '--payload-bytes', '64', '--status-ms', '250', '--no-rejoin', '--secret', 'demo-secret'];
     if (urls.length > 0) args.push('--seeds', urls.join(','));
+    if (delivery !== undefined) args.push('--delivery', delivery);
     const p = new MemberProcess(name, args, {
       env: { VSYNC_SECRET: secret },
       onLine: (line) => {

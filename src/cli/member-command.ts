@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { GroupImpl, StateHooks } from '../api/group.js';
 import { type Group, Node } from '../api/public.js';
+import { DELIVERY_KINDS, type DeliveryKind } from '../core/delivery-kinds.js';
 import { ClientEndpoint } from '../rsm/client-endpoint.js';
 import { readClientTokens } from '../rsm/client-tokens.js';
 import { HashChain } from '../rsm/hash-chain.js';
@@ -27,6 +28,7 @@ const OPTIONS: OptionHelp[] = [
   { flag: '--insecure', text: 'run an open cluster: peers are not authenticated and frames not protected (tests only)' },
   { flag: '--send-rate <msgs/s>', text: 'multicast this many messages per second (default 0: none, or as fast as backpressure allows with --send-count)' },
   { flag: '--send-count <n>', text: 'stop after this many messages (default 0: no limit)' },
+  { flag: '--delivery <kind>', text: 'delivery kind of the messages sent: safe (default: uniform), agreed or fifo (README, Delivery kinds)' },
   { flag: '--payload-bytes <b>', text: 'size of each message, at least 16 (default 64); send errors are counted in `status` lines' },
   { flag: '--state-machine <kind>', text: 'hashchain (a SHA-256 chain over deliveries, transferred to joiners) or kv (a replicated kv store)' },
   { flag: '--state-bytes <n>', text: 'hashchain: extra bytes of state to transfer to joiners (default 0)' },
@@ -88,7 +90,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
       args: joinNegativeNumbers(args),
       options: {
         name: { type: 'string' }, listen: { type: 'string' }, seeds: { type: 'string' }, group: { type: 'string' },
-        'send-rate': { type: 'string' }, 'send-count': { type: 'string' }, 'payload-bytes': { type: 'string' },
+        'send-rate': { type: 'string' }, 'send-count': { type: 'string' }, 'payload-bytes': { type: 'string' }, delivery: { type: 'string' },
         'trace-dir': { type: 'string' }, secret: { type: 'string' }, 'no-rejoin': { type: 'boolean' },
         insecure: { type: 'boolean' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-ca': { type: 'string' },
         'status-ms': { type: 'string' }, 'state-machine': { type: 'string' }, advertise: { type: 'string' },
@@ -106,6 +108,9 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
     for (const req of ['name', 'listen', 'group'] as const) if (!v[req]) throw new UsageError(`--${req} is required`);
     if (v['state-machine'] !== undefined && !['hashchain', 'kv'].includes(v['state-machine'])) throw new UsageError(`--state-machine is hashchain or kv, got '${v['state-machine']}'`);
     if (v['client-listen'] !== undefined && v['state-machine'] !== 'kv') throw new UsageError('--client-listen needs --state-machine kv');
+    if (v.delivery !== undefined && !(DELIVERY_KINDS as readonly string[]).includes(v.delivery)) {
+      throw new UsageError(`--delivery is one of ${DELIVERY_KINDS.join(', ')}, got '${v.delivery}'`);
+    }
     rate = numberOption(v['send-rate'], 'send-rate', { min: 0, max: 1_000_000, dflt: 0 });
     count = intOption(v['send-count'], 'send-count', { min: 0, max: Number.MAX_SAFE_INTEGER, dflt: 0 });
     bytes = intOption(v['payload-bytes'], 'payload-bytes', { min: 16, max: 1024 * 1024 * 1024, dflt: 64 });
@@ -186,7 +191,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
         out(`clients url=${endpoint.url} key=${endpoint.publicKeyLine}`);
       }
     } else {
-      group = await node.join(v.group!, { rejoin: !v['no-rejoin'], signal: ac.signal, ...hooks });
+      group = await node.join(v.group!, { rejoin: !v['no-rejoin'], signal: ac.signal, delivery: v.delivery as DeliveryKind | undefined, ...hooks });
     }
   } catch (e) {
     err(errorLine('vsync member', e, debug));

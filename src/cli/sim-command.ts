@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { defaultSimOptions, FAULT_KINDS, MUTATIONS, type Mutation, parseFaults, type SimOptions } from '../sim/options.js';
+import { checkDeliveryMix } from '../sim/delivery-mix.js';
 import { runSimulation, summaryLine, writeTraces } from '../sim/run-sim.js';
 import { errorLine } from './cli-errors.js';
 import { helpText, joinNegativeNumbers, usageErrorOf } from './cli-options.js';
@@ -15,6 +16,8 @@ const USAGE = helpText(
     { flag: '--steps <n>', text: 'simulated steps before the final healing phase (default 1500)' },
     { flag: '--faults <list>', text: `comma-separated fault kinds, or all, or none (kinds: ${FAULT_KINDS.join(', ')})` },
     { flag: '--send-rate <p>', text: 'probability that a member multicasts in a step, 0..1 (default 0.3)' },
+    { flag: '--agreed <share>', text: 'share of sends that ask for agreed delivery, 0..1 (default 0: all safe)' },
+    { flag: '--fifo <share>', text: 'share of sends that ask for fifo delivery, 0..1 (default 0)' },
     { flag: '--mutation <name>', text: `run a deliberately broken core, to see the checker catch it (${MUTATIONS.join(', ')})` },
     { flag: '--trace-dir <dir>', text: 'keep the traces there (default: a temporary folder)' },
     { flag: '--lines', text: 'with --seeds: print every seed\'s summary line, to compare two sweeps seed by seed (diff)' },
@@ -49,7 +52,7 @@ export async function runSimCommand(args: string[], out: (line: string) => void,
       options: {
         seed: { type: 'string' }, seeds: { type: 'string' }, members: { type: 'string' }, steps: { type: 'string' },
         faults: { type: 'string' }, 'trace-dir': { type: 'string' }, 'send-rate': { type: 'string' }, mutation: { type: 'string' },
-        help: { type: 'boolean' }, lines: { type: 'boolean' },
+        help: { type: 'boolean' }, lines: { type: 'boolean' }, agreed: { type: 'string' }, fifo: { type: 'string' },
       },
       strict: true,
     }));
@@ -66,6 +69,9 @@ export async function runSimCommand(args: string[], out: (line: string) => void,
     if (values['send-rate'] !== undefined) {
       opts.sendRate = Number(values['send-rate']);
       if (!(opts.sendRate >= 0 && opts.sendRate <= 1)) throw new RangeError('--send-rate is a probability per member per step (0..1)');
+    }
+    if (values.agreed !== undefined || values.fifo !== undefined) {
+      opts.delivery = checkDeliveryMix({ agreed: Number(values.agreed ?? 0), fifo: Number(values.fifo ?? 0) });
     }
     if (values.mutation !== undefined) {
       if (!(MUTATIONS as readonly string[]).includes(values.mutation)) throw new RangeError(`--mutation is one of ${MUTATIONS.join(', ')}`);
@@ -84,7 +90,8 @@ export async function runSimCommand(args: string[], out: (line: string) => void,
     out(`traces: ${dir}`);
     if (r.firstViolation) {
       out(`FAILED seed=${opts.seed}: ${r.firstViolation.property}: ${r.firstViolation.message}`);
-      out(`replay: vsync sim --seed ${opts.seed} --members ${opts.members} --steps ${opts.steps}${values.faults ? ` --faults ${values.faults}` : ''}`);
+      const mix = opts.delivery ? ` --agreed ${opts.delivery.agreed} --fifo ${opts.delivery.fifo}` : '';
+      out(`replay: vsync sim --seed ${opts.seed} --members ${opts.members} --steps ${opts.steps}${values.faults ? ` --faults ${values.faults}` : ''}${mix}`);
       return 1;
     }
     return 0;

@@ -4,9 +4,10 @@ import type { MemberId, View } from './types.js';
 /** What the core hands to the application (and to the trace), in the order it happened. */
 export type CoreEvent =
   | { type: 'install'; view: View; joined: MemberId[]; left: MemberId[] }
-  | { type: 'deliver'; view: number; seq: number; sender: MemberId; msgNo: number; payload: Uint8Array }
+  /** `kind`: the delivery kind code the sender asked for (`delivery-kinds.ts`; absent: safe). */
+  | { type: 'deliver'; view: number; seq: number; sender: MemberId; msgNo: number; payload: Uint8Array; kind?: number }
   /** A message leaves for the sequencer in `view` (again, after a view change, if it was not delivered). */
-  | { type: 'send'; view: number; msgNo: number; payload: Uint8Array }
+  | { type: 'send'; view: number; msgNo: number; payload: Uint8Array; kind?: number }
   | { type: 'block'; view: number }
   | { type: 'unblock'; view: number }
   /** This member's graceful leave is complete. */

@@ -12,6 +12,8 @@ export interface FwdMsg {
   fseq: number;
   msgNo: number;
   payload: Uint8Array;
+  /** Delivery kind (`delivery-kinds.ts`); absent or 0: safe. */
+  kind?: number;
 }
 
 /** One ordered message. `sender` indexes the frame's `senders` table, so ids are not repeated per message. */
@@ -19,6 +21,8 @@ export interface Entry {
   sender: number;
   msgNo: number;
   payload: Uint8Array;
+  /** Delivery kind (`delivery-kinds.ts`); absent or 0: safe. */
+  kind?: number;
 }
 
 /** The outcome of a flush: the view that follows `prevView`, and the last sequence number of `prevView`. */

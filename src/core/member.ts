@@ -1,5 +1,6 @@
 import { makeBallot, RANKS, roundOf } from './ballot.js';
 import { type CoreConfig, resolveConfig } from './config.js';
+import { checkKindCode, deliverableUpTo, type KindCode } from './delivery-kinds.js';
 import { assert, ErrorCodes, VsyncError } from './errors.js';
 import type { CoreEvent, ExcludedReason, Outgoing, Ready } from './events.js';
 import { Liveness } from './liveness.js';
@@ -166,7 +167,8 @@ export class Member {
    * Multicasts `payload` in total order. Returns the message number (the trace's `<me>/<n>`). Throws
    * VSYNC_ERR_BACKPRESSURE when the send window is full: wait for own deliveries and try again.
    */
-  send(payload: Uint8Array): number {
+  send(payload: Uint8Array, kind: KindCode = 0): number {
+    checkKindCode(kind);
     if (this.phase !== 'member') {
       throw new VsyncError(this.phase === 'excluded' ? ErrorCodes.EXCLUDED : ErrorCodes.NOT_MEMBER, `cannot send: member is ${this.phase}`);
     }
@@ -175,7 +177,7 @@ export class Member {
       throw new VsyncError(ErrorCodes.PAYLOAD_TOO_LARGE, `payload of ${payload.byteLength} bytes exceeds ${this.cfg.maxPayloadBytes}`);
     }
     if (!this.canSend(payload.byteLength)) throw new VsyncError(ErrorCodes.BACKPRESSURE, 'send window full');
-    const m = this.outbox.push(payload);
+    const m = this.outbox.push(payload, kind);
     if (!this.current.frozen) this.assignForward(this.outbox.length - 1);
     return m.msgNo;
   }
@@ -651,7 +653,7 @@ export class Member {
     const m = this.outbox.at(idx)!;
     m.fseq = this.outbox.nextFseq++;
     m.sentAt = this.now;
-    this.emit({ type: 'send', view: this.view!.id, msgNo: m.msgNo, payload: m.payload });
+    this.emit({ type: 'send', view: this.view!.id, msgNo: m.msgNo, payload: m.payload, kind: m.kind });
     this.toForward.push(m);
   }
 
@@ -663,7 +665,7 @@ export class Member {
     const msgs: FwdMsg[] = [];
     // Message objects, not outbox positions: deliveries between send() and ready() move the outbox's head.
     for (const m of this.toForward) {
-      if (m.fseq > 0) msgs.push({ fseq: m.fseq, msgNo: m.msgNo, payload: m.payload });
+      if (m.fseq > 0) msgs.push({ fseq: m.fseq, msgNo: m.msgNo, payload: m.payload, kind: m.kind });
     }
     this.toForward.length = 0;
     this.forward(msgs);
@@ -702,7 +704,7 @@ export class Member {
       const m = this.outbox.at(i)!;
       if (m.fseq === 0 || (msgs.length > 0 && (bytes + m.payload.byteLength > this.cfg.maxFrameBytes || msgs.length >= MAX_FRAME_ENTRIES))) break;
       m.sentAt = this.now;
-      msgs.push({ fseq: m.fseq, msgNo: m.msgNo, payload: m.payload });
+      msgs.push({ fseq: m.fseq, msgNo: m.msgNo, payload: m.payload, kind: m.kind });
       bytes += m.payload.byteLength;
     }
     this.forward(msgs);
@@ -718,7 +720,7 @@ export class Member {
       if (m.fseq < exp) continue;
       if (m.fseq > exp) break; // A gap: the sender re-forwards from its first unordered message.
       if (this.log.size >= this.cfg.maxLogEntries || this.log.totalBytes + m.payload.byteLength > this.cfg.maxLogBytes) break;
-      this.log.append({ sender: from, msgNo: m.msgNo, payload: detach(m.payload) });
+      this.log.append({ sender: from, msgNo: m.msgNo, payload: detach(m.payload), kind: m.kind });
       if (from === this.id) this.outbox.orderedMsgNo = m.msgNo;
       exp++;
     }
@@ -731,7 +733,7 @@ export class Member {
     if (this.current.frozen) return;
     const changed = s.recompute(this.view!.members, this.id, this.log.received);
     this.current.commit = s.commit;
-    this.deliverUpTo(Math.min(this.current.commit, this.log.received));
+    this.deliverUpTo(deliverableUpTo(this.delivered, this.log.received, this.current.commit, this.log));
     if (this.phase !== 'member') return;
     this.log.gc(Math.min(s.stable, this.delivered));
     if (s.broadcastUpTo < this.log.received) {
@@ -770,7 +772,7 @@ export class Member {
           senders.push(e.sender);
           senderIdx.set(e.sender, si);
         }
-        entries.push({ sender: si, msgNo: e.msgNo, payload: e.payload });
+        entries.push({ sender: si, msgNo: e.msgNo, payload: e.payload, kind: e.kind });
         bytes += e.payload.byteLength;
         seq++;
       }
@@ -821,7 +823,7 @@ export class Member {
     for (let i = 0; i < f.entries.length && f.first + i <= top; i++) {
       const e = f.entries[i]!;
       const sender = f.senders[e.sender]!;
-      if (this.log.add(f.first + i, { sender, msgNo: e.msgNo, payload: e.payload }, limit, this.cfg.maxLogEntries) && sender === this.id) {
+      if (this.log.add(f.first + i, { sender, msgNo: e.msgNo, payload: e.payload, kind: e.kind }, limit, this.cfg.maxLogEntries) && sender === this.id) {
         if (e.msgNo > this.outbox.orderedMsgNo) this.outbox.orderedMsgNo = e.msgNo;
       }
     }
@@ -829,7 +831,7 @@ export class Member {
     if (fromSequencer && !this.current.frozen) {
       if (f.last > this.current.knownLast) this.current.knownLast = f.last;
       if (f.commit > this.current.commit) this.current.commit = f.commit;
-      this.deliverUpTo(Math.min(this.current.commit, this.log.received));
+      this.deliverUpTo(deliverableUpTo(this.delivered, this.log.received, this.current.commit, this.log));
       if (this.phase !== 'member') return;
       this.log.gc(Math.min(f.stable, this.delivered));
       if (this.current.knownLast > this.log.received || this.log.hasGap) this.nak(f.fill && this.log.received > before);
@@ -877,7 +879,7 @@ export class Member {
       }
       this.delivered = seq;
       if (e.sender === this.id) this.outbox.delivered(e.msgNo);
-      this.emit({ type: 'deliver', view: viewId, seq, sender: e.sender, msgNo: e.msgNo, payload: e.payload });
+      this.emit({ type: 'deliver', view: viewId, seq, sender: e.sender, msgNo: e.msgNo, payload: e.payload, kind: e.kind });
     }
   }
 
@@ -1294,7 +1296,7 @@ export class Member {
     }
     this.download = null;
     this.emit({ type: 'state', view: dl.view, data: dl.assemble() });
-    this.deliverUpTo(Math.min(this.current.commit, this.log.received));
+    this.deliverUpTo(deliverableUpTo(this.delivered, this.log.received, this.current.commit, this.log));
     if (this.phase !== 'member') return;
     this.afterCatchUp();
   }

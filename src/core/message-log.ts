@@ -14,6 +14,8 @@ export interface LogEntry {
   sender: MemberId;
   msgNo: number;
   payload: Uint8Array;
+  /** Delivery kind code (`delivery-kinds.ts`); absent: safe. */
+  kind?: number;
 }
 
 /**
@@ -80,13 +82,13 @@ export class MessageLog {
   add(seq: number, entry: LogEntry, limit: number, window: number): boolean {
     if (seq <= this.received || seq > limit) return false;
     if (seq === this.received + 1) {
-      this.append({ sender: entry.sender, msgNo: entry.msgNo, payload: detach(entry.payload) });
+      this.append({ sender: entry.sender, msgNo: entry.msgNo, payload: detach(entry.payload), kind: entry.kind });
       this.drainAhead(limit);
       return true;
     }
     if (seq > this.received + window || this.ahead.has(seq)) return false;
     if (this.aheadBytesTotal + entry.payload.byteLength > this.aheadByteLimit) return false;
-    this.ahead.set(seq, { sender: entry.sender, msgNo: entry.msgNo, payload: detach(entry.payload) });
+    this.ahead.set(seq, { sender: entry.sender, msgNo: entry.msgNo, payload: detach(entry.payload), kind: entry.kind });
     this.aheadBytesTotal += entry.payload.byteLength;
     return true;
   }

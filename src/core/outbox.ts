@@ -1,4 +1,5 @@
 import { Deque } from './deque.js';
+import type { KindCode } from './delivery-kinds.js';
 import { assert } from './errors.js';
 
 export interface OwnMsg {
@@ -8,6 +9,8 @@ export interface OwnMsg {
   fseq: number;
   /** Tick of the last forward, for retransmission. */
   sentAt: number;
+  /** Delivery kind code (`delivery-kinds.ts`). */
+  kind: KindCode;
 }
 
 /**
@@ -31,8 +34,8 @@ export class Outbox {
     return this.length < maxCount && (this.length === 0 || this.bytes + bytes <= maxBytes);
   }
 
-  push(payload: Uint8Array): OwnMsg {
-    const m: OwnMsg = { msgNo: this.nextMsgNo++, payload, fseq: 0, sentAt: 0 };
+  push(payload: Uint8Array, kind: KindCode = 0): OwnMsg {
+    const m: OwnMsg = { msgNo: this.nextMsgNo++, payload, fseq: 0, sentAt: 0, kind };
     this.items.push(m);
     this.bytes += payload.byteLength;
     return m;

@@ -1,4 +1,5 @@
 import type { CoreConfig } from '../core/index.js';
+import type { DeliveryMix } from './delivery-mix.js';
 
 export const FAULT_KINDS = ['drop', 'dup', 'reorder', 'delay', 'partition', 'crash', 'pause', 'restart', 'join', 'leave'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -27,6 +28,8 @@ export interface SimOptions {
    * receiver's view (a member that lies).
    */
   adversary?: { rate: number; asMembers: boolean };
+  /** Shares of agreed and fifo sends (default none: every send is safe); drawn apart from the random streams. */
+  delivery?: DeliveryMix;
   config?: Partial<CoreConfig>;
 }
 

@@ -4,6 +4,7 @@ import { InvariantError } from '../core/index.js';
 import { HashChain } from '../rsm/hash-chain.js';
 import { MemorySink, type TraceLine } from '../trace/sinks.js';
 import { TraceRecorder } from '../trace/trace-recorder.js';
+import { simDeliveryKind } from './delivery-mix.js';
 import { EventQueue } from './event-queue.js';
 import { HostileFrames } from './hostile-frames.js';
 import { createMember } from './mutants.js';
@@ -256,7 +257,7 @@ export class Simulation {
       const body = `${s.id}:${++s.sent}:${'x'.repeat(this.appRng.int(0, 64))}`;
       const payload = this.encoder.encode(body);
       if (!m.canSend(payload.byteLength)) return;
-      m.send(payload);
+      m.send(payload, simDeliveryKind(this.opts.delivery, this.opts.seed, s.id, s.sent));
     }
   }
 
@@ -289,8 +290,6 @@ export class Simulation {
     let r;
     try {
       r = m.ready();
-      // The core's own invariants after every input (mutant runs test the checker of src/check/ instead).
-      if (this.opts.mutation === undefined) m.checkInvariants();
     } catch (err) {
       if (err instanceof InvariantError) {
         this.invariant = `${s.id} at step ${this.step}: ${err.message}`;
@@ -313,7 +312,11 @@ export class Simulation {
    * which calls this once the output is handed over. Per-member invariant checks go here (inside `guard`, so a
    * broken invariant ends the run with the member and step). A member whose incarnation just ended is not checked.
    */
-  private afterEvent(_s: Slot, _m: Member): void {}
+  private afterEvent(s: Slot, m: Member): void {
+    // The core's own invariants after every input (mutant runs test the checker of src/check/ instead: the core's
+    // check would stop them before the checker sees the broken traces).
+    if (this.opts.mutation === undefined) this.guard(s, () => m.checkInvariants());
+  }
 
   /** What the simulated application does with one event of its member; 'ended' when the incarnation is over. */
   private onMemberEvent(s: Slot, ev: CoreEvent): void | 'ended' {

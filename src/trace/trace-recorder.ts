@@ -1,6 +1,10 @@
 import type { CoreEvent } from '../core/index.js';
+import { type DeliveryKind, kindOf } from '../core/delivery-kinds.js';
 import { payloadHash } from './payload-hash.js';
 import type { TraceSink } from './sinks.js';
+
+/** A delivery kind as the trace format's `order`: agreed is the format's "total" (ordered, not uniform). */
+const TRACE_ORDER: Record<DeliveryKind, 'safe' | 'total' | 'fifo'> = { safe: 'safe', agreed: 'total', fifo: 'fifo' };
 
 /** Turns one member incarnation's core events into trace lines (docs/trace-format.md, v1). */
 export class TraceRecorder {
@@ -18,7 +22,7 @@ export class TraceRecorder {
         this.sink.write({ ev: 'install', me, view: { id: e.view.id, members: [...e.view.members] } });
         break;
       case 'send':
-        this.sink.write({ ev: 'send', me, msg: `${me}/${e.msgNo}`, view: e.view, hash: payloadHash(e.payload), order: 'total' });
+        this.sink.write({ ev: 'send', me, msg: `${me}/${e.msgNo}`, view: e.view, hash: payloadHash(e.payload), order: TRACE_ORDER[kindOf(e.kind)] });
         break;
       case 'deliver':
         this.sink.write({ ev: 'deliver', me, msg: `${e.sender}/${e.msgNo}`, view: e.view, hash: payloadHash(e.payload), seq: e.seq });

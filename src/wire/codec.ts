@@ -10,6 +10,7 @@
  * senders, ids) are refused before anything is allocated (`size-scan.ts`). Payloads of decoded frames are plain `Uint8Array` views into the input bytes, not copies:
  * the caller must not reuse the input buffer while the frame is alive.
  */
+import { MAX_KIND_CODE } from '../core/delivery-kinds.js';
 import { ErrorCodes, VsyncError } from '../core/errors.js';
 import type { Accepted, Decision, Entry, Frame, FwdMsg } from '../core/frames.js';
 import type { MemberId } from '../core/types.js';
@@ -236,7 +237,7 @@ function entries(list: vsync.wire.Entry.$Properties[] | null | undefined, nSende
     if (sender >= nSenders) {
       throw malformed(`msgs.entries[${i}].sender = ${sender} is out of range of msgs.senders (length ${nSenders})`);
     }
-    out[i] = { sender, msgNo: u64(e.msgNo, 'msgs.entries[].msgNo', i), payload: payload(e.payload) };
+    out[i] = { sender, msgNo: u64(e.msgNo, 'msgs.entries[].msgNo', i), payload: payload(e.payload), kind: kind(e.kind, 'msgs.entries[].kind', i) };
   }
   return out;
 }
@@ -250,9 +251,17 @@ function fwdMsgs(list: vsync.wire.FwdMsg.$Properties[] | null | undefined): FwdM
       fseq: u64(m.fseq, 'fwd.msgs[].fseq', i),
       msgNo: u64(m.msgNo, 'fwd.msgs[].msgNo', i),
       payload: payload(m.payload),
+      kind: kind(m.kind, 'fwd.msgs[].kind', i),
     };
   }
   return out;
+}
+
+/** A delivery kind code (src/core/delivery-kinds.ts); absent is 0, safe. An unknown code is malformed. */
+function kind(k: number | null | undefined, what: string, index: number): number {
+  const v = k ?? 0;
+  if (v > MAX_KIND_CODE) throw malformed(`${fieldName(what, index)} = ${v} is not a delivery kind`);
+  return v;
 }
 
 /** A decoded payload; an absent one is protobufjs's shared default (a Buffer), replaced by our own empty array. */

@@ -3,17 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkTraceDir, ErrorCodes, type Group, type Message, Node } from '../../src/index.js';
-
-const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
-
-async function eventually(pred: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-  const until = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { dec, enc, eventually } from '../helpers/api-helpers.js';
 
 const nodes: Node[] = [];
 afterEach(async () => {

@@ -18,7 +18,7 @@ export const sampleFrames: Array<[string, Frame]> = [
   ['hb', { t: 'hb', view: 3, promised: 0 }],
   ['hb promised', { t: 'hb', view: 3, promised: BIG }],
   ['ping', { t: 'ping', view: 0 }],
-  ['fwd', { t: 'fwd', view: BIG, msgs: [{ fseq: 1, msgNo: BIG, payload: bytes(10) }, { fseq: MAX, msgNo: 0, payload: new Uint8Array(0) }] }],
+  ['fwd', { t: 'fwd', view: BIG, msgs: [{ fseq: 1, msgNo: BIG, payload: bytes(10), kind: 1 }, { fseq: MAX, msgNo: 0, payload: new Uint8Array(0) }] }],
   ['fwd empty', { t: 'fwd', view: 1, msgs: [] }],
   [
     'msgs',
@@ -29,8 +29,8 @@ export const sampleFrames: Array<[string, Frame]> = [
       senders: ['a#1', 'b#2'],
       entries: [
         { sender: 0, msgNo: 1, payload: bytes(3) },
-        { sender: 1, msgNo: BIG, payload: bytes(100, 7) },
-        { sender: 0, msgNo: 2, payload: new Uint8Array(0) },
+        { sender: 1, msgNo: BIG, payload: bytes(100, 7), kind: 2 },
+        { sender: 0, msgNo: 2, payload: new Uint8Array(0), kind: 0 },
       ],
       last: BIG + 5,
       commit: BIG + 1,
@@ -73,7 +73,9 @@ export const payloadArb = fc.uint8Array({ maxLength: 64 });
 
 export const decisionArb: fc.Arbitrary<Decision> = fc.record({ prevView: seqArb, view: seqArb, members: idsArb, leavers: idsArb, cut: seqArb });
 export const acceptedArb: fc.Arbitrary<Accepted> = fc.record({ ballot: seqArb, decision: decisionArb });
-export const fwdMsgArb: fc.Arbitrary<FwdMsg> = fc.record({ fseq: seqArb, msgNo: seqArb, payload: payloadArb });
+/** A delivery kind code, or none (safe). */
+const kindArb = fc.constantFrom(0, 1, 2);
+export const fwdMsgArb: fc.Arbitrary<FwdMsg> = fc.record({ fseq: seqArb, msgNo: seqArb, payload: payloadArb, kind: kindArb }, { requiredKeys: ['fseq', 'msgNo', 'payload'] });
 
 const msgsArb = fc.array(idArb, { minLength: 0, maxLength: 5 }).chain((senders) =>
   fc.record({
@@ -84,7 +86,7 @@ const msgsArb = fc.array(idArb, { minLength: 0, maxLength: 5 }).chain((senders) 
     entries:
       senders.length === 0
         ? fc.constant<Entry[]>([])
-        : fc.array(fc.record({ sender: fc.nat(senders.length - 1), msgNo: seqArb, payload: payloadArb }), { maxLength: 8 }),
+        : fc.array(fc.record({ sender: fc.nat(senders.length - 1), msgNo: seqArb, payload: payloadArb, kind: kindArb }, { requiredKeys: ['sender', 'msgNo', 'payload'] }), { maxLength: 8 }),
     last: seqArb,
     commit: seqArb,
     stable: seqArb,
@@ -119,7 +121,8 @@ export function canon<T>(v: T): unknown {
   if (Array.isArray(v)) return v.map(canon);
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = canon(x);
+    // A delivery kind of 0 (safe) is what an absent one means: the codec always yields the field.
+    for (const [k, x] of Object.entries(v)) if (!(k === 'kind' && x === 0)) out[k] = canon(x);
     return out;
   }
   return v;

@@ -122,6 +122,13 @@ describe('decodeFrame rejects', () => {
     expect(decodeError(encodeFrame('g', 'a#1', '', none)).message).toMatch(/entries\[0\]\.sender = 0 is out of range/);
   });
 
+  it('a delivery kind that is not one (above 2), in entries and in forwards', () => {
+    const msgs: Frame = { t: 'msgs', view: 1, first: 1, senders: ['a#1'], entries: [{ sender: 0, msgNo: 1, payload: new Uint8Array(1), kind: 3 }], last: 1, commit: 0, stable: 0, fill: false };
+    expect(decodeError(encodeFrame('g', 'a#1', '', msgs)).message).toMatch(/entries\[0\]\.kind = 3 is not a delivery kind/);
+    const fwd: Frame = { t: 'fwd', view: 1, msgs: [{ fseq: 1, msgNo: 1, payload: new Uint8Array(1), kind: 2 }, { fseq: 2, msgNo: 2, payload: new Uint8Array(1), kind: 99 }] };
+    expect(decodeError(encodeFrame('g', 'a#1', '', fwd)).message).toMatch(/fwd\.msgs\[1\]\.kind = 99/);
+  });
+
   it('numbers above Number.MAX_SAFE_INTEGER, and accepts MAX_SAFE_INTEGER itself', () => {
     const max = u64(0x1fffff, 0xffffffff); // 2^53 - 1
     const over = u64(0x200000); // 2^53

@@ -1,8 +1,9 @@
+import { tentativeDeliveries } from '../delivery-kinds.js';
 import { at } from '../describe.js';
 import type { MemberIndex, MsgRecord, TraceIndex } from '../index-traces.js';
 import type { DeliverEvent, Violation } from '../trace-types.js';
 
-/** A delivered message was sent, with the same hash; and its send lines agree on that hash. */
+/** A delivered message was sent, with the same hash; and its send lines agree on that hash and on the order. */
 export function checkDeliveryIntegrity(index: TraceIndex): Violation[] {
   const out: Violation[] = [];
   const property = 'delivery-integrity';
@@ -13,6 +14,14 @@ export function checkDeliveryIntegrity(index: TraceIndex): Violation[] {
       out.push({
         property,
         message: `msg ${rec.id} was sent with hash ${first.event.hash} in view ${first.event.view} and with hash ${other.event.hash} in view ${other.event.view} by ${other.me}`,
+      });
+    }
+    // A re-send keeps the delivery kind: which properties apply depends on it (delivery-kinds.ts).
+    const otherOrder = first && rec.sends.find((r) => r.event.order !== first.event.order);
+    if (first && otherOrder) {
+      out.push({
+        property,
+        message: `msg ${rec.id} was sent with order "${first.event.order}" in view ${first.event.view} and with order "${otherOrder.event.order}" in view ${otherOrder.event.view} by ${otherOrder.me}`,
       });
     }
   }
@@ -50,10 +59,10 @@ export function checkNoDuplication(index: TraceIndex): Violation[] {
   return out;
 }
 
-/** A message is delivered in the view of its last send line. */
+/** A message is delivered in the view of its last send line (tentative deliveries aside: delivery-kinds.ts). */
 export function checkSendingViewDelivery(index: TraceIndex): Violation[] {
   const out: Violation[] = [];
-  forEachDelivery(index, (m, d, rec) => {
+  forEachConfirmed(index, (m, d, rec) => {
     const last = rec.lastSend;
     if (last === undefined || last.event.view === d.view) return;
     out.push({
@@ -64,13 +73,13 @@ export function checkSendingViewDelivery(index: TraceIndex): Violation[] {
   return out;
 }
 
-/** All members that deliver a message do so in the same view. */
+/** All members that deliver a message do so in the same view (tentative deliveries aside: delivery-kinds.ts). */
 export function checkSameViewDelivery(index: TraceIndex): Violation[] {
   const out: Violation[] = [];
   const firstView: (number | undefined)[] = new Array(index.msgs.length);
   const firstBy: string[] = new Array(index.msgs.length);
   const reported: boolean[] = new Array(index.msgs.length);
-  forEachDelivery(index, (m, d, rec) => {
+  forEachConfirmed(index, (m, d, rec) => {
     const view = firstView[rec.n];
     if (view === undefined) {
       firstView[rec.n] = d.view;
@@ -84,6 +93,15 @@ export function checkSameViewDelivery(index: TraceIndex): Violation[] {
     }
   });
   return out;
+}
+
+/** Every delivery but the tentative ones. */
+function forEachConfirmed(index: TraceIndex, fn: (m: MemberIndex, d: DeliverEvent, rec: MsgRecord) => void): void {
+  const tentative = tentativeDeliveries(index);
+  for (const m of index.members) {
+    const t = tentative[m.ordinal]!;
+    for (let i = 0; i < m.deliveries.length; i++) if (!t[i]) fn(m, m.deliveries[i]!, index.msgs[m.deliveryMsg[i]!]!);
+  }
 }
 
 function forEachDelivery(index: TraceIndex, fn: (m: MemberIndex, d: DeliverEvent, rec: MsgRecord) => void): void {

@@ -1,3 +1,4 @@
+import { isTotal, orderOf, tentativeDeliveries } from '../delivery-kinds.js';
 import { at, seqText } from '../describe.js';
 import type { MemberIndex, Segment, TraceIndex } from '../index-traces.js';
 import type { DeliverEvent, Violation } from '../trace-types.js';
@@ -14,7 +15,9 @@ interface Ordered {
  * Totally ordered deliveries (non-null seq): one seq per message and one message per seq in the whole run; seq
  * strictly increases along each member's deliveries and, within one view at one member, without gaps; and
  * within a view every member's ordered sequence is a prefix of the longest one, which makes any two of them
- * equal up to the shorter. Repeat deliveries are left to no-duplication.
+ * equal up to the shorter. Repeat deliveries are left to no-duplication. A message sent "safe" or "total" must
+ * be delivered with a seq; tentative deliveries (delivery-kinds.ts) are held to everything but the run-wide
+ * one-to-one match of seqs and messages.
  */
 export function checkTotalOrder(index: TraceIndex): Violation[] {
   const out: Violation[] = [];
@@ -28,33 +31,47 @@ export function checkTotalOrder(index: TraceIndex): Violation[] {
   const badSeq = new Set<number>();
   const perSegment: Ordered[] = [];
   const longest = new Map<number, Ordered>();
+  const tentative = tentativeDeliveries(index);
+
+  // One seq per message and one message per seq, run-wide.
+  const checkUnique = (m: MemberIndex, d: DeliverEvent, seq: number, n: number): void => {
+    const s = seqOfMsg[n];
+    if (s === undefined) seqOfMsg[n] = { seq: seq, me: m.me };
+    else if (s.seq !== seq && !badMsg[n]) {
+      badMsg[n] = true;
+      add(`msg ${d.msg} has seq ${seq} at ${at(m.me, m.file, d)} but seq ${s.seq} at ${s.me}`);
+    }
+    const x = msgOfSeq.get(seq);
+    if (x === undefined) msgOfSeq.set(seq, { msg: d.msg, me: m.me });
+    else if (x.msg !== d.msg && !badSeq.has(seq)) {
+      badSeq.add(seq);
+      add(`seq ${seq} is msg ${d.msg} at ${at(m.me, m.file, d)} but msg ${x.msg} at ${x.me}`);
+    }
+  };
 
   for (const m of index.members) {
     let prev: DeliverEvent | undefined;
     let increasingBroken = false;
+    let unorderedReported = false;
     for (let i = 0; i < m.deliveries.length; i++) {
       const d = m.deliveries[i]!;
-      if (d.seq === null || m.repeat[i]) continue;
+      if (m.repeat[i]) continue;
       const n = m.deliveryMsg[i]!;
-      const s = seqOfMsg[n];
-      if (s === undefined) seqOfMsg[n] = { seq: d.seq, me: m.me };
-      else if (s.seq !== d.seq && !badMsg[n]) {
-        badMsg[n] = true;
-        add(`msg ${d.msg} has seq ${d.seq} at ${at(m.me, m.file, d)} but seq ${s.seq} at ${s.me}`);
+      if (d.seq === null) {
+        const order = orderOf(index.msgs[n]!);
+        if (isTotal(order) && !unorderedReported) {
+          unorderedReported = true;
+          add(`${at(m.me, m.file, d)} delivered msg ${d.msg} with no seq, but it was sent "${order}", which promises a place in the total order`);
+        }
+        continue;
       }
-      const x = msgOfSeq.get(d.seq);
-      if (x === undefined) msgOfSeq.set(d.seq, { msg: d.msg, me: m.me });
-      else if (x.msg !== d.msg && !badSeq.has(d.seq)) {
-        badSeq.add(d.seq);
-        add(`seq ${d.seq} is msg ${d.msg} at ${at(m.me, m.file, d)} but msg ${x.msg} at ${x.me}`);
-      }
+      if (!tentative[m.ordinal]![i]) checkUnique(m, d, d.seq, n);
       if (prev !== undefined && d.seq <= prev.seq! && !increasingBroken) {
         increasingBroken = true;
         add(`${at(m.me, m.file, d)} delivered msg ${d.msg} with seq ${d.seq} after msg ${prev.msg} with seq ${prev.seq}; seq must increase`);
       }
       prev = d;
     }
-
     for (const seg of m.segments) {
       const ds = ordered(m, seg);
       if (ds.length === 0) continue;

@@ -843,6 +843,9 @@ export namespace vsync {
             /** FwdMsg payload. */
             payload: Uint8Array;
 
+            /** FwdMsg kind. */
+            kind: number;
+
             /**
              * Creates a new FwdMsg instance using the specified properties.
              * @param [properties] Properties to set
@@ -883,6 +886,9 @@ export namespace vsync {
 
                 /** FwdMsg payload */
                 payload?: (Uint8Array|null);
+
+                /** FwdMsg kind */
+                kind?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -1021,6 +1027,9 @@ export namespace vsync {
             /** Entry payload. */
             payload: Uint8Array;
 
+            /** Entry kind. */
+            kind: number;
+
             /**
              * Creates a new Entry instance using the specified properties.
              * @param [properties] Properties to set
@@ -1061,6 +1070,9 @@ export namespace vsync {
 
                 /** Entry payload */
                 payload?: (Uint8Array|null);
+
+                /** Entry kind */
+                kind?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -2042,6 +2042,7 @@ export const vsync = $root.vsync = (() => {
              * @property {number|Long|null} [fseq] FwdMsg fseq
              * @property {number|Long|null} [msgNo] FwdMsg msgNo
              * @property {Uint8Array|null} [payload] FwdMsg payload
+             * @property {number|null} [kind] FwdMsg kind
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2098,6 +2099,14 @@ export const vsync = $root.vsync = (() => {
             FwdMsg.prototype.payload = $util.newBuffer([]);
 
             /**
+             * FwdMsg kind.
+             * @member {number} kind
+             * @memberof vsync.wire.FwdMsg
+             * @instance
+             */
+            FwdMsg.prototype.kind = 0;
+
+            /**
              * Creates a new FwdMsg instance using the specified properties.
              * @function create
              * @memberof vsync.wire.FwdMsg
@@ -2135,6 +2144,8 @@ export const vsync = $root.vsync = (() => {
                     writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.msgNo);
                 if (message.payload != null && $Object.hasOwnProperty.call(message, "payload") && message.payload.length)
                     writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.payload);
+                if (message.kind != null && $Object.hasOwnProperty.call(message, "kind") && message.kind !== 0)
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.kind);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2204,6 +2215,15 @@ export const vsync = $root.vsync = (() => {
                                 message.payload = value;
                             else
                                 delete message.payload;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.kind = value;
+                            else
+                                delete message.kind;
                             continue;
                         }
                     }
@@ -2508,6 +2528,7 @@ export const vsync = $root.vsync = (() => {
              * @property {number|null} [sender] Entry sender
              * @property {number|Long|null} [msgNo] Entry msgNo
              * @property {Uint8Array|null} [payload] Entry payload
+             * @property {number|null} [kind] Entry kind
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2564,6 +2585,14 @@ export const vsync = $root.vsync = (() => {
             Entry.prototype.payload = $util.newBuffer([]);
 
             /**
+             * Entry kind.
+             * @member {number} kind
+             * @memberof vsync.wire.Entry
+             * @instance
+             */
+            Entry.prototype.kind = 0;
+
+            /**
              * Creates a new Entry instance using the specified properties.
              * @function create
              * @memberof vsync.wire.Entry
@@ -2601,6 +2630,8 @@ export const vsync = $root.vsync = (() => {
                     writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.msgNo);
                 if (message.payload != null && $Object.hasOwnProperty.call(message, "payload") && message.payload.length)
                     writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.payload);
+                if (message.kind != null && $Object.hasOwnProperty.call(message, "kind") && message.kind !== 0)
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.kind);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2670,6 +2701,15 @@ export const vsync = $root.vsync = (() => {
                                 message.payload = value;
                             else
                                 delete message.payload;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.kind = value;
+                            else
+                                delete message.kind;
                             continue;
                         }
                     }
