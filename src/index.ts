@@ -15,7 +15,7 @@ export { ClientEndpoint, type ClientEndpointOptions } from './rsm/client-endpoin
 export { RsmClient, type RsmClientOptions } from './rsm/rsm-client.js';
 export { KvStore, type KvStoreOptions, type KvCommand } from './rsm/kv-store.js';
 export { parseClientTokens, readClientTokens } from './rsm/client-tokens.js';
-export { ErrorCodes, type ErrorCode, VsyncError, InvariantError } from './core/errors.js';
+export { ErrorCodes, type ErrorCode, VsyncError, InvariantError } from './errors.js';
 // Only what the options and events above mention: the core's classes, frames and events are not part of the API.
 export { type CoreConfig, DEFAULT_CONFIG, type MemberId } from './core/index.js';
 export { checkTraces, checkTraceDir, formatReport, type CheckReport, PROPERTIES } from './check/index.js';

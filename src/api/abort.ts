@@ -1,4 +1,4 @@
-import { ErrorCodes, VsyncError } from '../core/errors.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 
 /** The error every API call gives when its signal fires: always this code, with the signal's reason as `cause`. */
 export function abortError(signal: AbortSignal): VsyncError {

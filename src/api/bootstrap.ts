@@ -14,7 +14,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { ErrorCodes, type MemberId, VsyncError } from '../core/index.js';
+import { type MemberId } from '../core/index.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 import { abortError } from './abort.js';
 import type { FormMsg, StatusMsg } from './formation-messages.js';
 

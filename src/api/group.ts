@@ -1,7 +1,8 @@
 import './dispose.js';
 import { EventEmitter } from 'eventemitter3';
 import type { Logger } from 'pino';
-import { type CoreEvent, ErrorCodes, type Frame, type MemberId, VsyncError } from '../core/index.js';
+import { type CoreEvent, type Frame, type MemberId } from '../core/index.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 import { MemberRuntime, type MemberRuntimeOptions } from '../runtime/member-runtime.js';
 import { throwIfAborted, withSignal } from './abort.js';
 import type { ConflictInfo } from './bootstrap.js';

@@ -4,7 +4,8 @@
  * merges. Node delegates to it, so that node.ts keeps to connections, groups and frames.
  */
 import type { Logger } from 'pino';
-import { ErrorCodes, type Frame, type MemberId, VsyncError } from '../core/index.js';
+import { type Frame, type MemberId } from '../core/index.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 import type { Transport } from '../net/index.js';
 import { encodeFrame } from '../wire/index.js';
 import { type ConflictInfo, Formation, type FormingStats, type LocalGroup, newGroupId } from './bootstrap.js';

@@ -1,6 +1,7 @@
 import './dispose.js';
 import { pino, type Logger } from 'pino';
-import { type CoreConfig, type CoreEvent, ErrorCodes, type Frame, type MemberId, VsyncError } from '../core/index.js';
+import { type CoreConfig, type CoreEvent, type Frame, type MemberId } from '../core/index.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 import { Transport, type TlsOptions } from '../net/index.js';
 import { type HttpOptions, OpsServer } from '../ops/http-server.js';
 import type { MemberRuntimeOptions } from '../runtime/member-runtime.js';

@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { ErrorCodes, VsyncError } from '../core/index.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 import { abortError } from './abort.js';
 import { newGroupId } from './bootstrap.js';
 import type { FormMsg, RecoverInfo, RecoverOrder } from './formation-messages.js';

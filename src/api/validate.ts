@@ -5,7 +5,7 @@
  */
 import { type CoreConfig, DEFAULT_CONFIG } from '../core/config.js';
 import { DELIVERY_KINDS, type DeliveryKind } from '../core/delivery-kinds.js';
-import { ErrorCodes, VsyncError } from '../core/errors.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 
 export function invalid(message: string): VsyncError {
   return new VsyncError(ErrorCodes.INVALID_ARGUMENT, message);

@@ -1,5 +1,5 @@
 /** How the CLI reports a failure: one line with the error's code; the stack only when asked (--log-level debug). */
-import { VsyncError } from '../core/errors.js';
+import { VsyncError } from '../errors.js';
 
 /** The error's stable code: a VsyncError's, else Node's (`EACCES`, `ERR_...`), else `ERROR`. */
 export function codeOf(err: unknown): string {

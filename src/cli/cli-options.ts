@@ -2,7 +2,7 @@
  * What every command shares: help text with one line per option, numbers checked as they are parsed (a typo
  * must not silently mean 0 or NaN), and usage errors that carry a code like every other error.
  */
-import { ErrorCodes, VsyncError } from '../core/errors.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 
 export interface OptionHelp {
   /** As typed, with its value: `--send-rate <msgs/s>`. */

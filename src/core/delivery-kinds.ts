@@ -11,7 +11,7 @@
  * On the wire a kind is a small integer (`KindCode`) with `safe` = 0, so proto3 leaves it out for safe messages
  * and a frame without the field means safe.
  */
-import { ErrorCodes, VsyncError } from './errors.js';
+import { CoreErrorCodes, VsyncError } from './errors.js';
 
 export type DeliveryKind = 'safe' | 'agreed' | 'fifo';
 
@@ -65,6 +65,6 @@ export function deliverableUpTo(delivered: number, received: number, commit: num
 /** Refuses anything but a kind code at the call (a bad code on the wire would make every receiver drop the frame). */
 export function checkKindCode(kind: unknown): asserts kind is KindCode {
   if (kind !== KIND_SAFE && kind !== KIND_AGREED && kind !== KIND_FIFO) {
-    throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, `delivery kind code must be 0 (safe), 1 (agreed) or 2 (fifo), got ${String(kind)}`);
+    throw new VsyncError(CoreErrorCodes.INVALID_ARGUMENT, `delivery kind code must be 0 (safe), 1 (agreed) or 2 (fifo), got ${String(kind)}`);
   }
 }

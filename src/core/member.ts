@@ -1,7 +1,7 @@
 import { makeBallot, RANKS, roundOf } from './ballot.js';
 import { type CoreConfig, resolveConfig } from './config.js';
 import { checkKindCode, deliverableUpTo, type KindCode } from './delivery-kinds.js';
-import { assert, ErrorCodes, VsyncError } from './errors.js';
+import { assert, CoreErrorCodes, VsyncError } from './errors.js';
 import type { CoreEvent, ExcludedReason, Outgoing, Ready } from './events.js';
 import { Liveness } from './liveness.js';
 import { InvariantWatch } from './member-invariants.js';
@@ -127,7 +127,7 @@ export class Member {
   /** Founds the group: every initial member calls this with the same list and installs view 1. */
   bootstrap(members: readonly MemberId[]): void {
     assert(this.phase === 'idle', 'bootstrap twice');
-    if (!members.includes(this.id)) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'bootstrap list must contain this member');
+    if (!members.includes(this.id)) throw new VsyncError(CoreErrorCodes.INVALID_ARGUMENT, 'bootstrap list must contain this member');
     this.phase = 'joining';
     this.install({ prevView: 0, view: 1, members: [...members], leavers: [], cut: 0 }, false);
   }
@@ -135,7 +135,7 @@ export class Member {
   /** Asks to join through any of `contacts` (members or former members of the group). */
   join(contacts: readonly MemberId[]): void {
     assert(this.phase === 'idle', 'join twice');
-    if (contacts.length === 0) throw new VsyncError(ErrorCodes.INVALID_ARGUMENT, 'join needs at least one contact');
+    if (contacts.length === 0) throw new VsyncError(CoreErrorCodes.INVALID_ARGUMENT, 'join needs at least one contact');
     this.phase = 'joining';
     this.contacts = [...contacts];
     this.joinStartedAt = this.now;
@@ -170,13 +170,13 @@ export class Member {
   send(payload: Uint8Array, kind: KindCode = 0): number {
     checkKindCode(kind);
     if (this.phase !== 'member') {
-      throw new VsyncError(this.phase === 'excluded' ? ErrorCodes.EXCLUDED : ErrorCodes.NOT_MEMBER, `cannot send: member is ${this.phase}`);
+      throw new VsyncError(this.phase === 'excluded' ? CoreErrorCodes.EXCLUDED : CoreErrorCodes.NOT_MEMBER, `cannot send: member is ${this.phase}`);
     }
-    if (this.leaving) throw new VsyncError(ErrorCodes.LEAVING, 'cannot send: leaving the group');
+    if (this.leaving) throw new VsyncError(CoreErrorCodes.LEAVING, 'cannot send: leaving the group');
     if (payload.byteLength > this.cfg.maxPayloadBytes) {
-      throw new VsyncError(ErrorCodes.PAYLOAD_TOO_LARGE, `payload of ${payload.byteLength} bytes exceeds ${this.cfg.maxPayloadBytes}`);
+      throw new VsyncError(CoreErrorCodes.PAYLOAD_TOO_LARGE, `payload of ${payload.byteLength} bytes exceeds ${this.cfg.maxPayloadBytes}`);
     }
-    if (!this.canSend(payload.byteLength)) throw new VsyncError(ErrorCodes.BACKPRESSURE, 'send window full');
+    if (!this.canSend(payload.byteLength)) throw new VsyncError(CoreErrorCodes.BACKPRESSURE, 'send window full');
     const m = this.outbox.push(payload, kind);
     if (!this.current.frozen) this.assignForward(this.outbox.length - 1);
     return m.msgNo;

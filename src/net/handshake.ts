@@ -19,7 +19,7 @@
  * (VSYNC_ERR_CONFIG_MISMATCH: a member drops payloads above its own limit).
  */
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type ErrorCode, ErrorCodes } from '../core/errors.js';
+import { type ErrorCode, ErrorCodes } from '../errors.js';
 import { WIRE_VERSION } from '../wire/codec.js';
 import { vsync } from '../wire/gen/vsync.js';
 import { isValidName, isValidUrl } from './options.js';

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { DEFAULT_CONFIG } from '../core/config.js';
-import { ErrorCodes, VsyncError } from '../core/errors.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 
 export interface TransportOptions {
   /** Cluster name; peers of another cluster are refused. */

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
-import { ErrorCodes } from '../core/errors.js';
+import { ErrorCodes } from '../errors.js';
 import { Opener, Sealer, TAG_BYTES } from './frame-seal.js';
 import { type Handshake, type NodeAddr, type PeerHello, type Refusal, checkKnown, clip, decodeLink, encodeReject } from './handshake.js';
 

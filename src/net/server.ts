@@ -14,7 +14,7 @@ import type { Duplex } from 'node:stream';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
-import { ErrorCodes, VsyncError } from '../core/errors.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 import type { TlsOptions } from './options.js';
 
 export interface ServerParams {

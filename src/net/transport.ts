@@ -11,7 +11,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
-import { ErrorCodes, VsyncError } from '../core/errors.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 import { ITEM_OVERHEAD, ByteQueue } from './byte-queue.js';
 import { Dialer } from './dialer.js';
 import { TAG_BYTES } from './frame-seal.js';

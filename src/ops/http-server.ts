@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from 'pino';
 import type { RecoverResult } from '../api/recover.js';
 import type { NodeStats, RateSample } from '../api/stats.js';
-import { ErrorCodes, VsyncError } from '../core/errors.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 import { OpsMetrics } from './metrics.js';
 import { PAGE_CSP, PAGE_HTML } from './page.js';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import { ErrorCodes, VsyncError } from '../core/errors.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 import { clientProof, equalBytes, memberProof, replyMac, requestMac, sessionKey } from './client-auth.js';
 import { ClientKind, decodeServerMsg, encodeClientMsg, type ServerMsg, ServerKind } from './client-wire.js';
 

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { WebSocketServer } from 'ws';
-import { ErrorCodes, VsyncError } from '../core/errors.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 import { type KeyInput, privateKey, publicKeyLine } from './client-auth.js';
 import { ClientQuotas } from './client-quota.js';
 import { ConnectionGuard } from './connection-guard.js';

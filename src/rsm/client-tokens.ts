@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ErrorCodes, VsyncError } from '../core/errors.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 
 /**
  * A client-tokens file: client ids and their secrets, either a JSON object `{"id": "secret", ...}` or one

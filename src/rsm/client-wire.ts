@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs/minimal.js';
-import { ErrorCodes, VsyncError } from '../core/errors.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 
 /**
  * The client endpoint's frames, one protobuf message per WebSocket message in each direction. Hand-written with

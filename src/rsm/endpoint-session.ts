@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import { type ErrorCode, ErrorCodes, VsyncError } from '../core/errors.js';
+import { type ErrorCode, ErrorCodes, VsyncError } from '../errors.js';
 import { clientProof, equalBytes, memberProof, replyMac, requestMac, sessionKey, signReply, type SignedReply } from './client-auth.js';
 import type { ClientQuotas } from './client-quota.js';
 import { ClientKind, type ClientMsg, decodeClientMsg, encodeServerMsg, MAX_STRING_BYTES, ServerKind } from './client-wire.js';

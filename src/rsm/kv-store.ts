@@ -1,4 +1,4 @@
-import { ErrorCodes, VsyncError } from '../core/errors.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 import type { StateMachine } from './replicated-state-machine.js';
 
 export interface KvStoreOptions {

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Message, ViewInfo } from '../api/group.js';
 import type { JoinOptions } from '../api/node.js';
 import type { Group, Node } from '../api/public.js';
-import { ErrorCodes, VsyncError } from '../core/errors.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 import { withSignal } from '../api/abort.js';
 import { invalid, optionalFunction } from '../api/validate.js';
 import { type ClientEntry, decodeCommand, decodeSnapshot, encodeCommand, encodeSnapshot } from './rsm-codec.js';

@@ -1,7 +1,7 @@
 import { randomUUID, type KeyObject, X509Certificate } from 'node:crypto';
 import { abortError } from '../api/abort.js';
 import { optionalBoolean, optionalSignal, optionsObject } from '../api/validate.js';
-import { type ErrorCode, ErrorCodes, VsyncError } from '../core/errors.js';
+import { type ErrorCode, ErrorCodes, VsyncError } from '../errors.js';
 import { type KeyInput, publicKey, signerOf } from './client-auth.js';
 import { ClientConnection, type Reply } from './client-connection.js';
 import { ReplyVotes } from './reply-votes.js';

@@ -1,4 +1,4 @@
-import { ErrorCodes, VsyncError } from '../core/errors.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 import protobuf from 'protobufjs/minimal.js';
 import { vsync } from '../wire/gen/vsync.js';
 

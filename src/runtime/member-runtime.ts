@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { handOver } from '../core/drive.js';
-import { type CoreConfig, type CoreEvent, ErrorCodes, type Frame, Member, type MemberId, VsyncError } from '../core/index.js';
+import { type CoreConfig, type CoreEvent, type Frame, Member, type MemberId } from '../core/index.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 import { FileSink } from '../trace/sinks.js';
 import { TraceRecorder } from '../trace/trace-recorder.js';
 

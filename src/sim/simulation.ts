@@ -1,6 +1,6 @@
 import type { CoreEvent, Frame, Member, MemberId } from '../core/index.js';
 import { handOver } from '../core/drive.js';
-import { InvariantError } from '../core/index.js';
+import { InvariantError } from '../errors.js';
 import { HashChain } from '../rsm/hash-chain.js';
 import { MemorySink, type TraceLine } from '../trace/sinks.js';
 import { TraceRecorder } from '../trace/trace-recorder.js';

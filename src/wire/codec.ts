@@ -11,7 +11,7 @@
  * the caller must not reuse the input buffer while the frame is alive.
  */
 import { MAX_KIND_CODE } from '../core/delivery-kinds.js';
-import { ErrorCodes, VsyncError } from '../core/errors.js';
+import { ErrorCodes, VsyncError } from '../errors.js';
 import type { Accepted, Decision, Entry, Frame, FwdMsg } from '../core/frames.js';
 import type { MemberId } from '../core/types.js';
 import $protobuf from 'protobufjs/minimal.js';

@@ -2,7 +2,7 @@
 // without a majority; a safe one waits for the majority; and an agreed one never overtakes a safe one before it.
 import { describe, expect, it } from 'vitest';
 import { KIND_AGREED, KIND_SAFE, type KindCode } from '../../src/core/delivery-kinds.js';
-import { ErrorCodes } from '../../src/core/errors.js';
+import { ErrorCodes } from '../../src/errors.js';
 import { expectOk, TestCluster } from '../helpers/cluster.js';
 
 const ids = ['a#1', 'b#1', 'c#1'];

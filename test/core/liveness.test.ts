@@ -16,7 +16,7 @@ const silence = (l: Liveness, speak: string[], from: number, to: number): void =
 };
 
 describe('Liveness', () => {
-  it.each([
+  it.each<{ name: string; self: string; silent: string[]; distrust: string[]; leader: string; survivors: string }>([
     { name: 'everyone heard: the sequencer leads, all survive', self: 'c', silent: [], distrust: [], leader: 'a', survivors: 'a b c d' },
     { name: 'a silent sequencer: the next in line leads', self: 'c', silent: ['a'], distrust: [], leader: 'b', survivors: 'b c d' },
     { name: 'a distrusted member is not live although heard', self: 'c', silent: [], distrust: ['a', 'b'], leader: 'c', survivors: 'c d' },

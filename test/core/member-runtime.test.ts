@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, InvariantError, VsyncError } from '../../src/core/errors.js';
+import { ErrorCodes, InvariantError, VsyncError } from '../../src/errors.js';
 import type { CoreEvent } from '../../src/core/events.js';
 import { MemberRuntime } from '../../src/runtime/member-runtime.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes } from '../../src/core/index.js';
+import { ErrorCodes } from '../../src/errors.js';
 import { expectOk, TestCluster } from '../helpers/cluster.js';
 
 const five = ['a#1', 'b#1', 'c#1', 'd#1', 'e#1'];

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/core/config.js';
-import { ErrorCodes, VsyncError } from '../../src/core/errors.js';
+import { ErrorCodes, VsyncError } from '../../src/errors.js';
 import type { Frame } from '../../src/core/frames.js';
 import { defaultSimOptions } from '../../src/sim/options.js';
 import { runSimulation } from '../../src/sim/run-sim.js';

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Node } from '../../src/index.js';
-import { ErrorCodes } from '../../src/core/errors.js';
+import { ErrorCodes } from '../../src/errors.js';
 import { decodeLink, newNonce } from '../../src/net/handshake.js';
 import { WIRE_VERSION } from '../../src/wire/codec.js';
 import { vsync } from '../../src/wire/gen/vsync.js';

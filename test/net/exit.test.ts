@@ -54,8 +54,9 @@ console.log('closed');
 
 describe('transport close', () => {
   it('lets the process exit by itself', () => {
-    // The transport and what it imports: the wire codec and the core's plain modules (limits, errors).
+    // The transport and what it imports: the wire codec, the errors and the core's plain modules (limits, errors).
     for (const d of ['src/net', 'src/wire', 'src/core']) for (const f of readdirSync(join(repo, d))) if (f.endsWith('.ts')) transpile(`${d}/${f}`);
+    transpile('src/errors.ts');
     transpile('src/wire/gen/vsync.js');
     writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
     symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');

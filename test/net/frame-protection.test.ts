@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCodes } from '../../src/core/errors.js';
+import { ErrorCodes } from '../../src/errors.js';
 import { type TestNode, bytes, closeAll, deliver, startNode, waitFor, warnings } from './helpers.js';
 import { Mitm, type Tamper } from './mitm.js';
 

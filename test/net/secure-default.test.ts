@@ -2,7 +2,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Node } from '../../src/index.js';
-import { ErrorCodes } from '../../src/core/errors.js';
+import { ErrorCodes } from '../../src/errors.js';
 
 describe('secure by default', () => {
   it('Node.start without secret, tls or insecure is refused with a message that says what to pass', async () => {

@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ErrorCodes } from '../../src/core/errors.js';
+import { ErrorCodes } from '../../src/errors.js';
 import { bytes, closeAll, deliver, startNode, waitFor, warnings } from './helpers.js';
 import { TestPki } from './tls-certs.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ErrorCodes, VsyncError } from '../../src/core/errors.js';
+import { ErrorCodes, VsyncError } from '../../src/errors.js';
 import { CloseCode, Transport } from '../../src/net/index.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/index.js';
 import { bytes, closeAll, startNode, stop, waitFor, warnings } from './helpers.js';

@@ -1,6 +1,6 @@
 /** The transport's pieces without sockets: handshake, directory, backoff, byte queue, options. */
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes } from '../../src/core/errors.js';
+import { ErrorCodes } from '../../src/errors.js';
 import { Backoff } from '../../src/net/backoff.js';
 import { ByteQueue, ITEM_OVERHEAD } from '../../src/net/byte-queue.js';
 import { Directory } from '../../src/net/directory.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCodes } from '../../src/core/errors.js';
+import { ErrorCodes } from '../../src/errors.js';
 import { RsmClient } from '../../src/rsm/rsm-client.js';
 import { ProcCluster } from './proc-cluster.js';
 

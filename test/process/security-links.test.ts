@@ -4,7 +4,7 @@
  * --insecure.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCodes } from '../../src/core/errors.js';
+import { ErrorCodes } from '../../src/errors.js';
 import { MemberProcess } from '../../src/cli/member-process.js';
 import { CloseCode } from '../../src/net/peer-link.js';
 import { TestPki } from '../net/tls-certs.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, VsyncError } from '../../src/core/errors.js';
+import { ErrorCodes, VsyncError } from '../../src/errors.js';
 import { decodeClientMsg, decodeServerMsg, encodeClientMsg, encodeServerMsg, MAX_STRING_BYTES } from '../../src/rsm/client-wire.js';
 
 describe('client endpoint frames', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ErrorCodes, VsyncError } from '../../src/core/errors.js';
+import { ErrorCodes, VsyncError } from '../../src/errors.js';
 import { MAX_FRAME_SENDERS, MAX_ID_BYTES, MAX_MEMBER_LIST } from '../../src/core/frame-limits.js';
 import { vsync } from '../../src/wire/gen/vsync.js';
 import { WIRE_VERSION, decodeFrame, encodeFrame } from '../../src/wire/index.js';

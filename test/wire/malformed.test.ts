@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, VsyncError } from '../../src/core/errors.js';
+import { ErrorCodes, VsyncError } from '../../src/errors.js';
 import type { Frame } from '../../src/core/frames.js';
 import { vsync } from '../../src/wire/gen/vsync.js';
 import { WIRE_VERSION, decodeFrame, encodeFrame } from '../../src/wire/index.js';

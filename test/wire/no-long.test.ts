@@ -5,7 +5,7 @@
 import $protobuf from 'protobufjs/minimal.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCodes, VsyncError } from '../../src/core/errors.js';
+import { ErrorCodes, VsyncError } from '../../src/errors.js';
 import { vsync } from '../../src/wire/gen/vsync.js';
 import { WIRE_VERSION, decodeFrame, encodeFrame } from '../../src/wire/index.js';
 import { canon, frameArb, idArb, sampleFrames } from './frames.js';
