@@ -14,6 +14,11 @@ export interface MemberFigures {
   /** `log.floor`: garbage-collected up to here (this member's `stable`). */
   floor: number;
   commit: number;
+  /**
+   * How far delivery may go: up to `commit`, then on over held messages that do not wait for a majority (agreed,
+   * fifo; `deliverableUpTo` in delivery-kinds.ts). Equal to `min(commit, received)` when every message is safe.
+   */
+  deliverable: number;
   knownLast: number;
   promised: number;
   frozen: boolean;
@@ -70,10 +75,11 @@ export class InvariantWatch {
     this.seqCommit = f.sequencer?.commit ?? 0;
     this.seqStable = f.sequencer?.stable ?? 0;
 
-    // stable ≤ delivered ≤ received, and nothing delivered that is not committed (uniform delivery).
+    // stable ≤ delivered ≤ received, and nothing safe delivered that is not committed (uniform delivery): past
+    // `commit` only agreed and fifo messages may have been delivered.
     assert(f.floor <= f.delivered, () => `${who}: the log floor ${f.floor} is above delivered ${f.delivered}`);
     assert(f.delivered <= f.received, () => `${who}: delivered ${f.delivered} beyond received ${f.received}`);
-    assert(f.delivered <= f.commit, () => `${who}: delivered ${f.delivered} beyond commit ${f.commit}`);
+    assert(f.delivered <= f.deliverable, () => `${who}: delivered ${f.delivered} beyond commit ${f.commit} over a message that waits for a majority (deliverable ${f.deliverable})`);
     assert(f.viewCut <= f.delivered || f.downloadView !== null, () => `${who}: delivered ${f.delivered} below its view's cut ${f.viewCut}`);
     if (f.sequencer) {
       const s = f.sequencer;

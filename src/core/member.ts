@@ -331,6 +331,7 @@ export class Member {
       received: this.log.received,
       floor: this.log.floor,
       commit: this.current.commit,
+      deliverable: deliverableUpTo(0, this.log.received, this.current.commit, this.log),
       knownLast: this.current.knownLast,
       promised: this.current.promised,
       frozen: this.current.frozen,

@@ -4,7 +4,7 @@ import { Member } from '../../src/core/member.js';
 
 // A healthy member in view 3 (cut 10): delivered 12 of 15 received, commit 13, nothing in flight.
 const healthy: MemberFigures = {
-  id: 'a', view: 3, viewCut: 10, delivered: 12, received: 15, floor: 11, commit: 13, knownLast: 15, promised: 0,
+  id: 'a', view: 3, viewCut: 10, delivered: 12, received: 15, floor: 11, commit: 13, deliverable: 13, knownLast: 15, promised: 0,
   frozen: false, installPending: false, accepted: null, fetchTarget: null, downloadView: null, sequencer: null,
 };
 const decision = (prevView: number) => ({ prevView, view: prevView + 1, members: ['a'], leavers: [], cut: 15 });
@@ -38,6 +38,12 @@ describe('InvariantWatch', () => {
     const w = new InvariantWatch();
     w.check(healthy);
     w.check({ ...healthy, delivered: 13, received: 16, knownLast: 16, floor: 12 });
+  });
+
+  it('lets agreed and fifo messages be delivered past commit, up to what may be delivered', () => {
+    const w = new InvariantWatch();
+    w.check(healthy);
+    w.check({ ...healthy, delivered: 15, deliverable: 15 });
   });
 
   it('lets a new view start over from the cut (the log may be truncated, a new sequencer starts there)', () => {
