@@ -10,7 +10,7 @@ import {
   acceptedOk, decisionFollowsOk, frameShapeOk, isContact, leaderBallotOk, type RejectReason, reportedBallotOk,
 } from './frame-rules.js';
 import type { Accepted, Decision, Entry, Frame, FwdMsg } from './frames.js';
-import { detach, MessageLog } from './message-log.js';
+import { MessageLog } from './message-log.js';
 import { type OwnMsg, Outbox } from './outbox.js';
 import { chooseDecision } from './paxos-choice.js';
 import { StateProvider } from './state-provider.js';
@@ -19,6 +19,7 @@ import { STATE_PROVIDERS, StateDownload } from './state-transfer.js';
 import type { MemberId, View } from './types.js';
 import { admitJoiners, planViewChange, viewCapacity } from './view-change-plan.js';
 import { ViewState } from './view-state.js';
+import { broadcastStatus, onForward, sequencerFlush, type SequencerHost } from './sequencer.js';
 
 export type Phase = 'idle' | 'joining' | 'member' | 'left' | 'excluded';
 
@@ -76,6 +77,24 @@ export class Member {
 
   /** What this member keeps for the current view only (the flush, the sequencer, watermarks): rebuilt at install. */
   private current = new ViewState(0, false, 0, new Set());
+  /** What the sequencer's part (`sequencer.ts`) sees of this member: read through getters, so always current. */
+  private readonly sequencerHost: SequencerHost = (() => {
+    const self = this;
+    return {
+      get id() { return self.id; },
+      get cfg() { return self.cfg; },
+      get log() { return self.log; },
+      get current() { return self.current; },
+      get viewId() { return self.view!.id; },
+      get members() { return self.view!.members; },
+      get delivered() { return self.delivered; },
+      get isMember() { return self.phase === 'member'; },
+      orderedOwn: (msgNo: number) => { self.outbox.orderedMsgNo = msgNo; },
+      deliverUpTo: (limit: number) => self.deliverUpTo(limit),
+      broadcast: (frame: Frame) => self.broadcast(frame),
+      broadcastOrdered: (from: number, to: number, fill: boolean, dest: MemberId[]) => self.broadcastOrdered(from, to, fill, dest),
+    };
+  })();
 
   // Leader candidate's requests: kept across views (a request may wait for the next view change).
   private readonly pendingJoins = new Map<MemberId, PendingJoin>();
@@ -242,7 +261,7 @@ export class Member {
     if (this.phase === 'member') {
       this.flushForwards();
       this.drainSelf();
-      if (this.current.sequencer) this.sequencerFlush();
+      if (this.current.sequencer) sequencerFlush(this.sequencerHost);
       this.maybeAck();
     }
     const r = { events: this.events, frames: this.frames };
@@ -468,7 +487,7 @@ export class Member {
         this.sendTo([from], { t: 'hb', view: this.view.id, promised: this.current.promised });
         return;
       case 'fwd':
-        this.onForward(from, f.msgs);
+        onForward(this.sequencerHost, from, f.msgs);
         return;
       case 'ack':
         if (this.current.sequencer && !this.current.frozen) this.current.sequencer.ack(from, f.received, this.now);
@@ -614,7 +633,7 @@ export class Member {
 
     if (this.now - this.lastBroadcastAt >= this.cfg.heartbeatTicks && view.members.length > 1) {
       // The sequencer's heartbeat is its status, so a lost last frame or a lost commit is noticed.
-      if (this.current.sequencer && !this.current.frozen) this.broadcastStatus();
+      if (this.current.sequencer && !this.current.frozen) broadcastStatus(this.sequencerHost);
       else this.broadcast({ t: 'hb', view: view.id, promised: this.current.promised });
     }
     if (this.current.fetch && this.now - this.current.fetch.lastAt >= this.cfg.fetchRetryTicks) {
@@ -676,7 +695,7 @@ export class Member {
     if (msgs.length === 0) return;
     const seqr = this.view!.members[0]!;
     if (seqr === this.id) {
-      this.onForward(this.id, msgs);
+      onForward(this.sequencerHost, this.id, msgs);
       return;
     }
     let batch: FwdMsg[] = [];
@@ -712,43 +731,6 @@ export class Member {
   }
 
   // ---------------------------------------------------------------- normal operation: the sequencer
-
-  private onForward(from: MemberId, msgs: FwdMsg[]): void {
-    const s = this.current.sequencer;
-    if (s === null || this.current.frozen || !this.view!.members.includes(from)) return;
-    let exp = s.expectedFseq(from);
-    for (const m of msgs) {
-      if (m.fseq < exp) continue;
-      if (m.fseq > exp) break; // A gap: the sender re-forwards from its first unordered message.
-      if (this.log.size >= this.cfg.maxLogEntries || this.log.totalBytes + m.payload.byteLength > this.cfg.maxLogBytes) break;
-      this.log.append({ sender: from, msgNo: m.msgNo, payload: detach(m.payload), kind: m.kind });
-      if (from === this.id) this.outbox.orderedMsgNo = m.msgNo;
-      exp++;
-    }
-    s.setExpectedFseq(from, exp);
-  }
-
-  /** Recomputes watermarks, delivers, and multicasts what was ordered since the last call. */
-  private sequencerFlush(): void {
-    const s = this.current.sequencer!;
-    if (this.current.frozen) return;
-    const changed = s.recompute(this.view!.members, this.id, this.log.received);
-    this.current.commit = s.commit;
-    this.deliverUpTo(deliverableUpTo(this.delivered, this.log.received, this.current.commit, this.log));
-    if (this.phase !== 'member') return;
-    this.log.gc(Math.min(s.stable, this.delivered));
-    if (s.broadcastUpTo < this.log.received) {
-      this.broadcastOrdered(s.broadcastUpTo + 1, this.log.received, false, this.view!.members.filter((m) => m !== this.id));
-      s.broadcastUpTo = this.log.received;
-    } else if (changed) {
-      this.broadcastStatus();
-    }
-  }
-
-  private broadcastStatus(): void {
-    const s = this.current.sequencer!;
-    this.broadcast({ t: 'msgs', view: this.view!.id, first: this.log.received + 1, senders: [], entries: [], last: this.log.received, commit: s.commit, stable: s.stable, fill: false });
-  }
 
   /** Sends ordered entries `from..to` in frames of bounded size. */
   private broadcastOrdered(from: number, to: number, fill: boolean, dest: MemberId[]): void {

@@ -1,0 +1,70 @@
+import type { CoreConfig } from './config.js';
+import { deliverableUpTo } from './delivery-kinds.js';
+import type { Frame, FwdMsg } from './frames.js';
+import { detach, type MessageLog } from './message-log.js';
+import type { MemberId } from './types.js';
+import type { ViewState } from './view-state.js';
+
+/**
+ * What the sequencer's part needs from its member. The member owns all of this state; the part only reads it
+ * and acts through these calls, so the member stays the one place where state changes hands.
+ */
+export interface SequencerHost {
+  readonly id: MemberId;
+  readonly cfg: CoreConfig;
+  readonly log: MessageLog;
+  /** The state of the current view; `current.sequencer` is set only on the sequencer (rank 0). */
+  readonly current: ViewState;
+  readonly viewId: number;
+  readonly members: readonly MemberId[];
+  readonly delivered: number;
+  readonly isMember: boolean;
+  /** The sequencer ordered one of its own messages: the outbox learns how far its own messages are ordered. */
+  orderedOwn(msgNo: number): void;
+  deliverUpTo(limit: number): void;
+  broadcast(frame: Frame): void;
+  /** Sends ordered entries `from..to` to `dest` in frames of bounded size (shared with answering fetches). */
+  broadcastOrdered(from: number, to: number, fill: boolean, dest: MemberId[]): void;
+}
+
+/** Orders forwarded messages that arrive in forward-number order; a gap waits for the sender to re-forward. */
+export function onForward(host: SequencerHost, from: MemberId, msgs: FwdMsg[]): void {
+  const s = host.current.sequencer;
+  if (s === null || host.current.frozen || !host.members.includes(from)) return;
+  const log = host.log;
+  let exp = s.expectedFseq(from);
+  for (const m of msgs) {
+    if (m.fseq < exp) continue;
+    if (m.fseq > exp) break; // A gap: the sender re-forwards from its first unordered message.
+    if (log.size >= host.cfg.maxLogEntries || log.totalBytes + m.payload.byteLength > host.cfg.maxLogBytes) break;
+    log.append({ sender: from, msgNo: m.msgNo, payload: detach(m.payload), kind: m.kind });
+    if (from === host.id) host.orderedOwn(m.msgNo);
+    exp++;
+  }
+  s.setExpectedFseq(from, exp);
+}
+
+/** Recomputes watermarks, delivers, and multicasts what was ordered since the last call. */
+export function sequencerFlush(host: SequencerHost): void {
+  const s = host.current.sequencer!;
+  if (host.current.frozen) return;
+  const log = host.log;
+  const changed = s.recompute(host.members, host.id, log.received);
+  host.current.commit = s.commit;
+  host.deliverUpTo(deliverableUpTo(host.delivered, log.received, host.current.commit, log));
+  if (!host.isMember) return;
+  log.gc(Math.min(s.stable, host.delivered));
+  if (s.broadcastUpTo < log.received) {
+    host.broadcastOrdered(s.broadcastUpTo + 1, log.received, false, host.members.filter((m) => m !== host.id));
+    s.broadcastUpTo = log.received;
+  } else if (changed) {
+    broadcastStatus(host);
+  }
+}
+
+/** Tells the members the watermarks when nothing new was ordered, so delivery and garbage collection go on. */
+export function broadcastStatus(host: SequencerHost): void {
+  const s = host.current.sequencer!;
+  const received = host.log.received;
+  host.broadcast({ t: 'msgs', view: host.viewId, first: received + 1, senders: [], entries: [], last: received, commit: s.commit, stable: s.stable, fill: false });
+}
