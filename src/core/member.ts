@@ -90,7 +90,7 @@ export class Member {
       get delivered() { return self.delivered; },
       get isMember() { return self.phase === 'member'; },
       orderedOwn: (msgNo: number) => { self.outbox.orderedMsgNo = msgNo; },
-      deliverUpTo: (limit: number) => self.deliverUpTo(limit),
+      deliverReady: () => self.deliverReady(),
       broadcast: (frame: Frame) => self.broadcast(frame),
       broadcastOrdered: (from: number, to: number, fill: boolean, dest: MemberId[]) => self.broadcastOrdered(from, to, fill, dest),
     };
@@ -814,7 +814,7 @@ export class Member {
     if (fromSequencer && !this.current.frozen) {
       if (f.last > this.current.knownLast) this.current.knownLast = f.last;
       if (f.commit > this.current.commit) this.current.commit = f.commit;
-      this.deliverUpTo(deliverableUpTo(this.delivered, this.log.received, this.current.commit, this.log));
+      this.deliverReady();
       if (this.phase !== 'member') return;
       this.log.gc(Math.min(f.stable, this.delivered));
       if (this.current.knownLast > this.log.received || this.log.hasGap) this.nak(f.fill && this.log.received > before);
@@ -843,6 +843,14 @@ export class Member {
     this.current.lastAckSent = this.log.received;
     this.lastAckAt = this.now;
     this.sendTo([this.view.members[0]!], { t: 'ack', view: this.view.id, received: this.log.received });
+  }
+
+  /**
+   * Delivers what may be delivered now: committed messages, then on over held ones that do not wait for a majority
+   * (`deliverableUpTo`). The one rule for every path but the install, which delivers up to its cut.
+   */
+  private deliverReady(): void {
+    this.deliverUpTo(deliverableUpTo(this.delivered, this.log.received, this.current.commit, this.log));
   }
 
   private deliverUpTo(limit: number): void {
@@ -1279,7 +1287,7 @@ export class Member {
     }
     this.download = null;
     this.emit({ type: 'state', view: dl.view, data: dl.assemble() });
-    this.deliverUpTo(deliverableUpTo(this.delivered, this.log.received, this.current.commit, this.log));
+    this.deliverReady();
     if (this.phase !== 'member') return;
     this.afterCatchUp();
   }

@@ -1,5 +1,4 @@
 import type { CoreConfig } from './config.js';
-import { deliverableUpTo } from './delivery-kinds.js';
 import type { Frame, FwdMsg } from './frames.js';
 import { detach, type MessageLog } from './message-log.js';
 import type { MemberId } from './types.js';
@@ -21,7 +20,8 @@ export interface SequencerHost {
   readonly isMember: boolean;
   /** The sequencer ordered one of its own messages: the outbox learns how far its own messages are ordered. */
   orderedOwn(msgNo: number): void;
-  deliverUpTo(limit: number): void;
+  /** Delivers whatever may be delivered now (committed, or held and of a kind that does not wait for a majority). */
+  deliverReady(): void;
   broadcast(frame: Frame): void;
   /** Sends ordered entries `from..to` to `dest` in frames of bounded size (shared with answering fetches). */
   broadcastOrdered(from: number, to: number, fill: boolean, dest: MemberId[]): void;
@@ -51,7 +51,7 @@ export function sequencerFlush(host: SequencerHost): void {
   const log = host.log;
   const changed = s.recompute(host.members, host.id, log.received);
   host.current.commit = s.commit;
-  host.deliverUpTo(deliverableUpTo(host.delivered, log.received, host.current.commit, log));
+  host.deliverReady();
   if (!host.isMember) return;
   log.gc(Math.min(s.stable, host.delivered));
   if (s.broadcastUpTo < log.received) {
