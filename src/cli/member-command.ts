@@ -29,6 +29,7 @@ const OPTIONS: OptionHelp[] = [
   { flag: '--send-rate <msgs/s>', text: 'multicast this many messages per second (default 0: none, or as fast as backpressure allows with --send-count)' },
   { flag: '--send-count <n>', text: 'stop after this many messages (default 0: no limit)' },
   { flag: '--delivery <kind>', text: 'delivery kind of the messages sent: safe (default: uniform), agreed or fifo (README, Delivery kinds)' },
+  { flag: '--max-payload-bytes <b>', text: 'largest payload a member accepts, at most 4194304 (default 1048576); every node of a cluster must use the same value (VSYNC_ERR_CONFIG_MISMATCH)' },
   { flag: '--payload-bytes <b>', text: 'size of each message, at least 16 (default 64); send errors are counted in `status` lines' },
   { flag: '--state-machine <kind>', text: 'hashchain (a SHA-256 chain over deliveries, transferred to joiners) or kv (a replicated kv store)' },
   { flag: '--state-bytes <n>', text: 'hashchain: extra bytes of state to transfer to joiners (default 0)' },
@@ -80,7 +81,7 @@ class SendErrors {
  */
 export async function runMemberCommand(args: string[], out: (line: string) => void, err: (line: string) => void = out): Promise<number> {
   let v;
-  let rate: number, count: number, bytes: number, statusMs: number, stateBytes: number, bootstrapExpect: number, joinTimeoutMs: number;
+  let rate: number, count: number, bytes: number, maxPayloadBytes: number | undefined, statusMs: number, stateBytes: number, bootstrapExpect: number, joinTimeoutMs: number;
   let logLevel: string;
   let listen: { host: string; port: number };
   let clientListen: { host: string; port: number } | null = null;
@@ -90,7 +91,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
       args: joinNegativeNumbers(args),
       options: {
         name: { type: 'string' }, listen: { type: 'string' }, seeds: { type: 'string' }, group: { type: 'string' },
-        'send-rate': { type: 'string' }, 'send-count': { type: 'string' }, 'payload-bytes': { type: 'string' }, delivery: { type: 'string' },
+        'send-rate': { type: 'string' }, 'send-count': { type: 'string' }, 'payload-bytes': { type: 'string' }, 'max-payload-bytes': { type: 'string' }, delivery: { type: 'string' },
         'trace-dir': { type: 'string' }, secret: { type: 'string' }, 'no-rejoin': { type: 'boolean' },
         insecure: { type: 'boolean' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-ca': { type: 'string' },
         'status-ms': { type: 'string' }, 'state-machine': { type: 'string' }, advertise: { type: 'string' },
@@ -114,6 +115,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
     rate = numberOption(v['send-rate'], 'send-rate', { min: 0, max: 1_000_000, dflt: 0 });
     count = intOption(v['send-count'], 'send-count', { min: 0, max: Number.MAX_SAFE_INTEGER, dflt: 0 });
     bytes = intOption(v['payload-bytes'], 'payload-bytes', { min: 16, max: 1024 * 1024 * 1024, dflt: 64 });
+    maxPayloadBytes = v['max-payload-bytes'] === undefined ? undefined : intOption(v['max-payload-bytes'], 'max-payload-bytes', { min: 1, max: 4 * 1024 * 1024, dflt: 0 });
     statusMs = intOption(v['status-ms'], 'status-ms', { min: 10, max: 3_600_000, dflt: 1000 });
     stateBytes = intOption(v['state-bytes'], 'state-bytes', { min: 0, max: 1024 * 1024 * 1024, dflt: 0 });
     bootstrapExpect = intOption(v['bootstrap-expect'], 'bootstrap-expect', { min: 0, max: 1024, dflt: 0 });
@@ -158,6 +160,7 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
       bootstrapExpect,
       joinTimeoutMs,
       merge: v.merge === true,
+      ...(maxPayloadBytes !== undefined ? { config: { maxPayloadBytes } } : {}),
       ...(http ? { http: { ...http, ...(httpToken ? { token: httpToken } : {}) } } : {}),
     });
   } catch (e) {
@@ -224,6 +227,17 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   group.on('conflict', (c) => out(`conflict group=${c.group} ours=${c.ours.gid} members=${c.ours.members.join(',')} theirs=${c.theirs.gid} members=${c.theirs.members.join(',')} yielding=${c.yielding}`));
   const me = group.memberId;
   const view = group.currentView!;
+  // Handlers first: a script may signal as soon as it reads a line below (stdout to a pipe is written at once),
+  // and a SIGTERM that came before them would kill the process without its leave, its trace's end and `bye`.
+  const done = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      resolve();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
   out(`ready me=${group.memberId} url=${node.url}`);
   out(`view id=${view.id} members=${view.members.join(',')} me=${group.memberId}`);
   // How long the join took, by this process's own clock (from its start, and from the join call): a loaded machine
@@ -269,15 +283,6 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
     if (!stopping && !stopSending) out(`sent-all me=${group.memberId} sent=${sent}`);
   })();
 
-  const done = new Promise<void>((resolve) => {
-    const stop = (): void => {
-      if (stopping) return;
-      stopping = true;
-      resolve();
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
   // SIGUSR1: stop multicasting but stay in the group, so a script can let the group go quiet before it ends.
   let quiet = false;
   process.on('SIGUSR1', () => {

@@ -69,7 +69,7 @@ describe('vsync --version and --help', () => {
     const r = await vsync(['member', '--help']);
     const text = r.stdout.join('\n');
     for (const o of ['--name', '--listen', '--group', '--seeds', '--advertise', '--cluster', '--secret', '--send-rate', '--send-count',
-      '--payload-bytes', '--state-machine', '--state-bytes', '--client-listen', '--no-rejoin', '--trace-dir', '--status-ms', '--log-level']) {
+      '--payload-bytes', '--max-payload-bytes', '--state-machine', '--state-bytes', '--client-listen', '--no-rejoin', '--trace-dir', '--status-ms', '--log-level']) {
       expect(text).toMatch(new RegExp(`^ {2}${o}\\b`, 'm'));
     }
   });
@@ -83,6 +83,8 @@ describe('vsync errors: one line with a code, exit 2', () => {
     [[...MEMBER, '--send-count', '1.5'], /--send-count .*'1\.5'/],
     [[...MEMBER, '--payload-bytes', 'big'], /--payload-bytes .*'big'/],
     [[...MEMBER, '--status-ms', '0'], /--status-ms .*'0'/],
+    [[...MEMBER, '--max-payload-bytes', '0'], /--max-payload-bytes .*'0'/],
+    [[...MEMBER, '--max-payload-bytes', '99999999'], /--max-payload-bytes .*'99999999'/],
     [[...MEMBER, '--state-bytes', '-1'], /--state-bytes/],
     [[...MEMBER, '--log-level', 'loud'], /--log-level .*'loud'/],
     [[...MEMBER, '--seeds', 'http://127.0.0.1:1'], /--seeds .*'http:\/\/127\.0\.0\.1:1'/],
@@ -132,6 +134,12 @@ describe('vsync member sending', () => {
     expect(r.stdout.filter((l) => l.startsWith('send-error: VSYNC_ERR_PAYLOAD_TOO_LARGE: '))).toHaveLength(1);
     const bye = r.stdout.find((l) => l.startsWith('bye '));
     expect(bye).toMatch(/ errors=[1-9]\d* \(VSYNC_ERR_PAYLOAD_TOO_LARGE:\d+\)$/);
+  });
+
+  it('--max-payload-bytes raises the payload limit: the same 2,000,000-byte sends go through', async () => {
+    const r = await vsync([...MEMBER, '--max-payload-bytes', '2000000', '--payload-bytes', '2000000', '--send-count', '3', '--status-ms', '100'], { until: /^sent-all / });
+    expect(r.code).toBe(0);
+    expect(r.stdout.find((l) => l.startsWith('bye '))).toMatch(/ sent=3 errors=0$/);
   });
 
   it('many sends in flight on one signal: no MaxListenersExceededWarning', async () => {
