@@ -189,5 +189,48 @@ export function onAccepted(host: FlushLeaderHost, from: MemberId, ballot: number
   if (d.members.length === 0) for (const m of host.view.members) to.add(m);
   to.delete(host.id);
   host.sendTo([...to], { t: 'nv', view: host.view.id, decision: d });
+  if (d.members.length > 0 && !d.members.includes(host.id)) {
+    // Out of the view it decided (it leaves, or an adopted value excludes it): once gone it answers nobody, and if
+    // this nv is lost the new view's members cannot tell that the value they accepted was decided (§11 Q13).
+    host.current.announce = { decision: d, confirmed: new Set(), since: host.now, lastSendAt: host.now };
+    return;
+  }
   host.applyDecision(d);
+}
+
+/**
+ * Each tick while announcing: once a majority of the new view has the decision, or after a flush timeout, apply it
+ * (deliver up to the cut and go `left`, or go `excluded`); until then resend the `nv` every `flushRetryTicks` to
+ * the new view's members not yet heard from in it. Frozen since its own prepare: it delivers and emits nothing.
+ */
+export function announce(host: FlushLeaderHost): void {
+  const an = host.current.announce!;
+  const d = an.decision;
+  assert(host.current.frozen, () => `${host.id}: announcing view ${d.view} while not frozen`);
+  if (2 * an.confirmed.size > d.members.length || host.now - an.since >= host.cfg.flushTimeoutTicks) {
+    host.current.announce = null;
+    host.applyDecision(d);
+    return;
+  }
+  if (host.now - an.lastSendAt < host.cfg.flushRetryTicks) return;
+  an.lastSendAt = host.now;
+  host.sendTo(d.members.filter((m) => !an.confirmed.has(m)), { t: 'nv', view: host.view.id, decision: d });
+}
+
+/**
+ * A frame that reaches a member while it announces its decision. A member of the new view that sends anything
+ * stamped with that view or later has it (a stale `nv` is answered through `helpStale`); a `prep` or `acc` of the
+ * old view comes from a member that missed it, and gets the `nv`. Only fetches go on to the member (it may hold
+ * messages below the cut that the new view's members still need); everything else is dropped. Returns true when
+ * the member should handle the frame.
+ */
+export function onFrameWhileAnnouncing(host: FlushLeaderHost, from: MemberId, f: Frame): boolean {
+  const an = host.current.announce!;
+  const d = an.decision;
+  if (f.view >= d.view && d.members.includes(from)) an.confirmed.add(from);
+  if ((f.t === 'prep' || f.t === 'acc') && f.view === host.view.id) {
+    host.sendTo([from], { t: 'nv', view: host.view.id, decision: d });
+    return false;
+  }
+  return f.t === 'fetch';
 }

@@ -18,7 +18,9 @@ import { STATE_PROVIDERS, StateDownload } from './state-transfer.js';
 import type { MemberId, View } from './types.js';
 import { ViewState } from './view-state.js';
 import { broadcastStatus, onForward, sequencerFlush, type SequencerHost } from './sequencer.js';
-import { type FlushLeaderHost, lead, onAccepted, onPromise, onReject, watchMinority } from './flush-leader.js';
+import {
+  announce, type FlushLeaderHost, lead, onAccepted, onFrameWhileAnnouncing, onPromise, onReject, watchMinority,
+} from './flush-leader.js';
 
 export type Phase = 'idle' | 'joining' | 'member' | 'left' | 'excluded';
 
@@ -469,13 +471,20 @@ export class Member {
   // ---------------------------------------------------------------- dispatch
 
   private dispatch(from: MemberId, f: Frame): void {
+    // A leader decided out of its next view only announces that decision until it goes (flush-leader.ts).
+    if (this.current.announce !== null && !onFrameWhileAnnouncing(this.flushLeader, from, f)) return;
     switch (f.t) {
       case 'join':
         this.onJoin(from, f.joiner);
         return;
-      case 'nv':
+      case 'nv': {
+        // An nv from an older view and from outside this one (a leader decided out of the view it announces) is
+        // answered like any stale frame: with the decision that left that view (or excl), which tells it we have it.
+        const announced = this.phase === 'member' && this.view !== null && f.view < this.view.id && !this.view.members.includes(from);
         this.onNewView(from, f.decision);
+        if (announced) this.helpStale(from, f.view);
         return;
+      }
       case 'excl':
         if (this.phase === 'joining' || (this.view !== null && f.view > this.view.id)) this.becomeExcluded(f.view);
         return;
@@ -647,6 +656,10 @@ export class Member {
   // ---------------------------------------------------------------- ticks
 
   private tickMember(): void {
+    if (this.current.announce !== null) {
+      announce(this.flushLeader); // Decided out of the next view: nothing else until it goes.
+      return;
+    }
     const view = this.view!;
     for (const m of this.liveness.tick(this.now)) this.sendTo([m], { t: 'ping', view: view.id });
     // A joiner retries every requestRetryTicks; one that stopped asking has gone away.

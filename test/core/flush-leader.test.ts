@@ -3,11 +3,13 @@ import { makeBallot } from '../../src/core/ballot.js';
 import { resolveConfig } from '../../src/core/config.js';
 import type { CoreEvent } from '../../src/core/events.js';
 import {
-  confirmedJoiners, type FlushLeaderHost, lead, onAccepted, onPromise, onReject, progressAttempt, watchMinority,
+  announce, confirmedJoiners, type FlushLeaderHost, lead, onAccepted, onFrameWhileAnnouncing, onPromise, onReject,
+  progressAttempt, watchMinority,
 } from '../../src/core/flush-leader.js';
 import type { Accepted, Decision, Frame } from '../../src/core/frames.js';
 import type { MemberId, View } from '../../src/core/types.js';
 import { ViewState } from '../../src/core/view-state.js';
+import { expectOk, TestCluster } from '../helpers/cluster.js';
 
 /**
  * A member as the flush leader sees it: the state is plain fields the test sets, and what the part does through
@@ -362,5 +364,137 @@ describe('onAccepted: the decision and its nv', () => {
     expect(h.applied).toEqual([]);
     onAccepted(h, 'c', ballot);
     expect(h.applied).toHaveLength(1);
+  });
+});
+
+/** A leader `a` of `members` whose flush decided `leaves` out of the next view: every survivor accepted. */
+function decided(members: string, leaves: string): FakeHost {
+  const h = preparing(members, { leaves });
+  promiseAll(h);
+  const a = h.current.attempt!;
+  for (const m of a.survivors) onAccepted(h, m, a.ballot);
+  return h;
+}
+
+describe('a leader decided out of its next view announces it before it goes (§11 Q13)', () => {
+  it('sends the nv but neither applies it nor goes: it announces, frozen', () => {
+    const h = decided('a b c d', 'a');
+    expect(h.sent()).toEqual(['prep→a,b,c,d', 'acc→a,b,c,d', 'nv→b,c,d']);
+    expect(h.applied).toEqual([]);
+    expect(h.current.announce).toMatchObject({ since: 100, lastSendAt: 100 });
+    expect(h.current.announce!.decision).toMatchObject({ members: ['b', 'c', 'd'], leavers: ['a'] });
+  });
+
+  it('a leader that stays, or a group that dissolves, applies its decision at once', () => {
+    const stays = decided('a b c', 'c');
+    expect(stays.applied).toHaveLength(1);
+    expect(stays.current.announce).toBeNull();
+    const dissolves = decided('a b', 'a b');
+    expect(dissolves.applied).toHaveLength(1);
+    expect(dissolves.current.announce).toBeNull();
+  });
+
+  it('resends the nv every flushRetryTicks to the new view\'s members not heard from in it', () => {
+    const h = decided('a b c d', 'a');
+    h.sent();
+    h.now += h.cfg.flushRetryTicks - 1;
+    announce(h);
+    expect(h.sent()).toEqual([]);
+    h.now += 1;
+    onFrameWhileAnnouncing(h, 'c', { t: 'nv', view: 5, decision: h.current.announce!.decision });
+    announce(h);
+    expect(h.sent()).toEqual(['nv→b,d']);
+    expect(h.applied).toEqual([]);
+  });
+
+  it('applies the decision (to leave) once a majority of the new view confirmed it', () => {
+    const h = decided('a b c d', 'a');
+    const d = h.current.announce!.decision;
+    onFrameWhileAnnouncing(h, 'b', { t: 'hb', view: 5, promised: 0 });
+    announce(h);
+    expect(h.applied).toEqual([]);
+    onFrameWhileAnnouncing(h, 'c', { t: 'excl', view: 6 });
+    announce(h);
+    expect(h.applied).toEqual([d]);
+    expect(h.current.announce).toBeNull();
+  });
+
+  it('applies it after flushTimeoutTicks without confirmations', () => {
+    const h = decided('a b c d', 'a');
+    h.now += h.cfg.flushTimeoutTicks - 1;
+    announce(h);
+    expect(h.applied).toEqual([]);
+    h.now += 1;
+    announce(h);
+    expect(h.applied).toHaveLength(1);
+  });
+
+  // Each row: a frame reaching the announcing leader `a` (old view 4, new view 5 = b c d), whether the member
+  // handles it, what the leader answers, and whether it confirms the sender.
+  const rows: Array<{ name: string; from: string; frame: Frame; handled: boolean; sent: string[]; confirms: boolean }> = [
+    { name: 'any frame of the new view from its member confirms', from: 'b', frame: { t: 'hb', view: 5, promised: 0 }, handled: false, sent: [], confirms: true },
+    { name: 'a frame of the old view does not', from: 'b', frame: { t: 'hb', view: 4, promised: 0 }, handled: false, sent: [], confirms: false },
+    { name: 'nor one from outside the new view', from: 'x', frame: { t: 'hb', view: 5, promised: 0 }, handled: false, sent: [], confirms: false },
+    { name: 'a prepare of the old view gets the nv', from: 'c', frame: { t: 'prep', view: 4, ballot: 3000, survivors: ['b', 'c'] }, handled: false, sent: ['nv→c'], confirms: false },
+    { name: 'a fetch goes on to the member (it may hold what the new view needs)', from: 'd', frame: { t: 'fetch', view: 4, from: 1, to: 9 }, handled: true, sent: [], confirms: false },
+    { name: 'a join is dropped', from: 'x', frame: { t: 'join', view: 0, joiner: 'x' }, handled: false, sent: [], confirms: false },
+  ];
+  it.each(rows)('$name', (r) => {
+    const h = decided('a b c d', 'a');
+    h.sent();
+    expect(onFrameWhileAnnouncing(h, r.from, r.frame)).toBe(r.handled);
+    expect(h.sent()).toEqual(r.sent);
+    expect(h.current.announce!.confirmed.has(r.from)).toBe(r.confirms);
+  });
+});
+
+describe('a leaving leader whose nv is lost (the members, seed 1904 in small)', () => {
+  it('resends it: the new view\'s live members install it although one of them crashed, then the leader leaves', () => {
+    const c = new TestCluster(['a#1', 'b#1', 'c#1', 'd#1']);
+    for (const id of ['a#1', 'b#1']) c.send(id);
+    c.tick(3);
+    // d accepts and crashes; the leader's first nv to b and c is lost. b and c are 2 of view 1's 4 members: without
+    // the resend they could neither install view 2 nor start a flush of their own.
+    c.onFrame = (from, _to, f) => {
+      if (from === 'd#1' && f.t === 'accd') c.crash('d#1');
+    };
+    const lost = new Set<string>();
+    c.filter = (from, to, f) => {
+      if (from !== 'a#1' || f.t !== 'nv' || lost.has(to)) return true;
+      lost.add(to);
+      return false;
+    };
+    c.leave('a#1');
+    c.until(() => c.member('b#1').currentView!.id >= 2 && c.member('c#1').currentView!.id >= 2, 500, 'b and c to install view 2');
+    expect([...lost].sort()).toEqual(['b#1', 'c#1']);
+    expect(c.member('b#1').currentView!.members).toContain('b#1');
+    c.until(() => c.events('a#1').at(-1)?.type === 'left', 500, 'the leader to leave');
+    const a = c.events('a#1');
+    expect(a.filter((e) => e.type === 'deliver')).toHaveLength(2);
+    c.filter = null;
+    c.onFrame = null;
+    c.until(() => c.member('b#1').isQuiescent && c.member('b#1').currentView!.members.length === 2, 1000, 'b and c alone');
+    expectOk(c.finish());
+  });
+
+  it('goes after flushTimeoutTicks if nobody of the new view answers', () => {
+    const c = new TestCluster(['a#1', 'b#1', 'c#1']);
+    c.leave('a#1');
+    let decidedAt = -1;
+    let ticks = 0;
+    c.onFrame = (from, to, f) => {
+      if (from === 'a#1' && f.t === 'nv' && decidedAt < 0) decidedAt = ticks;
+      if (from === 'a#1' && f.t === 'nv') c.cutOneWay('b#1', 'a#1'); // The new view hears it; it never hears back.
+      if (from === 'a#1' && f.t === 'nv') c.cutOneWay('c#1', 'a#1');
+    };
+    c.until(() => {
+      ticks++;
+      return c.events('a#1').at(-1)?.type === 'left';
+    }, 500, 'the leader to leave');
+    expect(ticks - decidedAt).toBeGreaterThanOrEqual(c.member('b#1').cfg.flushTimeoutTicks);
+    expect(c.member('b#1').currentView!.members).toEqual(['b#1', 'c#1']);
+    c.heal();
+    c.onFrame = null;
+    expectOk(c.finish());
   });
 });
