@@ -1,4 +1,4 @@
-import { makeBallot, RANKS, roundOf } from './ballot.js';
+import { RANKS, roundOf } from './ballot.js';
 import { type CoreConfig, resolveConfig } from './config.js';
 import { checkKindCode, deliverableUpTo, type KindCode } from './delivery-kinds.js';
 import { assert, CoreErrorCodes, VsyncError } from './errors.js';
@@ -9,17 +9,18 @@ import { MAX_FRAME_ENTRIES } from './frame-limits.js';
 import {
   acceptedOk, decisionFollowsOk, frameShapeOk, isContact, leaderBallotOk, type RejectReason, reportedBallotOk,
 } from './frame-rules.js';
-import type { Accepted, Decision, Entry, Frame, FwdMsg } from './frames.js';
+import type { Decision, Entry, Frame, FwdMsg } from './frames.js';
 import { MessageLog } from './message-log.js';
 import { type OwnMsg, Outbox } from './outbox.js';
-import { chooseDecision } from './paxos-choice.js';
 import { StateProvider } from './state-provider.js';
 import type { CoreMutation } from './test-hooks.js';
 import { STATE_PROVIDERS, StateDownload } from './state-transfer.js';
 import type { MemberId, View } from './types.js';
-import { admitJoiners, planViewChange, viewCapacity } from './view-change-plan.js';
 import { ViewState } from './view-state.js';
 import { broadcastStatus, onForward, sequencerFlush, type SequencerHost } from './sequencer.js';
+import {
+  announce, type FlushLeaderHost, lead, onAccepted, onFrameWhileAnnouncing, onPromise, onReject, watchMinority,
+} from './flush-leader.js';
 
 export type Phase = 'idle' | 'joining' | 'member' | 'left' | 'excluded';
 
@@ -93,6 +94,29 @@ export class Member {
       deliverReady: () => self.deliverReady(),
       broadcast: (frame: Frame) => self.broadcast(frame),
       broadcastOrdered: (from: number, to: number, fill: boolean, dest: MemberId[]) => self.broadcastOrdered(from, to, fill, dest),
+    };
+  })();
+
+  /** What the flush leader's part (`flush-leader.ts`) sees of this member: read through getters, so always current. */
+  private readonly flushLeader: FlushLeaderHost = (() => {
+    const self = this;
+    return {
+      get id() { return self.id; },
+      get cfg() { return self.cfg; },
+      get now() { return self.now; },
+      get view() { return self.view!; },
+      get rank() { return self.rank; },
+      get current() { return self.current; },
+      get pendingJoins() { return self.pendingJoins; },
+      get pendingLeaves() { return self.pendingLeaves; },
+      isLive: (m: MemberId) => self.liveness.isLive(m),
+      leaderCandidate: () => self.leaderCandidate(),
+      survivors: () => self.liveness.survivors(self.view!, self.id),
+      distrust: (m: MemberId, until: number) => self.liveness.distrust(m, until),
+      random: () => self.random(),
+      emit: (e: CoreEvent) => self.emit(e),
+      sendTo: (to: MemberId[], frame: Frame) => self.sendTo(to, frame),
+      applyDecision: (d: Decision) => self.onNewView(self.id, d),
     };
   })();
 
@@ -447,13 +471,20 @@ export class Member {
   // ---------------------------------------------------------------- dispatch
 
   private dispatch(from: MemberId, f: Frame): void {
+    // A leader decided out of its next view only announces that decision until it goes (flush-leader.ts).
+    if (this.current.announce !== null && !onFrameWhileAnnouncing(this.flushLeader, from, f)) return;
     switch (f.t) {
       case 'join':
         this.onJoin(from, f.joiner);
         return;
-      case 'nv':
+      case 'nv': {
+        // An nv from an older view and from outside this one (a leader decided out of the view it announces) is
+        // answered like any stale frame: with the decision that left that view (or excl), which tells it we have it.
+        const announced = this.phase === 'member' && this.view !== null && f.view < this.view.id && !this.view.members.includes(from);
         this.onNewView(from, f.decision);
+        if (announced) this.helpStale(from, f.view);
         return;
+      }
       case 'excl':
         if (this.phase === 'joining' || (this.view !== null && f.view > this.view.id)) this.becomeExcluded(f.view);
         return;
@@ -499,16 +530,16 @@ export class Member {
         this.onPrepare(from, f.ballot);
         return;
       case 'prom':
-        this.onPromise(from, f.ballot, f.received, f.accepted);
+        onPromise(this.flushLeader, from, f.ballot, f.received, f.accepted);
         return;
       case 'rej':
-        this.onReject(f.ballot);
+        onReject(this.flushLeader, f.ballot);
         return;
       case 'acc':
         this.onAccept(from, f.ballot, f.decision, f.source);
         return;
       case 'accd':
-        this.onAccepted(from, f.ballot);
+        onAccepted(this.flushLeader, from, f.ballot);
         return;
       case 'sreq':
         this.onStateRequest(from, f.offset, f.length);
@@ -625,6 +656,10 @@ export class Member {
   // ---------------------------------------------------------------- ticks
 
   private tickMember(): void {
+    if (this.current.announce !== null) {
+      announce(this.flushLeader); // Decided out of the next view: nothing else until it goes.
+      return;
+    }
     const view = this.view!;
     for (const m of this.liveness.tick(this.now)) this.sendTo([m], { t: 'ping', view: view.id });
     // A joiner retries every requestRetryTicks; one that stopped asking has gone away.
@@ -660,11 +695,8 @@ export class Member {
       }
     }
     this.maybeRequestLeave();
-    if (this.phase === 'member') this.lead();
-    if (this.phase === 'member' && !this.current.minorityReported && 2 * this.survivorsNow().length <= view.members.length) {
-      this.current.minorityReported = true;
-      this.emit({ type: 'minority', view: view.id, reachable: this.survivorsNow().length, members: view.members.length });
-    }
+    if (this.phase === 'member') lead(this.flushLeader);
+    if (this.phase === 'member') watchMinority(this.flushLeader);
   }
 
   // ---------------------------------------------------------------- normal operation: forwarding
@@ -904,139 +936,6 @@ export class Member {
   /** Lowest-ranked member this member counts as live: the one that should run the next flush. */
   private leaderCandidate(): MemberId {
     return this.liveness.leaderCandidate(this.view!, this.id, this.now);
-  }
-
-  private lead(): void {
-    if (this.current.installPending || this.leaderCandidate() !== this.id) {
-      this.current.attempt = null;
-      return;
-    }
-    const view = this.view!;
-    if (this.current.attempt) {
-      this.progressAttempt();
-      return;
-    }
-    if (this.now < this.current.nextAttemptAt) return;
-    const suspects = view.members.some((m) => m !== this.id && !this.liveness.isLive(m));
-    const roomForJoins = this.confirmedJoiners().length > 0 && view.members.length < viewCapacity(this.cfg);
-    const need = suspects || roomForJoins || this.pendingLeaves.size > 0 || this.current.frozen || this.current.sawFrozen;
-    if (!need) {
-      this.current.changeSince = null;
-      return;
-    }
-    if (this.current.changeSince === null) this.current.changeSince = this.now;
-    if (!this.current.frozen && this.now - this.current.changeSince < this.cfg.batchChangesTicks) return;
-    this.startAttempt();
-  }
-
-  private confirmedJoiners(): MemberId[] {
-    const out: MemberId[] = [];
-    for (const [j, p] of this.pendingJoins) if (p.confirmed) out.push(j);
-    return out;
-  }
-
-  private survivorsNow(): MemberId[] {
-    return this.liveness.survivors(this.view!, this.id);
-  }
-
-  private startAttempt(): void {
-    const view = this.view!;
-    const survivors = this.survivorsNow();
-    const n = view.members.length;
-    const { leavers, joiners, primary } = planViewChange(view, survivors, this.confirmedJoiners(), this.pendingLeaves, this.cfg);
-    if (!primary) {
-      if (!this.current.minorityReported) {
-        this.current.minorityReported = true;
-        this.emit({ type: 'minority', view: view.id, reachable: survivors.length, members: n });
-      }
-      this.current.nextAttemptAt = this.now + this.cfg.flushRetryTicks;
-      return;
-    }
-    this.current.round = Math.max(this.current.round, roundOf(this.current.promised)) + 1;
-    const ballot = makeBallot(this.current.round, this.rank);
-    this.current.attempt = {
-      ballot, survivors, leavers, joiners, phase: 'prepare', promises: new Map(), acks: new Set(),
-      decision: null, source: null, lastProgressAt: this.now, lastSendAt: this.now,
-    };
-    this.sendTo(survivors, { t: 'prep', view: view.id, ballot, survivors });
-  }
-
-  private progressAttempt(): void {
-    const a = this.current.attempt!;
-    if (a.survivors.some((m) => m !== this.id && !this.liveness.isLive(m))) {
-      this.current.attempt = null; // Someone else failed: start over with the smaller set.
-      return;
-    }
-    const waiting = a.survivors.filter((m) => (a.phase === 'prepare' ? !a.promises.has(m) : !a.acks.has(m)));
-    if (this.now - a.lastProgressAt >= this.cfg.flushTimeoutTicks) {
-      // Alive but not answering (a one-way cut, say): leave them out for a while and start over.
-      for (const m of waiting) if (m !== this.id) this.liveness.distrust(m, this.now + 4 * this.cfg.flushTimeoutTicks);
-      this.current.attempt = null;
-      return;
-    }
-    if (this.now - a.lastSendAt >= this.cfg.flushRetryTicks && waiting.length > 0) {
-      a.lastSendAt = this.now;
-      const view = this.view!;
-      if (a.phase === 'prepare') this.sendTo(waiting, { t: 'prep', view: view.id, ballot: a.ballot, survivors: a.survivors });
-      else this.sendTo(waiting, { t: 'acc', view: view.id, ballot: a.ballot, decision: a.decision!, source: a.source! });
-    }
-  }
-
-  private onPromise(from: MemberId, ballot: number, received: number, accepted: Accepted | null): void {
-    const a = this.current.attempt;
-    if (a && a.phase === 'accept' && a.ballot === ballot && a.survivors.includes(from)) {
-      // A survivor still catching up (messages or its joining state) says it is working: not a silent one.
-      a.lastProgressAt = this.now;
-      return;
-    }
-    if (!a || a.phase !== 'prepare' || a.ballot !== ballot || !a.survivors.includes(from) || a.promises.has(from)) return;
-    a.promises.set(from, { received, accepted });
-    a.lastProgressAt = this.now;
-    if (a.promises.size < a.survivors.length) return;
-
-    const view = this.view!;
-    // Joiners are not acceptors, so those whose requests arrived during the prepare phase can still come in now
-    // rather than wait for a whole further flush (unless the group dissolves: then nobody could admit them).
-    const stay = a.survivors.length - a.leavers.length;
-    const joiners = stay > 0 ? admitJoiners(view, this.confirmedJoiners(), a.survivors.length, stay, this.cfg) : a.joiners;
-    // A value some majority may already have accepted must be proposed again (Paxos), or two views could follow this one.
-    const { decision, source, longest } = chooseDecision(a.promises, this.id, {
-      prevView: view.id,
-      view: view.id + 1,
-      members: [...a.survivors.filter((m) => !a.leavers.includes(m)), ...joiners],
-      leavers: a.leavers,
-    });
-    assert(decision.cut <= longest, () => `adopted cut ${decision.cut} above every survivor's log (${longest})`);
-    a.phase = 'accept';
-    a.decision = decision;
-    a.source = source;
-    a.lastSendAt = this.now;
-    this.sendTo(a.survivors, { t: 'acc', view: view.id, ballot, decision, source });
-  }
-
-  private onReject(ballot: number): void {
-    if (!this.current.attempt || ballot <= this.current.attempt.ballot) return;
-    this.current.round = Math.max(this.current.round, roundOf(ballot));
-    this.current.attempt = null;
-    // Random back-off, so that two leaders that both think they lead do not duel forever.
-    this.current.nextAttemptAt = this.now + 1 + Math.floor(this.random() * 4 * this.cfg.flushRetryTicks);
-  }
-
-  private onAccepted(from: MemberId, ballot: number): void {
-    const a = this.current.attempt;
-    if (!a || a.phase !== 'accept' || a.ballot !== ballot || !a.survivors.includes(from) || a.acks.has(from)) return;
-    a.acks.add(from);
-    a.lastProgressAt = this.now;
-    if (a.acks.size < a.survivors.length) return;
-    const d = a.decision!;
-    this.current.attempt = null;
-    const to = new Set([...d.members, ...d.leavers, ...a.survivors]);
-    // The group dissolves: nobody will be left to answer the members that were not survivors (suspected, or a
-    // joiner still loading its state), so tell them now that they are out (§11 Q5). Best effort.
-    if (d.members.length === 0) for (const m of this.view!.members) to.add(m);
-    to.delete(this.id);
-    this.sendTo([...to], { t: 'nv', view: this.view!.id, decision: d });
-    this.onNewView(this.id, d);
   }
 
   // ---------------------------------------------------------------- view change: every member's side

@@ -18,6 +18,20 @@ export interface Attempt {
   lastSendAt: number;
 }
 
+/**
+ * A decision this member made as flush leader that leaves it out of the next view (it leaves, or an adopted value
+ * excludes it). It stays, frozen, to resend the `nv` until a majority of the new view confirmed it or a flush
+ * timeout passed: a member that has gone answers nothing, and nobody else may know the view was decided (§5.5).
+ */
+export interface Announce {
+  decision: Decision;
+  /** Members of the new view heard from in a view ≥ `decision.view`: they have it. */
+  confirmed: Set<MemberId>;
+  /** Tick of the decision. */
+  since: number;
+  lastSendAt: number;
+}
+
 /** Fetching missing ordered messages up to `target` (during a flush or before installing a decided view). */
 export interface Fetch {
   target: number;
@@ -47,6 +61,8 @@ export class ViewState {
 
   // Leader side of the flush.
   attempt: Attempt | null = null;
+  /** Decided out of the next view by its own flush: announcing it before it goes (`flush-leader.ts`, `announce`). */
+  announce: Announce | null = null;
   /** The highest flush round this member used in this view. */
   round = 0;
   nextAttemptAt = 0;

@@ -7,6 +7,8 @@ import { DEFAULT_JOIN_LOAD, runJoinLoad } from './join-load.js';
 const FOUND: Array<{ seed: number; members: number; why: string }> = [
   // A joiner whose two state providers crashed could neither finish nor accept: the flush waited on it for ever.
   { seed: 564807940, members: 7, why: 'joiner without providers held every flush (Q4)' },
+  // A leaving flush leader sent its nv once and went left; the nv was lost to the new view's live members (Q13).
+  { seed: 1904, members: 5, why: 'a leaving leader\'s lost nv left the new view frozen (Q13)' },
 ];
 
 describe('simulator regressions', () => {
