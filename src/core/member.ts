@@ -329,9 +329,10 @@ export class Member {
     return Object.fromEntries(this.rejected);
   }
   /** Sizes of everything this member keeps that input can grow: for tests and fuzzing of the bounds. */
-  get footprint(): { logEntries: number; logBytes: number; aheadBytes: number; pendingJoins: number; joinPings: number; helped: number; excludedIds: number; history: number } {
+  get footprint(): { logEntries: number; logBytes: number; aheadBytes: number; directBytes: number; directCount: number; awaitingPayload: number; pendingJoins: number; joinPings: number; helped: number; excludedIds: number; history: number } {
     return {
-      logEntries: this.log.size, logBytes: this.log.bytes, aheadBytes: this.log.aheadBytes, pendingJoins: this.pendingJoins.size,
+      logEntries: this.log.size, logBytes: this.log.bytes, aheadBytes: this.log.aheadBytes,
+      directBytes: this.direct.bytes, directCount: this.direct.count, awaitingPayload: this.direct.awaiting, pendingJoins: this.pendingJoins.size,
       joinPings: this.joinPingAt.size, helped: this.lastHelpAt.size, excludedIds: this.excludedIds.size, history: this.history.length,
     };
   }
