@@ -18,6 +18,7 @@ const USAGE = helpText(
     { flag: '--send-rate <p>', text: 'probability that a member multicasts in a step, 0..1 (default 0.3)' },
     { flag: '--agreed <share>', text: 'share of sends that ask for agreed delivery, 0..1 (default 0: all safe)' },
     { flag: '--fifo <share>', text: 'share of sends that ask for fifo delivery, 0..1 (default 0)' },
+    { flag: '--direct-min-bytes <n>', text: 'config.directMinBytes of every member: 1 sends every message direct (default: the core\'s, 8 KiB)' },
     { flag: '--mutation <name>', text: `run a deliberately broken core, to see the checker catch it (${MUTATIONS.join(', ')})` },
     { flag: '--trace-dir <dir>', text: 'keep the traces there (default: a temporary folder)' },
     { flag: '--lines', text: 'with --seeds: print every seed\'s summary line, to compare two sweeps seed by seed (diff)' },
@@ -53,6 +54,7 @@ export async function runSimCommand(args: string[], out: (line: string) => void,
         seed: { type: 'string' }, seeds: { type: 'string' }, members: { type: 'string' }, steps: { type: 'string' },
         faults: { type: 'string' }, 'trace-dir': { type: 'string' }, 'send-rate': { type: 'string' }, mutation: { type: 'string' },
         help: { type: 'boolean' }, lines: { type: 'boolean' }, agreed: { type: 'string' }, fifo: { type: 'string' },
+        'direct-min-bytes': { type: 'string' },
       },
       strict: true,
     }));
@@ -73,6 +75,11 @@ export async function runSimCommand(args: string[], out: (line: string) => void,
     if (values.agreed !== undefined || values.fifo !== undefined) {
       opts.delivery = checkDeliveryMix({ agreed: Number(values.agreed ?? 0), fifo: Number(values.fifo ?? 0) });
     }
+    if (values['direct-min-bytes'] !== undefined) {
+      const n = int(values['direct-min-bytes'], 'direct-min-bytes', 0);
+      if (n < 1) throw new RangeError('--direct-min-bytes must be at least 1');
+      opts.config = { ...opts.config, directMinBytes: n };
+    }
     if (values.mutation !== undefined) {
       if (!(MUTATIONS as readonly string[]).includes(values.mutation)) throw new RangeError(`--mutation is one of ${MUTATIONS.join(', ')}`);
       opts.mutation = values.mutation as Mutation;
@@ -91,7 +98,8 @@ export async function runSimCommand(args: string[], out: (line: string) => void,
     if (r.firstViolation) {
       out(`FAILED seed=${opts.seed}: ${r.firstViolation.property}: ${r.firstViolation.message}`);
       const mix = opts.delivery ? ` --agreed ${opts.delivery.agreed} --fifo ${opts.delivery.fifo}` : '';
-      out(`replay: vsync sim --seed ${opts.seed} --members ${opts.members} --steps ${opts.steps}${values.faults ? ` --faults ${values.faults}` : ''}${mix}`);
+      const direct = values['direct-min-bytes'] !== undefined ? ` --direct-min-bytes ${values['direct-min-bytes']}` : '';
+      out(`replay: vsync sim --seed ${opts.seed} --members ${opts.members} --steps ${opts.steps}${values.faults ? ` --faults ${values.faults}` : ''}${mix}${direct}`);
       return 1;
     }
     return 0;

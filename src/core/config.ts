@@ -51,6 +51,13 @@ export interface CoreConfig {
    * unreachable, the group is full, or it refuses us): a join ends one way or the other.
    */
   joinTimeoutTicks: number;
+  /**
+   * A message whose payload has at least this many bytes is *direct*: its sender multicasts it to every member
+   * and the sequencer orders its id only, so large payloads do not all pass through the sequencer's uplink.
+   * Smaller ones take the sequencer's path (one hop fewer to deliver). `maxPayloadBytes + 1` turns direct off.
+   * Carried per message on the wire, so members need not agree on it.
+   */
+  directMinBytes: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<CoreConfig> = Object.freeze({
@@ -75,6 +82,7 @@ export const DEFAULT_CONFIG: Readonly<CoreConfig> = Object.freeze({
   maxPendingJoins: 256,
   maxRememberedExcluded: 4096,
   joinTimeoutTicks: 3000,
+  directMinBytes: 8 * 1024,
 });
 
 export function resolveConfig(partial?: Partial<CoreConfig>): CoreConfig {

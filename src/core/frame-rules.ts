@@ -9,7 +9,7 @@
 import { RANKS, roundOf } from './ballot.js';
 import type { CoreConfig } from './config.js';
 import { MAX_FRAME_ENTRIES, MAX_FRAME_SENDERS, MAX_ID_BYTES, MAX_MEMBER_LIST, MAX_ROUND, MAX_ROUND_STEP } from './frame-limits.js';
-import type { Decision, Frame } from './frames.js';
+import type { Decision, Entry, Frame } from './frames.js';
 import type { MemberId, View } from './types.js';
 
 /** Why a frame was dropped. Counted per reason (`Member.rejectedFrames`). */
@@ -33,7 +33,9 @@ export type RejectReason =
   /** A decision that cannot follow the receiver's view (cut below its deliveries, leavers not in the view...). */
   | 'decision'
   /** A state request for more than one window. */
-  | 'state-request';
+  | 'state-request'
+  /** A fill with an id-only (direct) entry: answers to a fetch must carry every payload. */
+  | 'fill-direct';
 
 function isCount(n: unknown): boolean {
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
@@ -91,6 +93,7 @@ export function frameShapeOk(f: Frame, cfg: CoreConfig): boolean {
       if (!Array.isArray(f.msgs) || f.msgs.length > MAX_FRAME_ENTRIES) return false;
       for (const m of f.msgs) {
         if (m === null || typeof m !== 'object' || !isCount(m.fseq) || !isCount(m.msgNo) || !bytesOk(m.payload, cfg.maxPayloadBytes)) return false;
+        if (m.direct !== undefined && typeof m.direct !== 'boolean') return false;
       }
       return true;
     }
@@ -100,7 +103,7 @@ export function frameShapeOk(f: Frame, cfg: CoreConfig): boolean {
       if (!idListOk(f.senders, MAX_FRAME_SENDERS) || f.senders.length > f.entries.length) return false;
       for (const e of f.entries) {
         if (e === null || typeof e !== 'object' || !isCount(e.msgNo) || !Number.isInteger(e.sender) || e.sender < 0 || e.sender >= f.senders.length) return false;
-        if (!bytesOk(e.payload, cfg.maxPayloadBytes)) return false;
+        if (!bytesOk(e.payload, cfg.maxPayloadBytes) || (e.direct !== undefined && typeof e.direct !== 'boolean')) return false;
       }
       return Number.isSafeInteger(f.first + f.entries.length);
     }
@@ -131,6 +134,15 @@ export function frameShapeOk(f: Frame, cfg: CoreConfig): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * A fill's entries all carry their payloads: only the sequencer's multicast of new entries may name a direct
+ * message by id alone (its sender multicast the payload); a fetch asks for payloads, so its answer has them.
+ */
+export function fillEntriesOk(entries: readonly Entry[]): boolean {
+  for (const e of entries) if (e.direct === true) return false;
+  return true;
 }
 
 /**

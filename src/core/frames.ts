@@ -14,6 +14,8 @@ export interface FwdMsg {
   payload: Uint8Array;
   /** Delivery kind (`delivery-kinds.ts`); absent or 0: safe. */
   kind?: number;
+  /** Direct: multicast by its sender to every member, not only to the sequencer (absent: false). */
+  direct?: boolean;
 }
 
 /** One ordered message. `sender` indexes the frame's `senders` table, so ids are not repeated per message. */
@@ -23,6 +25,11 @@ export interface Entry {
   payload: Uint8Array;
   /** Delivery kind (`delivery-kinds.ts`); absent or 0: safe. */
   kind?: number;
+  /**
+   * The sequencer's multicast of a direct message: the id only, the payload (empty here) came from its sender.
+   * Never in a fill, which always carries payloads. Absent: false.
+   */
+  direct?: boolean;
 }
 
 /** The outcome of a flush: the view that follows `prevView`, and the last sequence number of `prevView`. */

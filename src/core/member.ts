@@ -7,7 +7,7 @@ import { Liveness } from './liveness.js';
 import { InvariantWatch } from './member-invariants.js';
 import { MAX_FRAME_ENTRIES } from './frame-limits.js';
 import {
-  acceptedOk, decisionFollowsOk, frameShapeOk, isContact, leaderBallotOk, type RejectReason, reportedBallotOk,
+  acceptedOk, decisionFollowsOk, fillEntriesOk, frameShapeOk, isContact, leaderBallotOk, type RejectReason, reportedBallotOk,
 } from './frame-rules.js';
 import type { Decision, Entry, Frame, FwdMsg } from './frames.js';
 import { MessageLog } from './message-log.js';
@@ -21,6 +21,7 @@ import { broadcastStatus, onForward, sequencerFlush, type SequencerHost } from '
 import {
   announce, type FlushLeaderHost, lead, onAccepted, onFrameWhileAnnouncing, onPromise, onReject, watchMinority,
 } from './flush-leader.js';
+import { DirectStore, ownPayload } from './direct-store.js';
 
 export type Phase = 'idle' | 'joining' | 'member' | 'left' | 'excluded';
 
@@ -39,6 +40,8 @@ export interface MemberOptions {
 }
 
 const HISTORY = 16;
+/** The payload of a direct message's id-only entry. */
+const NO_PAYLOAD = new Uint8Array(0);
 
 /** A join request this member (as leader candidate) holds: admitted only once the joiner answered a ping. */
 interface PendingJoin {
@@ -67,6 +70,8 @@ export class Member {
   private history: Decision[] = [];
 
   private readonly log = new MessageLog(0);
+  /** Payloads of direct messages from their senders, and ordered entries waiting for theirs (this view only). */
+  private readonly direct: DirectStore;
   private delivered = 0;
   private readonly outbox = new Outbox();
   /** Own messages assigned a forward number since the last ready(): sent together in one frame. */
@@ -163,6 +168,7 @@ export class Member {
     this.mutation = opts.mutation ?? null;
     this.liveness = new Liveness(this.cfg.suspectTicks, this.cfg.confirmTicks);
     this.log.aheadByteLimit = this.cfg.maxAheadBytes;
+    this.direct = new DirectStore(this.cfg.maxAheadBytes, this.cfg.maxLogEntries);
   }
 
   // ---------------------------------------------------------------- inputs
@@ -347,9 +353,10 @@ export class Member {
     return Object.fromEntries(this.rejected);
   }
   /** Sizes of everything this member keeps that input can grow: for tests and fuzzing of the bounds. */
-  get footprint(): { logEntries: number; logBytes: number; aheadBytes: number; pendingJoins: number; joinPings: number; helped: number; excludedIds: number; history: number } {
+  get footprint(): { logEntries: number; logBytes: number; aheadBytes: number; directBytes: number; directCount: number; awaitingPayload: number; pendingJoins: number; joinPings: number; helped: number; excludedIds: number; history: number } {
     return {
-      logEntries: this.log.size, logBytes: this.log.bytes, aheadBytes: this.log.aheadBytes, pendingJoins: this.pendingJoins.size,
+      logEntries: this.log.size, logBytes: this.log.bytes, aheadBytes: this.log.aheadBytes,
+      directBytes: this.direct.bytes, directCount: this.direct.count, awaitingPayload: this.direct.awaiting, pendingJoins: this.pendingJoins.size,
       joinPings: this.joinPingAt.size, helped: this.lastHelpAt.size, excludedIds: this.excludedIds.size, history: this.history.length,
     };
   }
@@ -462,6 +469,7 @@ export class Member {
       if (f.view !== view.id) return null;
       return fromSequencer ? null : 'not-sequencer';
     }
+    if (!fillEntriesOk(f.entries)) return 'fill-direct';
     // A fill answers a request: a fetch to its sources, or a NAK to the sequencer. Entries beyond what was asked
     // are ignored (onMsgs), like duplicates.
     if (this.current.fetch !== null && this.current.fetch.sources.includes(from)) return null;
@@ -518,7 +526,8 @@ export class Member {
         this.sendTo([from], { t: 'hb', view: this.view.id, promised: this.current.promised });
         return;
       case 'fwd':
-        onForward(this.sequencerHost, from, f.msgs);
+        if (this.current.sequencer !== null) onForward(this.sequencerHost, from, f.msgs);
+        else this.onDirect(from, f.msgs);
         return;
       case 'ack':
         if (this.current.sequencer && !this.current.frozen) this.current.sequencer.ack(from, f.received, this.now);
@@ -717,31 +726,46 @@ export class Member {
     const msgs: FwdMsg[] = [];
     // Message objects, not outbox positions: deliveries between send() and ready() move the outbox's head.
     for (const m of this.toForward) {
-      if (m.fseq > 0) msgs.push({ fseq: m.fseq, msgNo: m.msgNo, payload: m.payload, kind: m.kind });
+      if (m.fseq > 0) msgs.push(this.fwdMsg(m));
     }
     this.toForward.length = 0;
-    this.forward(msgs);
+    this.forward(msgs, true);
   }
 
-  private forward(msgs: FwdMsg[]): void {
+  /** The forwarded form of an own message; direct when its payload reaches `directMinBytes`. */
+  private fwdMsg(m: OwnMsg): FwdMsg {
+    return m.payload.byteLength >= this.cfg.directMinBytes
+      ? { fseq: m.fseq, msgNo: m.msgNo, payload: m.payload, kind: m.kind, direct: true }
+      : { fseq: m.fseq, msgNo: m.msgNo, payload: m.payload, kind: m.kind };
+  }
+
+  /**
+   * Sends own messages to the sequencer in forward order, in frames of bounded size. With `multicast` (first
+   * sends), runs of direct messages go to every other member instead, the sequencer included, so that order holds
+   * on the sequencer's link; re-sends go to the sequencer only (the others fetch what they missed from it).
+   */
+  private forward(msgs: FwdMsg[], multicast: boolean): void {
     if (msgs.length === 0) return;
-    const seqr = this.view!.members[0]!;
-    if (seqr === this.id) {
-      onForward(this.sequencerHost, this.id, msgs);
-      return;
-    }
+    const view = this.view!;
+    const seqr = view.members[0]!;
+    if (seqr === this.id) onForward(this.sequencerHost, this.id, msgs);
     let batch: FwdMsg[] = [];
     let bytes = 0;
+    let direct = false;
+    const send = (): void => {
+      if (direct) this.sendTo(view.members.filter((m) => m !== this.id), { t: 'fwd', view: view.id, msgs: batch });
+      else if (seqr !== this.id) this.sendTo([seqr], { t: 'fwd', view: view.id, msgs: batch });
+      batch = [];
+      bytes = 0;
+    };
     for (const m of msgs) {
-      if (batch.length > 0 && (bytes + m.payload.byteLength > this.cfg.maxFrameBytes || batch.length >= MAX_FRAME_ENTRIES)) {
-        this.sendTo([seqr], { t: 'fwd', view: this.view!.id, msgs: batch });
-        batch = [];
-        bytes = 0;
-      }
+      const d = multicast && m.direct === true;
+      if (batch.length > 0 && (d !== direct || bytes + m.payload.byteLength > this.cfg.maxFrameBytes || batch.length >= MAX_FRAME_ENTRIES)) send();
+      direct = d;
       batch.push(m);
       bytes += m.payload.byteLength;
     }
-    this.sendTo([seqr], { t: 'fwd', view: this.view!.id, msgs: batch });
+    send();
   }
 
   /** Re-forwards own messages the sequencer has not ordered for a while (lost frames, a full log). */
@@ -756,10 +780,10 @@ export class Member {
       const m = this.outbox.at(i)!;
       if (m.fseq === 0 || (msgs.length > 0 && (bytes + m.payload.byteLength > this.cfg.maxFrameBytes || msgs.length >= MAX_FRAME_ENTRIES))) break;
       m.sentAt = this.now;
-      msgs.push({ fseq: m.fseq, msgNo: m.msgNo, payload: m.payload, kind: m.kind });
+      msgs.push(this.fwdMsg(m));
       bytes += m.payload.byteLength;
     }
-    this.forward(msgs);
+    this.forward(msgs, false);
   }
 
   // ---------------------------------------------------------------- normal operation: the sequencer
@@ -780,15 +804,20 @@ export class Member {
       while (seq <= to) {
         const e = this.log.get(seq);
         assert(e !== undefined, () => `log lacks ${seq} (floor ${this.log.floor}, received ${this.log.received})`);
-        if (entries.length > 0 && (bytes + e.payload.byteLength > this.cfg.maxFrameBytes || entries.length >= MAX_FRAME_ENTRIES)) break;
+        // The sequencer's multicast of a direct message carries its id only; fills always carry payloads.
+        const idOnly = e.direct === true && !fill;
+        const size = idOnly ? 0 : e.payload.byteLength;
+        if (entries.length > 0 && (bytes + size > this.cfg.maxFrameBytes || entries.length >= MAX_FRAME_ENTRIES)) break;
         let si = senderIdx.get(e.sender);
         if (si === undefined) {
           si = senders.length;
           senders.push(e.sender);
           senderIdx.set(e.sender, si);
         }
-        entries.push({ sender: si, msgNo: e.msgNo, payload: e.payload, kind: e.kind });
-        bytes += e.payload.byteLength;
+        entries.push(idOnly
+          ? { sender: si, msgNo: e.msgNo, payload: NO_PAYLOAD, kind: e.kind, direct: true }
+          : { sender: si, msgNo: e.msgNo, payload: e.payload, kind: e.kind });
+        bytes += size;
         seq++;
       }
       const frame: Frame = { t: 'msgs', view: viewId, first, senders, entries, last: this.log.received, commit, stable, fill };
@@ -838,11 +867,28 @@ export class Member {
     for (let i = 0; i < f.entries.length && f.first + i <= top; i++) {
       const e = f.entries[i]!;
       const sender = f.senders[e.sender]!;
-      if (this.log.add(f.first + i, { sender, msgNo: e.msgNo, payload: e.payload, kind: e.kind }, limit, this.cfg.maxLogEntries) && sender === this.id) {
-        if (e.msgNo > this.outbox.orderedMsgNo) this.outbox.orderedMsgNo = e.msgNo;
+      const seq = f.first + i;
+      let payload = e.payload;
+      if (e.direct === true) {
+        // An id only (never in a fill, frame-rules.ts): the payload came, or comes, from its sender.
+        const p = sender === this.id ? ownPayload(this.outbox, e.msgNo) : this.direct.get(sender, e.msgNo);
+        if (p === undefined) {
+          if (seq > this.log.received && seq <= limit && seq <= this.log.received + this.cfg.maxLogEntries) {
+            this.direct.wait({ seq, sender, msgNo: e.msgNo, kind: e.kind, since: this.now });
+          }
+          continue;
+        }
+        payload = p;
+      }
+      if (this.log.add(seq, { sender, msgNo: e.msgNo, payload, kind: e.kind }, limit, this.cfg.maxLogEntries)) {
+        this.direct.settle(sender, e.msgNo);
+        if (sender === this.id && e.msgNo > this.outbox.orderedMsgNo) this.outbox.orderedMsgNo = e.msgNo;
       }
     }
-    if (this.log.received > before) this.liveness.progressed(this.now);
+    if (this.log.received > before) {
+      this.liveness.progressed(this.now);
+      this.direct.dropThrough(this.log.received);
+    }
     if (fromSequencer && !this.current.frozen) {
       if (f.last > this.current.knownLast) this.current.knownLast = f.last;
       if (f.commit > this.current.commit) this.current.commit = f.commit;
@@ -857,8 +903,33 @@ export class Member {
     }
   }
 
+  /**
+   * A direct `fwd` at a non-sequencer: completes the ordered entry waiting for that payload, or keeps the payload
+   * until the sequencer's id-only entry comes (docs/protocol.md §3, "Direct payloads").
+   */
+  private onDirect(from: MemberId, msgs: FwdMsg[]): void {
+    if (this.current.frozen || !this.view!.members.includes(from)) return;
+    const limit = this.delivered + this.cfg.maxLogEntries;
+    const before = this.log.received;
+    for (const m of msgs) {
+      if (m.direct !== true) continue;
+      const w = this.direct.claim(from, m.msgNo);
+      if (w === undefined) this.direct.put(from, m.msgNo, m.payload);
+      else if (this.log.add(w.seq, { sender: from, msgNo: m.msgNo, payload: m.payload, kind: w.kind }, limit, this.cfg.maxLogEntries)) {
+        this.direct.settle(from, m.msgNo);
+      }
+    }
+    if (this.log.received === before) return;
+    this.liveness.progressed(this.now);
+    this.direct.dropThrough(this.log.received);
+    this.deliverReady();
+  }
+
   /** Asks the sequencer for what is missing; `progressed`: the last answer helped, so ask for more at once. */
   private nak(progressed = false): void {
+    // The next entry's payload is on its way from its sender (direct): give it time before asking the sequencer.
+    const since = this.direct.waitingSince(this.log.received + 1);
+    if (since !== undefined && this.now - since < this.cfg.forwardRetryTicks) return;
     if (!progressed && this.now - this.lastNakAt < this.cfg.fetchRetryTicks && this.lastNakAt !== -Infinity) return;
     this.lastNakAt = this.now;
     const to = Math.max(this.current.knownLast, this.log.received + 1);
@@ -1118,6 +1189,7 @@ export class Member {
     const wasFrozen = this.current.frozen;
     const joiners = new Set(d.prevView === 0 || !oldMember ? [] : d.members.filter((m) => !prevMembers.includes(m)));
     this.current = new ViewState(d.cut, this.rank === 0, this.now, joiners);
+    this.direct.clear();
     this.liveness.watch(d.members.filter((m) => m !== this.id), this.now);
 
     for (const m of prevMembers) {

@@ -16,6 +16,8 @@ export interface LogEntry {
   payload: Uint8Array;
   /** Delivery kind code (`delivery-kinds.ts`); absent: safe. */
   kind?: number;
+  /** The sequencer's own log only: a direct message, multicast by id only (`direct-store.ts`). */
+  direct?: boolean;
 }
 
 /**

@@ -37,7 +37,10 @@ export function onForward(host: SequencerHost, from: MemberId, msgs: FwdMsg[]): 
     if (m.fseq < exp) continue;
     if (m.fseq > exp) break; // A gap: the sender re-forwards from its first unordered message.
     if (log.size >= host.cfg.maxLogEntries || log.totalBytes + m.payload.byteLength > host.cfg.maxLogBytes) break;
-    log.append({ sender: from, msgNo: m.msgNo, payload: detach(m.payload), kind: m.kind });
+    // A direct message keeps its flag: the multicast then carries its id only (its sender sent the payload to all).
+    log.append(m.direct === true
+      ? { sender: from, msgNo: m.msgNo, payload: detach(m.payload), kind: m.kind, direct: true }
+      : { sender: from, msgNo: m.msgNo, payload: detach(m.payload), kind: m.kind });
     if (from === host.id) host.orderedOwn(m.msgNo);
     exp++;
   }

@@ -237,7 +237,10 @@ function entries(list: vsync.wire.Entry.$Properties[] | null | undefined, nSende
     if (sender >= nSenders) {
       throw malformed(`msgs.entries[${i}].sender = ${sender} is out of range of msgs.senders (length ${nSenders})`);
     }
-    out[i] = { sender, msgNo: u64(e.msgNo, 'msgs.entries[].msgNo', i), payload: payload(e.payload), kind: kind(e.kind, 'msgs.entries[].kind', i) };
+    const d: Entry = { sender, msgNo: u64(e.msgNo, 'msgs.entries[].msgNo', i), payload: payload(e.payload), kind: kind(e.kind, 'msgs.entries[].kind', i) };
+    // Set only when true, as the core writes it: a decoded frame equals the one encoded.
+    if (e.direct === true) d.direct = true;
+    out[i] = d;
   }
   return out;
 }
@@ -247,12 +250,14 @@ function fwdMsgs(list: vsync.wire.FwdMsg.$Properties[] | null | undefined): FwdM
   const out = list as unknown as FwdMsg[];
   for (let i = 0; i < list.length; i++) {
     const m = list[i]!;
-    out[i] = {
+    const d: FwdMsg = {
       fseq: u64(m.fseq, 'fwd.msgs[].fseq', i),
       msgNo: u64(m.msgNo, 'fwd.msgs[].msgNo', i),
       payload: payload(m.payload),
       kind: kind(m.kind, 'fwd.msgs[].kind', i),
     };
+    if (m.direct === true) d.direct = true;
+    out[i] = d;
   }
   return out;
 }

@@ -846,6 +846,9 @@ export namespace vsync {
             /** FwdMsg kind. */
             kind: number;
 
+            /** FwdMsg direct. */
+            direct: boolean;
+
             /**
              * Creates a new FwdMsg instance using the specified properties.
              * @param [properties] Properties to set
@@ -889,6 +892,9 @@ export namespace vsync {
 
                 /** FwdMsg kind */
                 kind?: (number|null);
+
+                /** FwdMsg direct */
+                direct?: (boolean|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -1030,6 +1036,9 @@ export namespace vsync {
             /** Entry kind. */
             kind: number;
 
+            /** Entry direct. */
+            direct: boolean;
+
             /**
              * Creates a new Entry instance using the specified properties.
              * @param [properties] Properties to set
@@ -1073,6 +1082,9 @@ export namespace vsync {
 
                 /** Entry kind */
                 kind?: (number|null);
+
+                /** Entry direct */
+                direct?: (boolean|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -2043,6 +2043,7 @@ export const vsync = $root.vsync = (() => {
              * @property {number|Long|null} [msgNo] FwdMsg msgNo
              * @property {Uint8Array|null} [payload] FwdMsg payload
              * @property {number|null} [kind] FwdMsg kind
+             * @property {boolean|null} [direct] FwdMsg direct
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2107,6 +2108,14 @@ export const vsync = $root.vsync = (() => {
             FwdMsg.prototype.kind = 0;
 
             /**
+             * FwdMsg direct.
+             * @member {boolean} direct
+             * @memberof vsync.wire.FwdMsg
+             * @instance
+             */
+            FwdMsg.prototype.direct = false;
+
+            /**
              * Creates a new FwdMsg instance using the specified properties.
              * @function create
              * @memberof vsync.wire.FwdMsg
@@ -2146,6 +2155,8 @@ export const vsync = $root.vsync = (() => {
                     writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.payload);
                 if (message.kind != null && $Object.hasOwnProperty.call(message, "kind") && message.kind !== 0)
                     writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.kind);
+                if (message.direct != null && $Object.hasOwnProperty.call(message, "direct") && message.direct !== false)
+                    writer.uint32(/* id 5, wireType 0 =*/40).bool(message.direct);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2224,6 +2235,15 @@ export const vsync = $root.vsync = (() => {
                                 message.kind = value;
                             else
                                 delete message.kind;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.direct = value;
+                            else
+                                delete message.direct;
                             continue;
                         }
                     }
@@ -2529,6 +2549,7 @@ export const vsync = $root.vsync = (() => {
              * @property {number|Long|null} [msgNo] Entry msgNo
              * @property {Uint8Array|null} [payload] Entry payload
              * @property {number|null} [kind] Entry kind
+             * @property {boolean|null} [direct] Entry direct
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2593,6 +2614,14 @@ export const vsync = $root.vsync = (() => {
             Entry.prototype.kind = 0;
 
             /**
+             * Entry direct.
+             * @member {boolean} direct
+             * @memberof vsync.wire.Entry
+             * @instance
+             */
+            Entry.prototype.direct = false;
+
+            /**
              * Creates a new Entry instance using the specified properties.
              * @function create
              * @memberof vsync.wire.Entry
@@ -2632,6 +2661,8 @@ export const vsync = $root.vsync = (() => {
                     writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.payload);
                 if (message.kind != null && $Object.hasOwnProperty.call(message, "kind") && message.kind !== 0)
                     writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.kind);
+                if (message.direct != null && $Object.hasOwnProperty.call(message, "direct") && message.direct !== false)
+                    writer.uint32(/* id 5, wireType 0 =*/40).bool(message.direct);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2710,6 +2741,15 @@ export const vsync = $root.vsync = (() => {
                                 message.kind = value;
                             else
                                 delete message.kind;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.direct = value;
+                            else
+                                delete message.direct;
                             continue;
                         }
                     }
