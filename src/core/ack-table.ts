@@ -1,6 +1,8 @@
 import { assert } from './errors.js';
 import type { MemberId } from './types.js';
 
+const descending = (a: number, b: number): number => b - a;
+
 /**
  * The highest sequence number a majority of a view holds, given one held prefix per member of the view (in any
  * order): the ⌊n/2⌋+1-th highest value. Any majority that runs the next flush includes one of those holders, so
@@ -9,7 +11,7 @@ import type { MemberId } from './types.js';
  */
 export function majorityHeld(held: number[]): number {
   assert(held.length > 0, () => 'majority of an empty view');
-  held.sort((a, b) => b - a);
+  held.sort(descending);
   return held[Math.floor(held.length / 2)]!;
 }
 
