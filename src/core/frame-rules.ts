@@ -22,7 +22,7 @@ export type RejectReason =
   | 'not-sequencer'
   /** A join that neither comes from the joiner itself nor is relayed by a member. */
   | 'join-not-joiner'
-  /** An `ack` above what the sequencer ever had (so above anything it sent). */
+  /** An `ack`, at the sequencer, above what it ever had (so above anything it sent). */
   | 'ack-above-sent'
   /** A `msgs` whose watermarks contradict each other (stable > commit > last, entries beyond last). */
   | 'watermarks'
@@ -157,6 +157,19 @@ export function leaderBallotOk(ballot: number, senderRank: number, viewSize: num
   const round = roundOf(ballot);
   return senderRank >= 0 && 2 * senderRank < viewSize && round >= 1 && round <= MAX_ROUND && round <= knownRound + MAX_ROUND_STEP &&
     ballot % RANKS === RANKS - 1 - senderRank;
+}
+
+/**
+ * An `ack`'s `received`, at a member of the same view; `sequencerReceived` is the receiver's own `log.received` if
+ * it is the sequencer, else null. The sequencer knows everything it ever sent: an ack above it is a lie. Any other
+ * member knows only what it heard of (`knownLast`), and an honest member may legitimately be ahead of it (its
+ * copy of the sequencer's multicast came first): refusing that ack would lose it until it is repeated (after the
+ * acker's next growth, or `heartbeatTicks`) and delay this member's commit. So a non-sequencer accepts any value;
+ * `AckTable.localCommit` counts it as at most `knownLast`, so it can never commit more than the sequencer sent,
+ * and the true value counts as soon as this member hears of it.
+ */
+export function ackOk(received: number, sequencerReceived: number | null): boolean {
+  return sequencerReceived === null || received <= sequencerReceived;
 }
 
 /** A reported ballot (a `rej`: the ballot its sender promised): any rank, a round in the same window. */

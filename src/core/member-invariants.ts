@@ -81,6 +81,9 @@ export class InvariantWatch {
     assert(f.delivered <= f.received, () => `${who}: delivered ${f.delivered} beyond received ${f.received}`);
     assert(f.delivered <= f.deliverable, () => `${who}: delivered ${f.delivered} beyond commit ${f.commit} over a message that waits for a majority (deliverable ${f.deliverable})`);
     assert(f.viewCut <= f.delivered || f.downloadView !== null, () => `${who}: delivered ${f.delivered} below its view's cut ${f.viewCut}`);
+    // Elsewhere than at the sequencer, commit (the sequencer's, or counted from the acks, each clamped to it) is
+    // never above the sequencer's `last` as this member knows it: nobody holds more than the sequencer sent.
+    assert(f.sequencer !== null || f.commit <= f.knownLast, () => `${who}: commit ${f.commit} above the sequencer's last ${f.knownLast}`);
     if (f.sequencer) {
       const s = f.sequencer;
       assert(s.stable <= s.commit && s.commit <= f.received, () => `${who}: sequencer watermarks out of order: stable ${s.stable}, commit ${s.commit}, received ${f.received}`);

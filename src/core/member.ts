@@ -7,7 +7,7 @@ import { Liveness } from './liveness.js';
 import { InvariantWatch } from './member-invariants.js';
 import { MAX_FRAME_ENTRIES } from './frame-limits.js';
 import {
-  acceptedOk, decisionFollowsOk, fillEntriesOk, frameShapeOk, isContact, leaderBallotOk, type RejectReason, reportedBallotOk,
+  acceptedOk, ackOk, decisionFollowsOk, fillEntriesOk, frameShapeOk, isContact, leaderBallotOk, type RejectReason, reportedBallotOk,
 } from './frame-rules.js';
 import type { Decision, Entry, Frame, FwdMsg } from './frames.js';
 import { MessageLog } from './message-log.js';
@@ -443,7 +443,7 @@ export class Member {
     if (!inView) return 'not-member';
     switch (f.t) {
       case 'ack':
-        return this.current.sequencer !== null && f.received > this.log.received ? 'ack-above-sent' : null;
+        return ackOk(f.received, this.current.sequencer !== null ? this.log.received : null) ? null : 'ack-above-sent';
       case 'prep':
       case 'acc':
         if (!leaderBallotOk(f.ballot, view.members.indexOf(from), view.members.length, this.knownRound())) return 'ballot';
@@ -530,7 +530,11 @@ export class Member {
         else this.onDirect(from, f.msgs);
         return;
       case 'ack':
-        if (this.current.sequencer && !this.current.frozen) this.current.sequencer.ack(from, f.received, this.now);
+        // Ignored while frozen: a frozen member computes no commit (§5.2). Elsewhere than at the sequencer the
+        // commit it may raise is computed once per turn (`maybeAck`), not once per ack.
+        if (this.current.frozen) return;
+        if (this.current.sequencer) this.current.sequencer.ack(from, f.received, this.now);
+        else this.current.acks.record(from, f.received);
         return;
       case 'leave':
         if (this.view.members.includes(from) && this.leaderCandidate() === this.id) this.pendingLeaves.add(from);
@@ -937,15 +941,19 @@ export class Member {
     this.sendTo([this.view!.members[0]!], { t: 'fetch', view: this.view!.id, from: this.log.received + 1, to });
   }
 
+  /** At a non-sequencer, once per turn: delivers what the acks taken in may have committed, and acks what grew. */
   private maybeAck(): void {
-    if (this.current.sequencer === null && !this.current.frozen && this.log.received > this.current.lastAckSent) this.sendAck();
+    if (this.current.sequencer !== null || this.current.frozen) return;
+    if (this.current.acks.moved) this.deliverReady();
+    if (this.log.received > this.current.lastAckSent) this.sendAck();
   }
 
+  /** To every other member (one frame for all): each one counts a majority itself (`AckTable.localCommit`). */
   private sendAck(): void {
     if (this.current.frozen || this.view === null || this.current.sequencer !== null) return;
     this.current.lastAckSent = this.log.received;
     this.lastAckAt = this.now;
-    this.sendTo([this.view.members[0]!], { t: 'ack', view: this.view.id, received: this.log.received });
+    this.broadcast({ t: 'ack', view: this.view.id, received: this.log.received });
   }
 
   /**
@@ -953,6 +961,11 @@ export class Member {
    * (`deliverableUpTo`). The one rule for every path but the install, which delivers up to its cut.
    */
   private deliverReady(): void {
+    if (this.current.sequencer === null && !this.current.frozen && this.view !== null) {
+      // A non-sequencer counts the majority itself too: its own log, the sequencer's `last`, the others' acks.
+      const c = this.current.acks.localCommit(this.view.members, this.id, this.log.received, this.current.knownLast);
+      if (c > this.current.commit) this.current.commit = c;
+    }
     this.deliverUpTo(deliverableUpTo(this.delivered, this.log.received, this.current.commit, this.log));
   }
 

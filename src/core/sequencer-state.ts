@@ -1,15 +1,16 @@
+import { AckTable, majorityHeld } from './ack-table.js';
 import type { MemberId } from './types.js';
 
 /**
- * What the sequencer (rank 0 of the view) keeps: the next forward number it expects from each sender, and each
- * member's contiguous received prefix, from which it derives
- * - `commit`: the highest sequence number a majority of the view has received. Messages up to it may be
- *   delivered: any majority that runs the next flush includes one of those members, so the flush's cut covers it.
+ * What the sequencer (rank 0 of the view) keeps: the next forward number it expects from each sender, and, in the
+ * view's `AckTable`, each member's acknowledged contiguous received prefix, from which it derives
+ * - `commit`: the highest sequence number a majority of the view has received (`majorityHeld`, which the other
+ *   members use too, for their own commit). Messages up to it may be delivered: any majority that runs the next
+ *   flush includes one of those members, so the flush's cut covers it.
  * - `stable`: the highest sequence number every member has received; the log can forget up to it.
  */
 export class SequencerState {
   private readonly expected = new Map<MemberId, number>();
-  private readonly acks = new Map<MemberId, number>();
   private scratch: number[] = [];
   commit: number;
   stable: number;
@@ -18,9 +19,13 @@ export class SequencerState {
 
   private readonly advancedAt = new Map<MemberId, number>();
 
+  /**
+   * @param acks the view's ack table (`ViewState.acks`): one table per view, whoever reads it.
+   */
   constructor(
     private readonly viewStart: number,
     private readonly startedAt = 0,
+    private readonly acks = new AckTable(viewStart),
   ) {
     this.commit = viewStart;
     // Unknown until every member has acknowledged in this view: a member still installing may need the old tail.
@@ -37,11 +42,7 @@ export class SequencerState {
   }
 
   ack(member: MemberId, received: number, now = 0): void {
-    const old = this.acks.get(member);
-    if (old === undefined || received > old) {
-      this.acks.set(member, received);
-      this.advancedAt.set(member, now);
-    }
+    if (this.acks.record(member, received)) this.advancedAt.set(member, now);
   }
 
   /**
@@ -71,15 +72,16 @@ export class SequencerState {
     const v = this.scratch;
     v.length = 0;
     let all = true;
+    let least = Infinity;
     for (const m of members) {
       const a = m === self ? selfReceived : this.acks.get(m);
       if (a === undefined) all = false;
-      v.push(a ?? this.viewStart);
+      const held = a ?? this.viewStart;
+      v.push(held);
+      if (held < least) least = held;
     }
-    v.sort((a, b) => b - a);
-    const quorum = Math.floor(members.length / 2) + 1;
-    const commit = Math.max(this.commit, v[quorum - 1]!);
-    const stable = all ? Math.max(this.stable, v[v.length - 1]!) : this.stable;
+    const commit = Math.max(this.commit, majorityHeld(v));
+    const stable = all ? Math.max(this.stable, least) : this.stable;
     const changed = commit !== this.commit || stable !== this.stable;
     this.commit = commit;
     this.stable = stable;

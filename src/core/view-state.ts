@@ -1,3 +1,4 @@
+import { AckTable } from './ack-table.js';
 import type { Accepted, Decision } from './frames.js';
 import type { PromiseReply } from './paxos-choice.js';
 import { SequencerState } from './sequencer-state.js';
@@ -73,11 +74,16 @@ export class ViewState {
   sawFrozen = false;
 
   // The ordered stream.
-  /** Highest sequence number known to be held by a majority of the view: deliverable. */
+  /**
+   * Highest sequence number known to be held by a majority of the view: deliverable. At a non-sequencer, the max
+   * of the sequencer's `commit` and its own count (`AckTable.localCommit`).
+   */
   commit: number;
   /** The sequencer's `last`: the highest sequence number it ordered, as far as this member knows. */
   knownLast: number;
   lastAckSent: number;
+  /** The highest `received` each member acknowledged in this view (every member keeps it: acks go to all). */
+  readonly acks: AckTable;
   /** The sequencer's state: only at rank 0. */
   readonly sequencer: SequencerState | null;
 
@@ -94,6 +100,7 @@ export class ViewState {
     this.commit = cut;
     this.knownLast = cut;
     this.lastAckSent = cut;
-    this.sequencer = isSequencer ? new SequencerState(cut, now) : null;
+    this.acks = new AckTable(cut);
+    this.sequencer = isSequencer ? new SequencerState(cut, now, this.acks) : null;
   }
 }
