@@ -806,10 +806,11 @@ export class Member {
     for (let i = 0; i < f.entries.length && f.first + i <= top; i++) {
       const e = f.entries[i]!;
       const sender = f.senders[e.sender]!;
-      if (this.log.add(f.first + i, { sender, msgNo: e.msgNo, payload: e.payload, kind: e.kind }, limit, this.cfg.maxLogEntries) && sender === this.id) {
+      if (this.log.addFromFrame(f.first + i, { sender, msgNo: e.msgNo, payload: e.payload, kind: e.kind }, limit, this.cfg.maxLogEntries) && sender === this.id) {
         if (e.msgNo > this.outbox.orderedMsgNo) this.outbox.orderedMsgNo = e.msgNo;
       }
     }
+    this.log.endFrame(); // One buffer for the payloads kept in order (message-log.ts).
     if (this.log.received > before) this.liveness.progressed(this.now);
     if (fromSequencer && !this.current.frozen) {
       if (f.last > this.current.knownLast) this.current.knownLast = f.last;
