@@ -10,7 +10,7 @@ import type { RecoverResult } from './recover.js';
 import { BoundedQueue } from './bounded-queue.js';
 import type { Group } from './public.js';
 import { type CoreFigures, GroupCounters, type GroupStats } from './stats.js';
-import { type DeliveryKind, kindCode, kindOf } from '../core/delivery-kinds.js';
+import { type DeliveryKind, type KindCode, kindCode, kindOf } from '../core/delivery-kinds.js';
 import { bytes, integer, optionalDeliveryKind, optionalFunction, optionalSignal, optionsObject } from './validate.js';
 
 /** How often (in ticks) a joiner's contacts are widened to the peers connected now. */
@@ -315,6 +315,15 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
     }
   }
 
+  /** `emit('message', m)` without the rest-parameter array of `emit`: once per delivery. */
+  private emitMessage(m: Message): void {
+    try {
+      super.emit('message', m);
+    } catch (err) {
+      this.host.logger.error({ err, group: this.name, event: 'message' }, 'a group event listener threw');
+    }
+  }
+
   /**
    * Multicasts `payload` in total order. Resolves with its sequence number once it is delivered here; while the
    * send window is full it waits (backpressure). Rejects with VSYNC_ERR_INVALID_ARGUMENT (not a Uint8Array),
@@ -322,26 +331,40 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
    * VSYNC_ERR_LEAVING (leave() was called), VSYNC_ERR_EXCLUDED, VSYNC_ERR_CLOSED (the node closed) or
    * VSYNC_ERR_ABORTED.
    */
-  async send(payload: Uint8Array, opts: SendOptions = {}): Promise<SendResult> {
-    bytes(payload, 'payload');
-    const o = optionsObject(opts, 'options');
-    optionalSignal(o['signal'], 'options.signal');
-    const signal = o['signal'] as AbortSignal | undefined;
-    const kind = kindCode(optionalDeliveryKind(o['delivery'], 'options.delivery') ?? this.delivery);
+  send(payload: Uint8Array, opts: SendOptions = {}): Promise<SendResult> {
+    // Not an async function: a send that finds room (the common case) returns the delivery promise itself, one
+    // promise per message instead of three. Every error is still a rejection, never a throw.
+    try {
+      bytes(payload, 'payload');
+      const o = optionsObject(opts, 'options');
+      optionalSignal(o['signal'], 'options.signal');
+      const signal = o['signal'] as AbortSignal | undefined;
+      const kind = kindCode(optionalDeliveryKind(o['delivery'], 'options.delivery') ?? this.delivery);
+      return this.trySend(payload, kind, signal) ?? this.sendWhenRoom(payload, kind, signal);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Sends now if the window has room (the promise of its delivery), else null; throws the coded refusals. */
+  private trySend(payload: Uint8Array, kind: KindCode, signal: AbortSignal | undefined): Promise<SendResult> | null {
+    throwIfAborted(signal);
+    const rt = this.rt;
+    if (this.leaving || this.state === 'left') throw new VsyncError(ErrorCodes.LEAVING, `group ${this.name}: ${this.state === 'left' ? 'left' : 'leaving'}`);
+    if (this.state === 'closed') throw new VsyncError(this.endCode, `group ${this.name}: closed`);
+    if (this.state !== 'member' || rt === null) throw new VsyncError(ErrorCodes.NOT_MEMBER, `group ${this.name}: not a member (${this.state})`);
+    if (payload.byteLength > rt.member.cfg.maxPayloadBytes) {
+      throw new VsyncError(ErrorCodes.PAYLOAD_TOO_LARGE, `payload of ${payload.byteLength} bytes exceeds ${rt.member.cfg.maxPayloadBytes}`);
+    }
+    if (!rt.member.canSend(payload.byteLength)) return null;
+    const msgNo = rt.input((m) => m.send(payload, kind))!;
+    this.counters.sent++;
+    return withSignal(new Promise<SendResult>((resolve, reject) => this.pending.set(msgNo, { resolve, reject })), signal);
+  }
+
+  /** The window is full: waits for room (backpressure), bounded by `maxWaitingSends`, then sends. */
+  private async sendWhenRoom(payload: Uint8Array, kind: KindCode, signal: AbortSignal | undefined): Promise<SendResult> {
     for (;;) {
-      throwIfAborted(signal);
-      const rt = this.rt;
-      if (this.leaving || this.state === 'left') throw new VsyncError(ErrorCodes.LEAVING, `group ${this.name}: ${this.state === 'left' ? 'left' : 'leaving'}`);
-      if (this.state === 'closed') throw new VsyncError(this.endCode, `group ${this.name}: closed`);
-      if (this.state !== 'member' || rt === null) throw new VsyncError(ErrorCodes.NOT_MEMBER, `group ${this.name}: not a member (${this.state})`);
-      if (payload.byteLength > rt.member.cfg.maxPayloadBytes) {
-        throw new VsyncError(ErrorCodes.PAYLOAD_TOO_LARGE, `payload of ${payload.byteLength} bytes exceeds ${rt.member.cfg.maxPayloadBytes}`);
-      }
-      if (rt.member.canSend(payload.byteLength)) {
-        const msgNo = rt.input((m) => m.send(payload, kind))!;
-        this.counters.sent++;
-        return withSignal(new Promise<SendResult>((resolve, reject) => this.pending.set(msgNo, { resolve, reject })), signal);
-      }
       if (this.waiting.length >= this.maxWaitingSends) throw new VsyncError(ErrorCodes.BACKPRESSURE, 'too many sends waiting for the send window');
       let wake!: () => void;
       const room = new Promise<void>((r) => {
@@ -352,6 +375,8 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
         const i = this.waiting.indexOf(wake);
         if (i >= 0) this.waiting.splice(i, 1);
       });
+      const sent = this.trySend(payload, kind, signal);
+      if (sent !== null) return sent;
     }
   }
 
@@ -461,7 +486,6 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
         break;
       }
       case 'deliver': {
-        const m: Message = { sender: e.sender, seq: e.seq, viewId: e.view, payload: e.payload, delivery: kindOf(e.kind) };
         this.counters.delivered++;
         if (e.sender === rt.id) {
           const p = this.pending.get(e.msgNo);
@@ -472,8 +496,11 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
           const w = this.waiting.shift();
           if (w) w();
         }
-        for (const r of this.readers) r.push(m);
-        this.emit('message', m);
+        // Nobody reads messages (a sender-only member): no Message object per delivery.
+        if (this.readers.size === 0 && this.listenerCount('message') === 0) break;
+        const m: Message = { sender: e.sender, seq: e.seq, viewId: e.view, payload: e.payload, delivery: kindOf(e.kind) };
+        if (this.readers.size > 0) for (const r of this.readers) r.push(m);
+        this.emitMessage(m);
         break;
       }
       case 'snapshot': {

@@ -122,14 +122,34 @@ export type WorkerEvent =
   | { ev: 'error'; t: number; message: string };
 
 /**
- * The clock the bench stamps payloads and events with, in ms: CLOCK_MONOTONIC (process.hrtime), which every process
+ * The clock the bench stamps payloads and events with, in ms: CLOCK_MONOTONIC (as process.hrtime reads it), which every process
  * on the machine reads alike. performance.timeOrigin + performance.now() would do as well only if no process saw
  * the wall clock step or slew between the starts of two processes (each fixes its timeOrigin from the wall clock
  * when it starts); the bench measures that skew (wallMinusMono) and reports it.
  */
 export function monoNow(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
+  return performance.now() + MONO_MINUS_PERF;
 }
+
+/**
+ * performance.now() reads the same monotonic clock as process.hrtime, from this process's start: it differs from
+ * CLOCK_MONOTONIC by a constant, measured once here (the sample with the tightest bracket). It is the cheaper call
+ * (no BigInt per reading), and the bench reads the clock twice per message.
+ */
+const MONO_MINUS_PERF = ((): number => {
+  let best = Infinity;
+  let offset = 0;
+  for (let i = 0; i < 64; i++) {
+    const before = performance.now();
+    const mono = Number(process.hrtime.bigint()) / 1e6;
+    const after = performance.now();
+    if (after - before < best) {
+      best = after - before;
+      offset = mono - (before + after) / 2;
+    }
+  }
+  return offset;
+})();
 
 /** The wall clock as the issue suggests it (performance.timeOrigin + performance.now()), ms. */
 export function wallNow(): number {

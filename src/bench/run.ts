@@ -21,6 +21,8 @@ export interface RunOptions {
   /** Also profile vsync at saturation (node --cpu-prof on the members). */
   profile: boolean;
   profileDir?: string;
+  /** Payload size of the profiled case (default 1 KB; 64 B shows the per-message costs). */
+  profileBytes?: number;
   /** Which parts to run (default: all). */
   only?: Set<string>;
   progress: (line: string) => void;
@@ -200,7 +202,7 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
   // ---- CPU profile ----
   if (o.profile) {
     try {
-      res.profile = await profile(s, o.profileDir, say, problem);
+      res.profile = await profile(s, o.profileDir, o.profileBytes ?? 1024, say, problem);
     } catch (err) {
       problem(`profile: ${(err as Error).message}`);
     }
@@ -846,10 +848,9 @@ async function memory(s: BenchSettings, say: Say, problem: (p: string) => void, 
 
 // ---- CPU profile -----------------------------------------------------------------------------------------------
 
-async function profile(s: BenchSettings, dirOpt: string | undefined, say: Say, problem: (p: string) => void): Promise<ProfileResult> {
+async function profile(s: BenchSettings, dirOpt: string | undefined, bytes: number, say: Say, problem: (p: string) => void): Promise<ProfileResult> {
   const dir = dirOpt ?? mkdtempSync(join(tmpdir(), 'vsync-prof-'));
   const n = 3;
-  const bytes = 1024;
   say(`profile: ${n} members with --cpu-prof (into ${dir}), all sending ${kb(bytes)} as fast as possible; only the measurement window is summarized`);
   const c = await Cluster.vsync(n, ['--cpu-prof', '--cpu-prof-dir', dir]);
   await warmCluster(c, s, say);

@@ -884,11 +884,12 @@ export class Member {
         }
         payload = p;
       }
-      if (this.log.add(seq, { sender, msgNo: e.msgNo, payload, kind: e.kind }, limit, this.cfg.maxLogEntries)) {
+      if (this.log.addFromFrame(seq, { sender, msgNo: e.msgNo, payload, kind: e.kind }, limit, this.cfg.maxLogEntries)) {
         this.direct.settle(sender, e.msgNo);
         if (sender === this.id && e.msgNo > this.outbox.orderedMsgNo) this.outbox.orderedMsgNo = e.msgNo;
       }
     }
+    this.log.endFrame(); // One buffer for the payloads kept in order (message-log.ts).
     if (this.log.received > before) {
       this.liveness.progressed(this.now);
       this.direct.dropThrough(this.log.received);

@@ -7,7 +7,12 @@ import type { MemberId } from './types.js';
  * the frame (up to the transport's largest) for as long as the entry lives. Copied once, when it is kept.
  */
 export function detach(p: Uint8Array): Uint8Array {
-  return p.byteOffset === 0 && p.byteLength === p.buffer.byteLength ? p : p.slice();
+  return ownsBuffer(p) ? p : p.slice();
+}
+
+/** True if `p` is its whole buffer: keeping it pins nothing else. */
+function ownsBuffer(p: Uint8Array): boolean {
+  return p.byteOffset === 0 && p.byteLength === p.buffer.byteLength;
 }
 
 export interface LogEntry {
@@ -31,6 +36,11 @@ export class MessageLog {
   private readonly items = new Deque<LogEntry>();
   private ahead = new Map<number, LogEntry>();
   private aheadBytesTotal = 0;
+  /**
+   * In-order entries of the frame being read whose payloads are still views into that frame (`addFromFrame`,
+   * `appendFromFrame`); `endFrame` copies them into one buffer. Never holds views into more than one frame.
+   */
+  private unsealed: LogEntry[] = [];
   floor = 0;
   received = 0;
   bytes = 0;
@@ -42,6 +52,7 @@ export class MessageLog {
   }
 
   reset(start: number): void {
+    this.unsealed = [];
     this.items.clear();
     this.ahead.clear();
     this.aheadBytesTotal = 0;
@@ -64,6 +75,7 @@ export class MessageLog {
 
   get(seq: number): LogEntry | undefined {
     if (seq <= this.floor || seq > this.received) return undefined;
+    if (this.unsealed.length > 0) this.endFrame(); // No view into a frame leaves the log.
     return this.items.at(seq - this.floor - 1);
   }
 
@@ -82,9 +94,78 @@ export class MessageLog {
    * entry was new.
    */
   add(seq: number, entry: LogEntry, limit: number, window: number): boolean {
+    return this.addCopy(seq, entry, limit, window, false);
+  }
+
+  /**
+   * `add` for the entries of one frame, read in order: an entry that extends the contiguous run keeps its view into
+   * the frame until `endFrame`, which copies all of them into one buffer (one allocation per frame instead of one
+   * per payload). Entries kept ahead of a gap are still copied one by one: they are dropped one by one, and a
+   * shared buffer would live until its last payload went.
+   */
+  addFromFrame(seq: number, entry: LogEntry, limit: number, window: number): boolean {
+    return this.addCopy(seq, entry, limit, window, true);
+  }
+
+  /** `append` for the entries of one frame (the sequencer ordering a `fwd` frame): copied at `endFrame`. */
+  appendFromFrame(entry: LogEntry): number {
+    this.keepView(entry);
+    return this.append(entry);
+  }
+
+  /**
+   * Copies the payloads kept since the last call (views into the frame just read) into one buffer of their own.
+   * In-order entries of one buffer are contiguous in sequence numbers, and the log drops a prefix (`gc`) or a
+   * suffix (`truncateAbove`, which copies out the survivors of a split buffer), so the bytes it pins beyond
+   * `totalBytes` are at most those of the one buffer that straddles `floor`: one frame's payloads.
+   */
+  endFrame(): void {
+    const es = this.unsealed;
+    if (es.length === 0) return;
+    this.unsealed = [];
+    if (es.length === 1) {
+      es[0]!.payload = es[0]!.payload.slice();
+      return;
+    }
+    let total = 0;
+    for (const e of es) total += e.payload.byteLength;
+    const buf = new Uint8Array(total);
+    let at = 0;
+    for (const e of es) {
+      const n = e.payload.byteLength;
+      buf.set(e.payload, at);
+      e.payload = buf.subarray(at, at + n);
+      at += n;
+    }
+  }
+
+  /** Bytes of the buffers the log's payloads keep alive (each counted once): for tests of the memory bound. */
+  pinnedBytes(): number {
+    const seen = new Set<ArrayBufferLike>();
+    let total = 0;
+    const count = (p: Uint8Array): void => {
+      if (seen.has(p.buffer)) return;
+      seen.add(p.buffer);
+      total += p.buffer.byteLength;
+    };
+    for (const e of this.items) count(e.payload);
+    for (const e of this.ahead.values()) count(e.payload);
+    return total;
+  }
+
+  private keepView(entry: LogEntry): void {
+    if (ownsBuffer(entry.payload)) return;
+    // A view into another buffer than the pending ones: the caller moved on to another frame without endFrame.
+    if (this.unsealed.length > 0 && this.unsealed[0]!.payload.buffer !== entry.payload.buffer) this.endFrame();
+    this.unsealed.push(entry);
+  }
+
+  private addCopy(seq: number, entry: LogEntry, limit: number, window: number, fromFrame: boolean): boolean {
     if (seq <= this.received || seq > limit) return false;
     if (seq === this.received + 1) {
-      this.append({ sender: entry.sender, msgNo: entry.msgNo, payload: detach(entry.payload), kind: entry.kind });
+      const kept: LogEntry = { sender: entry.sender, msgNo: entry.msgNo, payload: fromFrame ? entry.payload : detach(entry.payload), kind: entry.kind };
+      if (fromFrame) this.keepView(kept);
+      this.append(kept);
       this.drainAhead(limit);
       return true;
     }
@@ -112,18 +193,31 @@ export class MessageLog {
 
   /** Drops everything above `seq`: those messages were ordered in a view that ended before them. */
   truncateAbove(seq: number): void {
+    this.endFrame();
     this.ahead.clear();
     this.aheadBytesTotal = 0;
     if (seq >= this.received) return;
     assert(seq >= this.floor, () => `truncate to ${seq} below floor ${this.floor}`);
-    for (let n = this.received - seq; n > 0; n--) this.bytes -= this.items.pop()!.payload.byteLength;
+    let cut: ArrayBufferLike | undefined;
+    for (let n = this.received - seq; n > 0; n--) {
+      const p = this.items.pop()!.payload;
+      this.bytes -= p.byteLength;
+      cut = p.buffer;
+    }
     this.received = seq;
+    // The survivors of a buffer the cut split would pin the dropped part in the middle of the log: copy them out.
+    for (let i = this.items.length - 1; i >= 0; i--) {
+      const e = this.items.at(i)!;
+      if (e.payload.buffer !== cut || ownsBuffer(e.payload)) break;
+      e.payload = e.payload.slice();
+    }
   }
 
   /** Forgets entries up to `seq` once every member has them. */
   gc(seq: number): void {
     const upTo = Math.min(seq, this.received);
     if (upTo <= this.floor) return;
+    this.endFrame();
     for (let n = upTo - this.floor; n > 0; n--) this.bytes -= this.items.shift()!.payload.byteLength;
     this.floor = upTo;
   }

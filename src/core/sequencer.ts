@@ -1,6 +1,6 @@
 import type { CoreConfig } from './config.js';
 import type { Frame, FwdMsg } from './frames.js';
-import { detach, type MessageLog } from './message-log.js';
+import type { MessageLog } from './message-log.js';
 import type { MemberId } from './types.js';
 import type { ViewState } from './view-state.js';
 
@@ -38,12 +38,13 @@ export function onForward(host: SequencerHost, from: MemberId, msgs: FwdMsg[]): 
     if (m.fseq > exp) break; // A gap: the sender re-forwards from its first unordered message.
     if (log.size >= host.cfg.maxLogEntries || log.totalBytes + m.payload.byteLength > host.cfg.maxLogBytes) break;
     // A direct message keeps its flag: the multicast then carries its id only (its sender sent the payload to all).
-    log.append(m.direct === true
-      ? { sender: from, msgNo: m.msgNo, payload: detach(m.payload), kind: m.kind, direct: true }
-      : { sender: from, msgNo: m.msgNo, payload: detach(m.payload), kind: m.kind });
+    log.appendFromFrame(m.direct === true
+      ? { sender: from, msgNo: m.msgNo, payload: m.payload, kind: m.kind, direct: true }
+      : { sender: from, msgNo: m.msgNo, payload: m.payload, kind: m.kind });
     if (from === host.id) host.orderedOwn(m.msgNo);
     exp++;
   }
+  log.endFrame(); // One buffer for the frame's kept payloads (message-log.ts).
   s.setExpectedFseq(from, exp);
 }
 

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
+import { Deque } from '../core/deque.js';
 import { handOver } from '../core/drive.js';
 import { type CoreConfig, type CoreEvent, type Frame, Member, type MemberId } from '../core/index.js';
 import { ErrorCodes, VsyncError } from '../errors.js';
-import { FileSink } from '../trace/sinks.js';
+import { FileSink, traceFilePath } from '../trace/sinks.js';
 import { TraceRecorder } from '../trace/trace-recorder.js';
 
 /**
@@ -35,7 +36,7 @@ export class MemberRuntime {
   readonly id: MemberId;
   private readonly recorder: TraceRecorder | null;
   private scheduled = false;
-  private backlog: CoreEvent[] = [];
+  private readonly backlog = new Deque<CoreEvent>();
   private closed = false;
   /** The core threw where it must not (a bug): this incarnation takes no more input and ends as excluded. */
   private failed = false;
@@ -43,7 +44,7 @@ export class MemberRuntime {
   constructor(private readonly o: MemberRuntimeOptions) {
     this.id = o.id;
     this.member = new Member({ id: o.id, config: o.config, random: o.random ?? Math.random, stateful: o.stateful });
-    this.recorder = o.traceDir ? new TraceRecorder(o.id, new FileSink(`${o.traceDir}/${o.id.replace(/[^A-Za-z0-9#._-]/g, '_')}.jsonl`)) : null;
+    this.recorder = o.traceDir ? new TraceRecorder(o.id, new FileSink(traceFilePath(o.traceDir, o.id))) : null;
   }
 
   get isClosed(): boolean {
@@ -131,7 +132,7 @@ export class MemberRuntime {
    * the first delivery reaches it.
    */
   private dispatch(): void {
-    while (this.backlog.length > 0 && !this.closed) {
+    while (!this.backlog.isEmpty && !this.closed) {
       const e = this.backlog.shift()!;
       let yieldNow = false;
       try {
@@ -139,7 +140,7 @@ export class MemberRuntime {
       } catch (err) {
         this.o.logger.error({ err }, 'application event handler threw');
       }
-      if (yieldNow && this.backlog.length > 0) {
+      if (yieldNow && !this.backlog.isEmpty) {
         setImmediate(() => this.dispatch());
         return;
       }
