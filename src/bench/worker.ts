@@ -8,6 +8,7 @@
  */
 import { performance as perf } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import { pino, type Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import { type Group, Node } from '../index.js';
 import { BlockDigest } from './digest.js';
@@ -119,6 +120,17 @@ function sendVsync(): void {
       if (running && load.rate === 0) schedulePump();
     },
   );
+}
+
+/**
+ * Investigation hook, off by default: VSYNC_BENCH_LOG=<pino level> gives the node a logger on stderr (worker-handle
+ * keeps its tail), or with VSYNC_BENCH_LOG_DIR=<dir> in a file per worker process (<dir>/<name>-<pid>.log).
+ */
+function benchLogger(name: string): Logger | undefined {
+  const level = process.env['VSYNC_BENCH_LOG'];
+  if (!level) return undefined;
+  const dir = process.env['VSYNC_BENCH_LOG_DIR'];
+  return pino({ level }, pino.destination(dir ? { dest: `${dir}/${name}-${process.pid}.log`, mkdir: true } : 2));
 }
 
 // ws mesh
@@ -373,7 +385,7 @@ async function start(c: Extract<Command, { cmd: 'start' }>): Promise<StartReply>
     const t = monoNow();
     return { url: `ws://127.0.0.1:${addr.port}`, memberId: null, pid: process.pid, wallMinusMono: wallNow() - monoNow(), tProcess, tStartCmd, tNodeStarted: t, tJoined: t, viewId: 0, members: [], stateReceived: null };
   }
-  const n = await Node.start({ name: c.name, listen: { host: c.host ?? '127.0.0.1', port: 0 }, seeds: c.seeds ?? [], ...(c.insecure ? { insecure: true } : { secret: BENCH_SECRET }) });
+  const n = await Node.start({ name: c.name, listen: { host: c.host ?? '127.0.0.1', port: 0 }, seeds: c.seeds ?? [], logger: benchLogger(c.name), ...(c.insecure ? { insecure: true } : { secret: BENCH_SECRET }) });
   node = n;
   const tNodeStarted = monoNow();
   const stateful = c.stateBytes !== undefined;

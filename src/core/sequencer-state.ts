@@ -46,16 +46,23 @@ export class SequencerState {
   }
 
   /**
-   * Members that lag behind `last` and whose acknowledgements have not advanced for `limit` ticks (`patientLimit`
-   * for the members in `patient`: joiners still loading their state, whose log bound stops their acks).
+   * Members that lag behind `last` and whose acknowledgements have not advanced for `limit` ticks since they last
+   * advanced or last had everything (`patientLimit` for the members in `patient`: joiners still loading their
+   * state, whose log bound stops their acks). Called every tick while unfrozen.
    */
   stalled(members: readonly MemberId[], self: MemberId, last: number, now: number, limit: number, patient?: ReadonlySet<MemberId>, patientLimit = limit): MemberId[] {
     const out: MemberId[] = [];
     for (const m of members) {
       if (m === self) continue;
       const ack = this.acks.get(m) ?? this.viewStart;
+      // A member that has everything is not late: its clock starts when it falls behind, not at its last
+      // advance, or a quiet spell longer than `limit` would blame whoever has not acked the next order yet.
+      if (ack >= last) {
+        this.advancedAt.set(m, now);
+        continue;
+      }
       const since = this.advancedAt.get(m) ?? this.startedAt;
-      if (ack < last && now - since > (patient?.has(m) ? patientLimit : limit)) out.push(m);
+      if (now - since > (patient?.has(m) ? patientLimit : limit)) out.push(m);
     }
     return out;
   }
