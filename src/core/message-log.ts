@@ -119,8 +119,8 @@ export class MessageLog {
   }
 
   /**
-   * Copies the payloads kept since the last call (views into the frame just read) into one buffer of their own;
-   * small ones (`SMALL_PAYLOAD_BYTES`) are copied one by one. A shared buffer holds payloads of one frame in
+   * Copies the payloads kept since the last call (views into the frame just read) into one buffer of their own
+   * (small ones, `SMALL_PAYLOAD_BYTES`, were copied one by one when kept). A shared buffer holds payloads of one frame in
    * sequence order, and the log drops a prefix (`gc`) or a suffix (`truncateAbove`, which copies out the survivors
    * of a split buffer), so the bytes it pins beyond `totalBytes` are at most those of the one buffer that straddles
    * `floor`: one frame's payloads.
@@ -130,22 +130,11 @@ export class MessageLog {
     if (es.length === 0) return;
     this.unsealed = [];
     let total = 0;
-    let shared = 0;
-    for (const e of es) {
-      const n = e.payload.byteLength;
-      if (n > SMALL_PAYLOAD_BYTES) {
-        total += n;
-        shared++;
-      } else {
-        e.payload = e.payload.slice();
-      }
-    }
-    if (shared === 0) return;
+    for (const e of es) total += e.payload.byteLength;
     const buf = new Uint8Array(total);
     let at = 0;
     for (const e of es) {
       const n = e.payload.byteLength;
-      if (n <= SMALL_PAYLOAD_BYTES) continue;
       buf.set(e.payload, at);
       // The constructor, not subarray(): subarray goes through the species lookup and is slower.
       e.payload = new Uint8Array(buf.buffer, at, n);
@@ -168,9 +157,14 @@ export class MessageLog {
   }
 
   private keepView(entry: LogEntry): void {
-    if (ownsBuffer(entry.payload)) return;
+    const p = entry.payload;
+    if (ownsBuffer(p)) return;
+    if (p.byteLength <= SMALL_PAYLOAD_BYTES) {
+      entry.payload = p.slice();
+      return;
+    }
     // A view into another buffer than the pending ones: the caller moved on to another frame without endFrame.
-    if (this.unsealed.length > 0 && this.unsealed[0]!.payload.buffer !== entry.payload.buffer) this.endFrame();
+    if (this.unsealed.length > 0 && this.unsealed[0]!.payload.buffer !== p.buffer) this.endFrame();
     this.unsealed.push(entry);
   }
 
