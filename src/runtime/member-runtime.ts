@@ -110,8 +110,10 @@ export class MemberRuntime {
     // A frame the transport refuses (a bug: it queues or drops, never throws) ends the incarnation, after the
     // events of this output are handed over; the frames after it are not sent.
     let sendError: { err: unknown } | null = null;
+    const recorder = this.recorder;
     handOver(r, {
-      record: (e) => this.recorder?.record(e),
+      // Without a trace, no call per event.
+      record: recorder ? (e) => recorder.record(e) : undefined,
       frame: (out) => {
         if (sendError !== null) return;
         try {

@@ -31,21 +31,34 @@ function sizesOf(seed: number, count: number): number[] {
 describe('MessageLog: one buffer per frame for kept payloads', () => {
   it('copies the in-order payloads of a frame into one buffer that is not the frame', () => {
     const log = new MessageLog(0);
-    const views = frame([10, 20, 30], 7);
+    const views = frame([100, 200, 300], 7);
     views.forEach((p, i) => log.addFromFrame(i + 1, { sender: 'a', msgNo: i + 1, payload: p }, Infinity, 100));
     log.endFrame();
     const kept = [1, 2, 3].map((s) => log.get(s)!.payload);
-    expect(kept.map((p) => p.byteLength)).toEqual([10, 20, 30]);
+    expect(kept.map((p) => p.byteLength)).toEqual([100, 200, 300]);
     expect(kept.every((p) => p.every((b) => b === 7))).toBe(true);
     expect(new Set(kept.map((p) => p.buffer)).size).toBe(1);
     expect(kept[0]!.buffer).not.toBe(views[0]!.buffer);
-    expect(log.pinnedBytes()).toBe(60);
-    expect(log.bytes).toBe(60);
+    expect(log.pinnedBytes()).toBe(600);
+    expect(log.bytes).toBe(600);
+  });
+
+  it('copies small payloads (at most 64 bytes) one by one and shares a buffer among the others', () => {
+    const log = new MessageLog(0);
+    const views = frame([64, 65, 3, 500], 6);
+    views.forEach((p, i) => log.addFromFrame(i + 1, { sender: 'a', msgNo: i + 1, payload: p }, Infinity, 100));
+    log.endFrame();
+    const kept = [1, 2, 3, 4].map((s) => log.get(s)!.payload);
+    expect(kept[0]!.buffer.byteLength).toBe(64);
+    expect(kept[2]!.buffer.byteLength).toBe(3);
+    expect(kept[1]!.buffer).toBe(kept[3]!.buffer);
+    expect(log.pinnedBytes()).toBe(log.bytes);
+    expect(kept.every((p) => p.every((b) => b === 6))).toBe(true);
   });
 
   it('never hands out a view into a frame, even before endFrame', () => {
     const log = new MessageLog(0);
-    const views = frame([5, 5], 1);
+    const views = frame([70, 70], 1);
     log.addFromFrame(1, { sender: 'a', msgNo: 1, payload: views[0]! }, Infinity, 100);
     log.addFromFrame(2, { sender: 'a', msgNo: 2, payload: views[1]! }, Infinity, 100);
     expect(log.get(1)!.payload.buffer).not.toBe(views[0]!.buffer);
@@ -61,7 +74,7 @@ describe('MessageLog: one buffer per frame for kept payloads', () => {
     log.endFrame();
     expect(log.hasGap).toBe(true);
     expect(log.pinnedBytes()).toBe(300);
-    const fill = frame([4, 4], 3);
+    const fill = frame([80, 80], 3);
     fill.forEach((p, i) => log.addFromFrame(i + 1, { sender: 'a', msgNo: i + 1, payload: p }, Infinity, 100));
     log.endFrame();
     expect(log.received).toBe(5);
@@ -72,10 +85,10 @@ describe('MessageLog: one buffer per frame for kept payloads', () => {
 
   it('the sequencer path (appendFromFrame) shares one buffer per frame too', () => {
     const log = new MessageLog(0);
-    for (const p of frame([8, 9, 10], 4)) log.appendFromFrame({ sender: 'b', msgNo: 1, payload: p });
+    for (const p of frame([80, 90, 100], 4)) log.appendFromFrame({ sender: 'b', msgNo: 1, payload: p });
     log.endFrame();
     expect(new Set([1, 2, 3].map((s) => log.get(s)!.payload.buffer)).size).toBe(1);
-    expect(log.pinnedBytes()).toBe(27);
+    expect(log.pinnedBytes()).toBe(270);
   });
 
   it('a truncation that splits a frame copies out its survivors: no dropped bytes stay pinned', () => {
