@@ -1,5 +1,5 @@
 import { makeBallot, RANKS } from '../core/ballot.js';
-import type { Decision, Frame } from '../core/frames.js';
+import type { Decision, Entry, Frame, FwdMsg } from '../core/frames.js';
 import type { MemberId } from '../core/types.js';
 import type { Prng } from './prng.js';
 
@@ -71,13 +71,23 @@ export class HostileFrames {
       case 1: return { t: 'ping', view: v };
       case 2: {
         const msgs = [];
-        for (let i = r.int(0, 4); i > 0; i--) msgs.push({ fseq: this.n(1), msgNo: this.n(near), payload: this.payload() });
+        // Direct (multicast payloads, issue 12) for odd msgNos: drawn from values already drawn, so the random
+        // stream, and every other frame, stay as they were.
+        for (let i = r.int(0, 4); i > 0; i--) {
+          const m: FwdMsg = { fseq: this.n(1), msgNo: this.n(near), payload: this.payload() };
+          if (m.msgNo % 2 === 1) m.direct = true;
+          msgs.push(m);
+        }
         return { t: 'fwd', view: v, msgs };
       }
       case 3: {
         const senders = this.list(3);
         const entries = [];
-        for (let i = r.int(0, 6); i > 0; i--) entries.push({ sender: r.chance(0.9) ? r.int(0, Math.max(0, senders.length - 1)) : this.n(), msgNo: this.n(near), payload: this.payload() });
+        for (let i = r.int(0, 6); i > 0; i--) {
+          const e: Entry = { sender: r.chance(0.9) ? r.int(0, Math.max(0, senders.length - 1)) : this.n(), msgNo: this.n(near), payload: this.payload() };
+          if (e.msgNo % 4 === 1) e.direct = true; // an id-only entry (its payload is then ignored)
+          entries.push(e);
+        }
         return { t: 'msgs', view: v, first: this.n(near), senders, entries, last: this.n(near), commit: this.n(near), stable: this.n(near), fill: r.chance(0.5) };
       }
       case 4: return { t: 'ack', view: v, received: this.n(near) };

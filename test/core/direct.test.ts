@@ -175,6 +175,36 @@ describe('direct payloads in a group', () => {
     expectOk(c.finish());
   });
 
+  it('a forward lost on the way to the sequencer is re-sent to it alone; the others complete from their store', () => {
+    const c = new TestCluster(three, { directMinBytes: 1 });
+    const wire = record(c);
+    let dropped = 0;
+    c.filter = (from, to, f) => !(from === 'b#1' && to === 'a#1' && f.t === 'fwd' && dropped++ === 0);
+    c.send('b#1', 'retried');
+    c.tick(30);
+    for (const id of three) expect(payloads(c, id)).toEqual(['retried']);
+    const fwds = wire.filter((w) => w.from === 'b#1' && w.frame.t === 'fwd');
+    expect(fwds.map((w) => w.to)).toEqual(['a#1', 'c#1', 'a#1']);
+    expect(wire.filter((w) => w.frame.t === 'fetch')).toEqual([]);
+    c.filter = null;
+    expectOk(c.finish());
+  });
+
+  it('the store is per view: a payload held when a view is installed is gone after it', () => {
+    const c = new TestCluster(['a#1', 'b#1', 'c#1', 'd#1'], { directMinBytes: 1 });
+    c.filter = (from, to, f) => !(to === 'a#1' && f.t === 'fwd');
+    c.send('b#1', 'never ordered');
+    c.deliverAll();
+    expect(c.member('c#1').footprint.directCount).toBe(1);
+    c.crash('a#1');
+    c.filter = null;
+    c.tick(200);
+    expect(c.member('c#1').currentView!.id).toBeGreaterThan(1);
+    expect(c.member('c#1').footprint.directCount).toBe(0);
+    expect(payloads(c, 'c#1')).toEqual(['never ordered']); // re-sent by b in the new view
+    expectOk(c.finish());
+  });
+
   it('a fill with an id-only entry is dropped under fill-direct', () => {
     const c = new TestCluster(three, { directMinBytes: 1 });
     c.send('b#1');
