@@ -946,7 +946,7 @@ export class Member {
   private maybeAck(): void {
     if (this.current.sequencer !== null || this.current.frozen) return;
     if (this.current.acks.moved) this.deliverReady();
-    if (this.log.received > this.current.lastAckSent) this.sendAck();
+    if (this.phase === 'member' && this.log.received > this.current.lastAckSent) this.sendAck();
   }
 
   /** To every other member (one frame for all): each one counts a majority itself (`AckTable.localCommit`). */
