@@ -31,17 +31,20 @@ export interface SequencerHost {
 export function onForward(host: SequencerHost, from: MemberId, msgs: FwdMsg[]): void {
   const s = host.current.sequencer;
   if (s === null || host.current.frozen || !host.members.includes(from)) return;
+  // Read once: the host's fields are getters, and this loop runs once per ordered message.
   const log = host.log;
+  const { maxLogEntries, maxLogBytes } = host.cfg;
+  const own = from === host.id;
   let exp = s.expectedFseq(from);
   for (const m of msgs) {
     if (m.fseq < exp) continue;
     if (m.fseq > exp) break; // A gap: the sender re-forwards from its first unordered message.
-    if (log.size >= host.cfg.maxLogEntries || log.totalBytes + m.payload.byteLength > host.cfg.maxLogBytes) break;
+    if (log.size >= maxLogEntries || log.totalBytes + m.payload.byteLength > maxLogBytes) break;
     // A direct message keeps its flag: the multicast then carries its id only (its sender sent the payload to all).
     log.appendFromFrame(m.direct === true
       ? { sender: from, msgNo: m.msgNo, payload: m.payload, kind: m.kind, direct: true }
       : { sender: from, msgNo: m.msgNo, payload: m.payload, kind: m.kind });
-    if (from === host.id) host.orderedOwn(m.msgNo);
+    if (own) host.orderedOwn(m.msgNo);
     exp++;
   }
   log.endFrame(); // One buffer for the frame's kept payloads (message-log.ts).
