@@ -23,9 +23,11 @@ const Writer = $protobuf.Writer;
 
 /**
  * Version of the wire format, carried by every envelope (and by the link handshake). 2: the handshake's mac is
- * over the transcript of both Hellos, frames are sealed after it, and Hello carries `max_payload_bytes`.
+ * over the transcript of both Hellos, frames are sealed after it, and Hello carries `max_payload_bytes`. 3: forwarded
+ * messages and ordered entries carry `direct` (an entry may then be an id whose payload came from its sender); a
+ * version-2 node would read such an entry as an empty payload, so the versions must not mix.
  */
-export const WIRE_VERSION = 2;
+export const WIRE_VERSION = 3;
 
 export interface DecodedFrame {
   group: string;

@@ -6,7 +6,7 @@ import { canon, payloadsOf, sampleFrames } from './frames.js';
 
 describe('wire codec round trip', () => {
   it('has wire version 1', () => {
-    expect(WIRE_VERSION).toBe(2);
+    expect(WIRE_VERSION).toBe(3);
   });
 
   it.each(sampleFrames)('%s', (_name, frame) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/core/frames.js';
-import { decodeFrame, encodeFrame } from '../../src/wire/index.js';
+import { decodeFrame, encodeFrame, WIRE_VERSION } from '../../src/wire/index.js';
 import { vsync } from '../../src/wire/gen/vsync.js';
 
 /** Issue 12: the `direct` flag of forwarded messages and ordered entries (proto3 bool, absent = false). */
@@ -23,7 +23,7 @@ describe('direct flag on the wire', () => {
 
   it('a frame without the flag encodes as before: no bytes for it', () => {
     const plain: Frame = { t: 'fwd', view: 3, msgs: [{ fseq: 1, msgNo: 7, payload: new Uint8Array([1]), kind: 0 }] };
-    const withFalse = vsync.wire.Envelope.encode({ version: 2, group: 'g', from: 'a#1', to: '', view: 3, fwd: { msgs: [{ fseq: 1, msgNo: 7, payload: new Uint8Array([1]), kind: 0 }] } }).finish();
+    const withFalse = vsync.wire.Envelope.encode({ version: WIRE_VERSION, group: 'g', from: 'a#1', to: '', view: 3, fwd: { msgs: [{ fseq: 1, msgNo: 7, payload: new Uint8Array([1]), kind: 0 }] } }).finish();
     expect(encodeFrame('g', 'a#1', '', plain)).toEqual(withFalse);
   });
 });
