@@ -83,7 +83,7 @@ export type FormMsg =
 
 export function encodeControl(msg: FormMsg): Frame {
   const data = new TextEncoder().encode(JSON.stringify(msg));
-  return { t: 'schunk', view: 0, offset: 0, total: data.length, data };
+  return { t: 'stateChunk', view: 0, offset: 0, total: data.length, data };
 }
 
 const isText = (v: unknown, min = 0): v is string => typeof v === 'string' && v.length >= min && v.length <= MAX_TEXT;
@@ -92,7 +92,7 @@ const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as nu
 
 /** The formation message in a control envelope's frame, or null when it is not a valid one. */
 export function decodeControl(frame: Frame): FormMsg | null {
-  if (frame.t !== 'schunk' || frame.data.byteLength > MAX_CONTROL_BYTES) return null;
+  if (frame.t !== 'stateChunk' || frame.data.byteLength > MAX_CONTROL_BYTES) return null;
   let m: Record<string, unknown>;
   try {
     const v: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(frame.data));

@@ -105,7 +105,7 @@ export function startAttempt(host: FlushLeaderHost): void {
     ballot, survivors, leavers, joiners, phase: 'prepare', promises: new Map(), acks: new Set(),
     decision: null, source: null, lastProgressAt: host.now, lastSendAt: host.now,
   };
-  host.sendTo(survivors, { t: 'prep', view: view.id, ballot, survivors });
+  host.sendTo(survivors, { t: 'prepare', view: view.id, ballot });
 }
 
 /** Each tick of an attempt: start over on a new failure or on silence, otherwise resend to whoever is awaited. */
@@ -126,8 +126,8 @@ export function progressAttempt(host: FlushLeaderHost): void {
   if (host.now - a.lastSendAt >= host.cfg.flushRetryTicks && waiting.length > 0) {
     a.lastSendAt = host.now;
     const view = host.view;
-    if (a.phase === 'prepare') host.sendTo(waiting, { t: 'prep', view: view.id, ballot: a.ballot, survivors: a.survivors });
-    else host.sendTo(waiting, { t: 'acc', view: view.id, ballot: a.ballot, decision: a.decision!, source: a.source! });
+    if (a.phase === 'prepare') host.sendTo(waiting, { t: 'prepare', view: view.id, ballot: a.ballot });
+    else host.sendTo(waiting, { t: 'accept', view: view.id, ballot: a.ballot, decision: a.decision!, source: a.source! });
   }
 }
 
@@ -161,7 +161,7 @@ export function onPromise(host: FlushLeaderHost, from: MemberId, ballot: number,
   a.decision = decision;
   a.source = source;
   a.lastSendAt = host.now;
-  host.sendTo(a.survivors, { t: 'acc', view: view.id, ballot, decision, source });
+  host.sendTo(a.survivors, { t: 'accept', view: view.id, ballot, decision, source });
 }
 
 /** A higher ballot is about: give up this attempt and back off for a random while. */
@@ -188,7 +188,7 @@ export function onAccepted(host: FlushLeaderHost, from: MemberId, ballot: number
   // joiner still loading its state), so tell them now that they are out (§11 Q5). Best effort.
   if (d.members.length === 0) for (const m of host.view.members) to.add(m);
   to.delete(host.id);
-  host.sendTo([...to], { t: 'nv', view: host.view.id, decision: d });
+  host.sendTo([...to], { t: 'newView', view: host.view.id, decision: d });
   if (d.members.length > 0 && !d.members.includes(host.id)) {
     // Out of the view it decided (it leaves, or an adopted value excludes it): once gone it answers nobody, and if
     // this nv is lost the new view's members cannot tell that the value they accepted was decided (§11 Q13).
@@ -214,7 +214,7 @@ export function announce(host: FlushLeaderHost): void {
   }
   if (host.now - an.lastSendAt < host.cfg.flushRetryTicks) return;
   an.lastSendAt = host.now;
-  host.sendTo(d.members.filter((m) => !an.confirmed.has(m)), { t: 'nv', view: host.view.id, decision: d });
+  host.sendTo(d.members.filter((m) => !an.confirmed.has(m)), { t: 'newView', view: host.view.id, decision: d });
 }
 
 /**
@@ -228,8 +228,8 @@ export function onFrameWhileAnnouncing(host: FlushLeaderHost, from: MemberId, f:
   const an = host.current.announce!;
   const d = an.decision;
   if (f.view >= d.view && d.members.includes(from)) an.confirmed.add(from);
-  if ((f.t === 'prep' || f.t === 'acc') && f.view === host.view.id) {
-    host.sendTo([from], { t: 'nv', view: host.view.id, decision: d });
+  if ((f.t === 'prepare' || f.t === 'accept') && f.view === host.view.id) {
+    host.sendTo([from], { t: 'newView', view: host.view.id, decision: d });
     return false;
   }
   return f.t === 'fetch';

@@ -83,13 +83,13 @@ export function decisionShapeOk(d: unknown, maxMembers: number): boolean {
 export function frameShapeOk(f: Frame, cfg: CoreConfig): boolean {
   if (f === null || typeof f !== 'object' || !isCount(f.view)) return false;
   switch (f.t) {
-    case 'hb':
+    case 'heartbeat':
       return ballotInRange(f.promised);
     case 'ping':
     case 'leave':
-    case 'excl':
+    case 'exclude':
       return true;
-    case 'fwd': {
+    case 'forward': {
       if (!Array.isArray(f.msgs) || f.msgs.length > MAX_FRAME_ENTRIES) return false;
       for (const m of f.msgs) {
         if (m === null || typeof m !== 'object' || !isCount(m.fseq) || !isCount(m.msgNo) || !bytesOk(m.payload, cfg.maxPayloadBytes)) return false;
@@ -113,21 +113,21 @@ export function frameShapeOk(f: Frame, cfg: CoreConfig): boolean {
       return isCount(f.from) && isCount(f.to);
     case 'join':
       return idOk(f.joiner);
-    case 'prep':
-      return ballotInRange(f.ballot) && idListOk(f.survivors, MAX_MEMBER_LIST);
-    case 'prom':
+    case 'prepare':
+      return ballotInRange(f.ballot);
+    case 'promise':
       return ballotInRange(f.ballot) && isCount(f.received) &&
         (f.accepted === null || (typeof f.accepted === 'object' && ballotInRange(f.accepted.ballot) && decisionShapeOk(f.accepted.decision, cfg.maxMembers)));
-    case 'rej':
-    case 'accd':
+    case 'reject':
+    case 'accepted':
       return ballotInRange(f.ballot);
-    case 'acc':
+    case 'accept':
       return ballotInRange(f.ballot) && idOk(f.source) && decisionShapeOk(f.decision, cfg.maxMembers);
-    case 'nv':
+    case 'newView':
       return decisionShapeOk(f.decision, cfg.maxMembers);
-    case 'sreq':
+    case 'stateRequest':
       return isCount(f.offset) && isCount(f.length);
-    case 'schunk':
+    case 'stateChunk':
       // A provider splits chunks at its maxFrameBytes; any single chunk the transport carried is accepted.
       return isCount(f.offset) && Number.isSafeInteger(f.total) && f.total >= -1 && f.data instanceof Uint8Array &&
         (f.total < 0 || f.offset + f.data.byteLength <= f.total);

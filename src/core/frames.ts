@@ -48,9 +48,9 @@ export interface Accepted {
 
 export type Body =
   /** `promised`: the flush ballot this member is frozen under (0: none), so a new leader finishes an abandoned flush. */
-  | { t: 'hb'; promised: number }
+  | { t: 'heartbeat'; promised: number }
   | { t: 'ping' }
-  | { t: 'fwd'; msgs: FwdMsg[] }
+  | { t: 'forward'; msgs: FwdMsg[] }
   /** Ordered messages `first .. first + entries.length - 1`, plus the sequencer's watermarks. */
   | { t: 'msgs'; first: number; senders: MemberId[]; entries: Entry[]; last: number; commit: number; stable: number; fill: boolean }
   | { t: 'ack'; received: number }
@@ -58,17 +58,17 @@ export type Body =
   /** A join request; members relay it to the coordinator, so it names the joiner. */
   | { t: 'join'; joiner: MemberId }
   | { t: 'leave' }
-  | { t: 'prep'; ballot: number; survivors: MemberId[] }
-  | { t: 'prom'; ballot: number; received: number; accepted: Accepted | null }
-  | { t: 'rej'; ballot: number }
-  | { t: 'acc'; ballot: number; decision: Decision; source: MemberId }
-  | { t: 'accd'; ballot: number }
-  | { t: 'nv'; decision: Decision }
-  | { t: 'excl' }
+  | { t: 'prepare'; ballot: number }
+  | { t: 'promise'; ballot: number; received: number; accepted: Accepted | null }
+  | { t: 'reject'; ballot: number }
+  | { t: 'accept'; ballot: number; decision: Decision; source: MemberId }
+  | { t: 'accepted'; ballot: number }
+  | { t: 'newView'; decision: Decision }
+  | { t: 'exclude' }
   /** A joiner asks for `length` bytes of the state at its join cut, from `offset`. */
-  | { t: 'sreq'; offset: number; length: number }
+  | { t: 'stateRequest'; offset: number; length: number }
   /** Part of that state; `total` is its whole size (-1: no snapshot here for that view). */
-  | { t: 'schunk'; offset: number; total: number; data: Uint8Array };
+  | { t: 'stateChunk'; offset: number; total: number; data: Uint8Array };
 
 export type Frame = Body & { view: number };
 

@@ -411,7 +411,7 @@ export class Member {
   private ruleBroken(from: MemberId, f: Frame): RejectReason | null {
     if (this.phase === 'joining') {
       // A joiner knows only its contacts: only they may admit it (nv) or turn it away (excl).
-      if (f.t === 'nv' || f.t === 'excl') return isContact(this.contacts, from) ? null : 'not-member';
+      if (f.t === 'newView' || f.t === 'exclude') return isContact(this.contacts, from) ? null : 'not-member';
       return null;
     }
     const view = this.view;
@@ -421,11 +421,11 @@ export class Member {
       case 'join':
         // From the joiner itself, or relayed by a member (members relay only requests heard from the joiner).
         return f.joiner === from || inView ? null : 'join-not-joiner';
-      case 'nv':
+      case 'newView':
         if (this.current.installPending || f.decision.prevView !== view.id) return null;
         if (!inView) return 'not-member';
         return decisionFollowsOk(f.decision, view, this.delivered) ? null : 'decision';
-      case 'excl':
+      case 'exclude':
         // Only a member of this view that has moved on can know that this member was left behind.
         return f.view > view.id && !inView ? 'not-member' : null;
       case 'fetch': {
@@ -444,16 +444,16 @@ export class Member {
     switch (f.t) {
       case 'ack':
         return ackOk(f.received, this.current.sequencer !== null ? this.log.received : null) ? null : 'ack-above-sent';
-      case 'prep':
-      case 'acc':
+      case 'prepare':
+      case 'accept':
         if (!leaderBallotOk(f.ballot, view.members.indexOf(from), view.members.length, this.knownRound())) return 'ballot';
-        if (f.t === 'acc' && !(view.members.includes(f.source) && decisionFollowsOk(f.decision, view, this.delivered))) return 'decision';
+        if (f.t === 'accept' && !(view.members.includes(f.source) && decisionFollowsOk(f.decision, view, this.delivered))) return 'decision';
         return null;
-      case 'rej':
+      case 'reject':
         return reportedBallotOk(f.ballot, this.knownRound()) ? null : 'ballot';
-      case 'prom':
+      case 'promise':
         return f.accepted !== null && !acceptedOk(f.accepted, f.ballot, f.received, view) ? 'decision' : null;
-      case 'sreq':
+      case 'stateRequest':
         return f.length > 8 * this.cfg.maxFrameBytes ? 'state-request' : null;
       default:
         return null;
@@ -485,7 +485,7 @@ export class Member {
       case 'join':
         this.onJoin(from, f.joiner);
         return;
-      case 'nv': {
+      case 'newView': {
         // An nv from an older view and from outside this one (a leader decided out of the view it announces) is
         // answered like any stale frame: with the decision that left that view (or excl), which tells it we have it.
         const announced = this.phase === 'member' && this.view !== null && f.view < this.view.id && !this.view.members.includes(from);
@@ -493,7 +493,7 @@ export class Member {
         if (announced) this.helpStale(from, f.view);
         return;
       }
-      case 'excl':
+      case 'exclude':
         if (this.phase === 'joining' || (this.view !== null && f.view > this.view.id)) this.becomeExcluded(f.view);
         return;
       case 'fetch':
@@ -518,14 +518,14 @@ export class Member {
     }
     if (f.view > this.view.id) return;
     switch (f.t) {
-      case 'hb':
+      case 'heartbeat':
         // A member frozen by a flush whose leader gave up: whoever leads now must finish it.
         if (f.promised > 0) this.current.sawFrozen = true;
         return;
       case 'ping':
-        this.sendTo([from], { t: 'hb', view: this.view.id, promised: this.current.promised });
+        this.sendTo([from], { t: 'heartbeat', view: this.view.id, promised: this.current.promised });
         return;
-      case 'fwd':
+      case 'forward':
         if (this.current.sequencer !== null) onForward(this.sequencerHost, from, f.msgs);
         else this.onDirect(from, f.msgs);
         return;
@@ -539,25 +539,25 @@ export class Member {
       case 'leave':
         if (this.view.members.includes(from) && this.leaderCandidate() === this.id) this.pendingLeaves.add(from);
         return;
-      case 'prep':
+      case 'prepare':
         this.onPrepare(from, f.ballot);
         return;
-      case 'prom':
+      case 'promise':
         onPromise(this.flushLeader, from, f.ballot, f.received, f.accepted);
         return;
-      case 'rej':
+      case 'reject':
         onReject(this.flushLeader, f.ballot);
         return;
-      case 'acc':
+      case 'accept':
         this.onAccept(from, f.ballot, f.decision, f.source);
         return;
-      case 'accd':
+      case 'accepted':
         onAccepted(this.flushLeader, from, f.ballot);
         return;
-      case 'sreq':
+      case 'stateRequest':
         this.onStateRequest(from, f.offset, f.length);
         return;
-      case 'schunk':
+      case 'stateChunk':
         this.onStateChunk(from, f.offset, f.total, f.data);
         return;
       default:
@@ -576,9 +576,9 @@ export class Member {
     // Only a member of the current view (or a leaver of the change it missed) may still install that change:
     // anyone else was excluded later on, and the messages it would need may be gone.
     if (d && (view.members.includes(from) || d.leavers.includes(from))) {
-      this.sendTo([from], { t: 'nv', view: view.id, decision: d });
+      this.sendTo([from], { t: 'newView', view: view.id, decision: d });
     } else if (!view.members.includes(from)) {
-      this.sendTo([from], { t: 'excl', view: view.id });
+      this.sendTo([from], { t: 'exclude', view: view.id });
     }
   }
 
@@ -594,11 +594,11 @@ export class Member {
     if (this.view.members.includes(joiner)) {
       // It is in the view but missed the decision that admitted it.
       const d = this.history[this.history.length - 1];
-      if (d) this.sendTo([joiner], { t: 'nv', view: this.view.id, decision: d });
+      if (d) this.sendTo([joiner], { t: 'newView', view: this.view.id, decision: d });
       return;
     }
     if (this.excludedIds.has(joiner) || this.history.some((h) => h.members.includes(joiner) || h.leavers.includes(joiner))) {
-      this.sendTo([joiner], { t: 'excl', view: this.view.id });
+      this.sendTo([joiner], { t: 'exclude', view: this.view.id });
       return;
     }
     const leader = this.leaderCandidate();
@@ -682,7 +682,7 @@ export class Member {
     if (this.now - this.lastBroadcastAt >= this.cfg.heartbeatTicks && view.members.length > 1) {
       // The sequencer's heartbeat is its status, so a lost last frame or a lost commit is noticed.
       if (this.current.sequencer && !this.current.frozen) broadcastStatus(this.sequencerHost);
-      else this.broadcast({ t: 'hb', view: view.id, promised: this.current.promised });
+      else this.broadcast({ t: 'heartbeat', view: view.id, promised: this.current.promised });
     }
     if (this.current.fetch && this.now - this.current.fetch.lastAt >= this.cfg.fetchRetryTicks) {
       this.current.fetch.idx = (this.current.fetch.idx + 1) % this.current.fetch.sources.length;
@@ -757,8 +757,8 @@ export class Member {
     let bytes = 0;
     let direct = false;
     const send = (): void => {
-      if (direct) this.sendTo(view.members.filter((m) => m !== this.id), { t: 'fwd', view: view.id, msgs: batch });
-      else if (seqr !== this.id) this.sendTo([seqr], { t: 'fwd', view: view.id, msgs: batch });
+      if (direct) this.sendTo(view.members.filter((m) => m !== this.id), { t: 'forward', view: view.id, msgs: batch });
+      else if (seqr !== this.id) this.sendTo([seqr], { t: 'forward', view: view.id, msgs: batch });
       batch = [];
       bytes = 0;
     };
@@ -1040,11 +1040,11 @@ export class Member {
   private promise(from: MemberId, ballot: number): boolean {
     const view = this.view!;
     if (this.current.installPending) {
-      this.sendTo([from], { t: 'nv', view: view.id, decision: this.current.installPending });
+      this.sendTo([from], { t: 'newView', view: view.id, decision: this.current.installPending });
       return false;
     }
     if (ballot < this.current.promised) {
-      this.sendTo([from], { t: 'rej', view: view.id, ballot: this.current.promised });
+      this.sendTo([from], { t: 'reject', view: view.id, ballot: this.current.promised });
       return false;
     }
     this.current.promised = ballot;
@@ -1057,14 +1057,14 @@ export class Member {
 
   private onPrepare(from: MemberId, ballot: number): void {
     if (!this.promise(from, ballot)) return;
-    this.sendTo([from], { t: 'prom', view: this.view!.id, ballot, received: this.log.received, accepted: this.current.accepted });
+    this.sendTo([from], { t: 'promise', view: this.view!.id, ballot, received: this.log.received, accepted: this.current.accepted });
   }
 
   private onAccept(from: MemberId, ballot: number, decision: Decision, source: MemberId): void {
     if (!this.promise(from, ballot)) return;
     const view = this.view!;
     if (this.current.accepted && this.current.accepted.ballot === ballot) {
-      this.sendTo([from], { t: 'accd', view: view.id, ballot });
+      this.sendTo([from], { t: 'accepted', view: view.id, ballot });
       return;
     }
     this.current.pendingAccept = { ballot, decision, leader: from };
@@ -1083,7 +1083,7 @@ export class Member {
     const stuck = this.download !== null && this.now - this.download.progressAt > this.cfg.flushTimeoutTicks;
     if ((this.current.fetch === null && this.download === null) || stuck) return;
     this.lastKeepaliveAt = this.now;
-    this.sendTo([p.leader], { t: 'prom', view: this.view!.id, ballot: p.ballot, received: this.log.received, accepted: this.current.accepted });
+    this.sendTo([p.leader], { t: 'promise', view: this.view!.id, ballot: p.ballot, received: this.log.received, accepted: this.current.accepted });
   }
 
   /**
@@ -1106,7 +1106,7 @@ export class Member {
     if (this.current.promised !== p.ballot) return;
     assert(this.download === null || this.downloadStuck(), () => `${this.id}: a joiner accepted while its state still arrives`);
     this.current.accepted = { ballot: p.ballot, decision: p.decision };
-    this.sendTo([p.leader], { t: 'accd', view: this.view!.id, ballot: p.ballot });
+    this.sendTo([p.leader], { t: 'accepted', view: this.view!.id, ballot: p.ballot });
   }
 
   private onNewView(from: MemberId, decision: Decision): void {
@@ -1247,13 +1247,13 @@ export class Member {
   private requestState(): void {
     const dl = this.download!;
     const req = dl.nextRequest(8 * this.cfg.maxFrameBytes);
-    if (req) this.sendTo([dl.source], { t: 'sreq', view: this.view!.id, offset: req.offset, length: req.length });
+    if (req) this.sendTo([dl.source], { t: 'stateRequest', view: this.view!.id, offset: req.offset, length: req.length });
   }
 
   private onStateRequest(from: MemberId, offset: number, length: number): void {
     const viewId = this.view!.id;
     for (const c of this.provider.serve(viewId, offset, length, this.cfg.maxFrameBytes)) {
-      this.sendTo([from], { t: 'schunk', view: viewId, offset: c.offset, total: c.total, data: c.data });
+      this.sendTo([from], { t: 'stateChunk', view: viewId, offset: c.offset, total: c.total, data: c.data });
     }
   }
 

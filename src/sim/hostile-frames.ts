@@ -67,7 +67,7 @@ export class HostileFrames {
     const r = this.rng;
     const v = r.chance(0.7) ? view : this.n(view);
     switch (r.int(0, 16)) {
-      case 0: return { t: 'hb', view: v, promised: r.chance(0.5) ? 0 : this.ballot() };
+      case 0: return { t: 'heartbeat', view: v, promised: r.chance(0.5) ? 0 : this.ballot() };
       case 1: return { t: 'ping', view: v };
       case 2: {
         const msgs = [];
@@ -78,7 +78,7 @@ export class HostileFrames {
           if (m.msgNo % 2 === 1) m.direct = true;
           msgs.push(m);
         }
-        return { t: 'fwd', view: v, msgs };
+        return { t: 'forward', view: v, msgs };
       }
       case 3: {
         const senders = this.list(3);
@@ -94,17 +94,21 @@ export class HostileFrames {
       case 5: return { t: 'fetch', view: v, from: this.n(near), to: this.n(near) };
       case 6: return { t: 'join', view: r.chance(0.5) ? 0 : v, joiner: this.id() };
       case 7: return { t: 'leave', view: v };
-      case 8: return { t: 'prep', view: v, ballot: this.ballot(), survivors: this.list(4) };
-      case 9: return { t: 'prom', view: v, ballot: this.ballot(), received: this.n(near), accepted: r.chance(0.5) ? null : { ballot: this.ballot(), decision: this.decision(view, near) } };
-      case 10: return { t: 'rej', view: v, ballot: this.ballot() };
-      case 11: return { t: 'acc', view: v, ballot: this.ballot(), decision: this.decision(view, near), source: this.id() };
-      case 12: return { t: 'accd', view: v, ballot: this.ballot() };
-      case 13: return { t: 'nv', view: v, decision: this.decision(view, near) };
-      case 14: return { t: 'excl', view: v };
-      case 15: return { t: 'sreq', view: v, offset: this.n(), length: this.n(1000) };
+      case 8: {
+        const ballot = this.ballot();
+        this.list(4); // Drawn as when prepare carried survivors, so earlier seeds replay the same frames.
+        return { t: 'prepare', view: v, ballot };
+      }
+      case 9: return { t: 'promise', view: v, ballot: this.ballot(), received: this.n(near), accepted: r.chance(0.5) ? null : { ballot: this.ballot(), decision: this.decision(view, near) } };
+      case 10: return { t: 'reject', view: v, ballot: this.ballot() };
+      case 11: return { t: 'accept', view: v, ballot: this.ballot(), decision: this.decision(view, near), source: this.id() };
+      case 12: return { t: 'accepted', view: v, ballot: this.ballot() };
+      case 13: return { t: 'newView', view: v, decision: this.decision(view, near) };
+      case 14: return { t: 'exclude', view: v };
+      case 15: return { t: 'stateRequest', view: v, offset: this.n(), length: this.n(1000) };
       default: {
         const data = this.payload();
-        return { t: 'schunk', view: v, offset: this.n(), total: r.chance(0.2) ? -1 : this.n(data.length), data };
+        return { t: 'stateChunk', view: v, offset: this.n(), total: r.chance(0.2) ? -1 : this.n(data.length), data };
       }
     }
   }

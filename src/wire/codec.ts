@@ -55,23 +55,23 @@ export function encodeFrame(group: string, from: MemberId, to: MemberId | '', fr
   const view = frame.view;
   let env: vsync.wire.Envelope.$Properties;
   switch (frame.t) {
-    case 'hb': env = { version, group, from, to, view, heartbeat: frame }; break;
+    case 'heartbeat': env = { version, group, from, to, view, heartbeat: frame }; break;
     case 'ping': env = { version, group, from, to, view, ping: EMPTY_MESSAGE }; break;
-    case 'fwd': env = { version, group, from, to, view, fwd: frame }; break;
+    case 'forward': env = { version, group, from, to, view, fwd: frame }; break;
     case 'msgs': env = { version, group, from, to, view, msgs: frame }; break;
     case 'ack': env = { version, group, from, to, view, ack: frame }; break;
     case 'fetch': env = { version, group, from, to, view, fetch: frame }; break;
     case 'join': env = { version, group, from, to, view, join: frame }; break;
     case 'leave': env = { version, group, from, to, view, leave: EMPTY_MESSAGE }; break;
-    case 'prep': env = { version, group, from, to, view, prep: frame }; break;
-    case 'prom': env = { version, group, from, to, view, prom: frame }; break;
-    case 'rej': env = { version, group, from, to, view, rej: frame }; break;
-    case 'acc': env = { version, group, from, to, view, acc: frame }; break;
-    case 'accd': env = { version, group, from, to, view, accd: frame }; break;
-    case 'nv': env = { version, group, from, to, view, nv: frame }; break;
-    case 'excl': env = { version, group, from, to, view, excl: EMPTY_MESSAGE }; break;
-    case 'sreq': env = { version, group, from, to, view, sreq: frame }; break;
-    case 'schunk':
+    case 'prepare': env = { version, group, from, to, view, prep: frame }; break;
+    case 'promise': env = { version, group, from, to, view, prom: frame }; break;
+    case 'reject': env = { version, group, from, to, view, rej: frame }; break;
+    case 'accept': env = { version, group, from, to, view, acc: frame }; break;
+    case 'accepted': env = { version, group, from, to, view, accd: frame }; break;
+    case 'newView': env = { version, group, from, to, view, nv: frame }; break;
+    case 'exclude': env = { version, group, from, to, view, excl: EMPTY_MESSAGE }; break;
+    case 'stateRequest': env = { version, group, from, to, view, sreq: frame }; break;
+    case 'stateChunk':
       env = frame.total < 0
         ? { version, group, from, to, view, schunk: { offset: frame.offset, total: 0, data: frame.data, missing: true } }
         : { version, group, from, to, view, schunk: frame };
@@ -111,11 +111,11 @@ function sizeHint(group: string, from: MemberId, to: string, frame: Frame): numb
     const { senders, entries } = frame;
     for (let i = 0; i < senders.length; i++) n += 3 * senders[i]!.length + 6;
     for (let i = 0; i < entries.length; i++) n += entries[i]!.payload.length + 32;
-  } else if (frame.t === 'fwd') {
+  } else if (frame.t === 'forward') {
     n = 64;
     const msgs = frame.msgs;
     for (let i = 0; i < msgs.length; i++) n += msgs[i]!.payload.length + 32;
-  } else if (frame.t === 'schunk') {
+  } else if (frame.t === 'stateChunk') {
     n = 64 + frame.data.length;
   } else {
     return 0;
@@ -155,11 +155,11 @@ type DecodedEnvelope = ReturnType<typeof W.Envelope.decode>;
 function decodeBody(env: DecodedEnvelope, view: number): Frame {
   switch (env.body) {
     case 'heartbeat':
-      return { t: 'hb', view, promised: u64(env.heartbeat.promised, 'heartbeat.promised') };
+      return { t: 'heartbeat', view, promised: u64(env.heartbeat.promised, 'heartbeat.promised') };
     case 'ping':
       return { t: 'ping', view };
     case 'fwd':
-      return { t: 'fwd', view, msgs: fwdMsgs(env.fwd.msgs) };
+      return { t: 'forward', view, msgs: fwdMsgs(env.fwd.msgs) };
     case 'msgs': {
       const m = env.msgs;
       const senders = ids(m.senders, 'msgs.senders');
@@ -188,15 +188,14 @@ function decodeBody(env: DecodedEnvelope, view: number): Frame {
       return { t: 'leave', view };
     case 'prep':
       return {
-        t: 'prep',
+        t: 'prepare',
         view,
         ballot: u64(env.prep.ballot, 'prep.ballot'),
-        survivors: ids(env.prep.survivors, 'prep.survivors'),
       };
     case 'prom': {
       const p = env.prom;
       return {
-        t: 'prom',
+        t: 'promise',
         view,
         ballot: u64(p.ballot, 'prom.ballot'),
         received: u64(p.received, 'prom.received'),
@@ -204,25 +203,25 @@ function decodeBody(env: DecodedEnvelope, view: number): Frame {
       };
     }
     case 'rej':
-      return { t: 'rej', view, ballot: u64(env.rej.ballot, 'rej.ballot') };
+      return { t: 'reject', view, ballot: u64(env.rej.ballot, 'rej.ballot') };
     case 'acc': {
       const a = env.acc;
       const source = a.source;
       if (!source) throw malformed('acc.source: empty member id');
-      return { t: 'acc', view, ballot: u64(a.ballot, 'acc.ballot'), decision: decision(a.decision, 'acc.decision'), source };
+      return { t: 'accept', view, ballot: u64(a.ballot, 'acc.ballot'), decision: decision(a.decision, 'acc.decision'), source };
     }
     case 'accd':
-      return { t: 'accd', view, ballot: u64(env.accd.ballot, 'accd.ballot') };
+      return { t: 'accepted', view, ballot: u64(env.accd.ballot, 'accd.ballot') };
     case 'nv':
-      return { t: 'nv', view, decision: decision(env.nv.decision, 'nv.decision') };
+      return { t: 'newView', view, decision: decision(env.nv.decision, 'nv.decision') };
     case 'excl':
-      return { t: 'excl', view };
+      return { t: 'exclude', view };
     case 'sreq':
-      return { t: 'sreq', view, offset: u64(env.sreq.offset, 'sreq.offset'), length: u64(env.sreq.length, 'sreq.length') };
+      return { t: 'stateRequest', view, offset: u64(env.sreq.offset, 'sreq.offset'), length: u64(env.sreq.length, 'sreq.length') };
     case 'schunk': {
       const c = env.schunk;
       const data = c.data ?? new Uint8Array(0);
-      return { t: 'schunk', view, offset: u64(c.offset, 'schunk.offset'), total: c.missing === true ? -1 : u64(c.total, 'schunk.total'), data };
+      return { t: 'stateChunk', view, offset: u64(c.offset, 'schunk.offset'), total: c.missing === true ? -1 : u64(c.total, 'schunk.total'), data };
     }
     default:
       throw malformed('missing body');

@@ -37,7 +37,7 @@ const ENVELOPE: Schema = {
   10: { kind: 'msg', name: 'fetch', of: EMPTY },
   11: { kind: 'msg', name: 'join', of: { 1: { kind: 'str', name: 'join.joiner' } } },
   12: { kind: 'msg', name: 'leave', of: EMPTY },
-  13: { kind: 'msg', name: 'prep', of: { 2: { kind: 'str', name: 'prep.survivors', maxCount: MAX_MEMBER_LIST } } },
+  13: { kind: 'msg', name: 'prep', of: EMPTY },
   14: { kind: 'msg', name: 'prom', of: { 3: { kind: 'msg', name: 'prom.accepted', of: ACCEPTED } } },
   15: { kind: 'msg', name: 'rej', of: EMPTY },
   16: { kind: 'msg', name: 'acc', of: { 2: { kind: 'msg', name: 'acc.decision', of: DECISION }, 3: { kind: 'str', name: 'acc.source' } } },

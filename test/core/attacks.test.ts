@@ -94,10 +94,10 @@ describe('joins', () => {
 describe('non-members cannot drive the protocol', () => {
   it('prep with ballot 2^53-1 from a non-member freezes nobody', () => {
     const c = new TestCluster(three);
-    inject(c, 'x#1', 'b#1', { t: 'prep', view: 1, ballot: 2 ** 53 - 1, survivors: [] });
+    inject(c, 'x#1', 'b#1', { t: 'prepare', view: 1, ballot: 2 ** 53 - 1 });
     expect(c.member('b#1').isBlocked).toBe(false);
     expect(c.member('b#1').rejectedFrames['shape']).toBe(1);
-    inject(c, 'x#1', 'b#1', { t: 'prep', view: 1, ballot: makeBallot(1, 0), survivors: [] });
+    inject(c, 'x#1', 'b#1', { t: 'prepare', view: 1, ballot: makeBallot(1, 0) });
     expect(c.member('b#1').rejectedFrames['not-member']).toBe(1);
     c.send('b#1');
     expectOk(c.finish());
@@ -106,8 +106,8 @@ describe('non-members cannot drive the protocol', () => {
 
   it('prep from a member with another member\'s rank or an absurd round is dropped', () => {
     const c = new TestCluster(three);
-    inject(c, 'c#1', 'b#1', { t: 'prep', view: 1, ballot: makeBallot(1, 0), survivors: [] });
-    inject(c, 'c#1', 'b#1', { t: 'prep', view: 1, ballot: makeBallot(2 ** 30, 2), survivors: [] });
+    inject(c, 'c#1', 'b#1', { t: 'prepare', view: 1, ballot: makeBallot(1, 0) });
+    inject(c, 'c#1', 'b#1', { t: 'prepare', view: 1, ballot: makeBallot(2 ** 30, 2) });
     expect(c.member('b#1').rejectedFrames['ballot']).toBe(2);
     expect(c.member('b#1').isBlocked).toBe(false);
     expectOk(c.finish());
@@ -115,14 +115,14 @@ describe('non-members cannot drive the protocol', () => {
 
   it('excl from a non-member excludes nobody', () => {
     const c = new TestCluster(three);
-    inject(c, 'x#1', 'b#1', { t: 'excl', view: 9 });
+    inject(c, 'x#1', 'b#1', { t: 'exclude', view: 9 });
     expect(c.member('b#1').phase).toBe('member');
     expectOk(c.finish());
   });
 
   it('hb with promised > 0 from a non-member forces no view change', () => {
     const c = new TestCluster(three);
-    inject(c, 'x#1', 'a#1', { t: 'hb', view: 1, promised: makeBallot(1, 1) });
+    inject(c, 'x#1', 'a#1', { t: 'heartbeat', view: 1, promised: makeBallot(1, 1) });
     c.tick(50);
     expect(c.views('a#1')).toHaveLength(1);
     expectOk(c.finish());
@@ -143,7 +143,7 @@ describe('non-members cannot drive the protocol', () => {
 
   it('nv from a non-member installs no forged view (a one-member view would break the primary component)', () => {
     const c = new TestCluster(three);
-    inject(c, 'x#1', 'c#1', { t: 'nv', view: 1, decision: { prevView: 1, view: 2, members: ['c#1'], leavers: [], cut: 0 } });
+    inject(c, 'x#1', 'c#1', { t: 'newView', view: 1, decision: { prevView: 1, view: 2, members: ['c#1'], leavers: [], cut: 0 } });
     expect(c.views('c#1')).toHaveLength(1);
     expectOk(c.finish());
   });
@@ -155,15 +155,15 @@ describe('non-members cannot drive the protocol', () => {
     c.tick(5);
     expect(c.member('c#1').deliveredSeq).toBe(2);
     const decision = { prevView: 1, view: 2, members: three, leavers: [], cut: 1 };
-    inject(c, 'b#1', 'c#1', { t: 'nv', view: 1, decision });
-    inject(c, 'b#1', 'c#1', { t: 'acc', view: 1, ballot: makeBallot(1, 1), decision, source: 'b#1' });
+    inject(c, 'b#1', 'c#1', { t: 'newView', view: 1, decision });
+    inject(c, 'b#1', 'c#1', { t: 'accept', view: 1, ballot: makeBallot(1, 1), decision, source: 'b#1' });
     expect(c.member('c#1').rejectedFrames['decision']).toBe(2);
     expectOk(c.finish());
   });
 
   it('acc from a non-member freezes nobody', () => {
     const c = new TestCluster(three);
-    inject(c, 'x#1', 'b#1', { t: 'acc', view: 1, ballot: makeBallot(1, 0), decision: { prevView: 1, view: 2, members: ['b#1'], leavers: [], cut: 0 }, source: 'x#1' });
+    inject(c, 'x#1', 'b#1', { t: 'accept', view: 1, ballot: makeBallot(1, 0), decision: { prevView: 1, view: 2, members: ['b#1'], leavers: [], cut: 0 }, source: 'x#1' });
     expect(c.member('b#1').isBlocked).toBe(false);
     expectOk(c.finish());
   });
@@ -174,10 +174,10 @@ describe('non-members cannot drive the protocol', () => {
     c.crash('e#1');
     let done = false;
     c.onFrame = (from, to, f) => {
-      if (!done && from === 'a#1' && to === 'b#1' && f.t === 'prep') {
+      if (!done && from === 'a#1' && to === 'b#1' && f.t === 'prepare') {
         done = true;
         const decision = { prevView: 1, view: 2, members: ['a#1', 'b#1'], leavers: [], cut: 1000 };
-        c.member('a#1').receive('b#1', { t: 'prom', view: 1, ballot: f.ballot, received: 0, accepted: { ballot: f.ballot - 1024, decision } });
+        c.member('a#1').receive('b#1', { t: 'promise', view: 1, ballot: f.ballot, received: 0, accepted: { ballot: f.ballot - 1024, decision } });
       }
     };
     c.until(() => c.views('a#1').length === 2, 1000, 'the view without e');
@@ -188,7 +188,7 @@ describe('non-members cannot drive the protocol', () => {
 
   it('a state request for more than one window is dropped', () => {
     const c = new TestCluster(three);
-    inject(c, 'b#1', 'a#1', { t: 'sreq', view: 1, offset: 0, length: 2 ** 40 });
+    inject(c, 'b#1', 'a#1', { t: 'stateRequest', view: 1, offset: 0, length: 2 ** 40 });
     expect(c.member('a#1').rejectedFrames['state-request']).toBe(1);
   });
 });

@@ -77,7 +77,7 @@ describe('frame rules', () => {
   it('a fill must carry its payloads; direct must be a boolean', () => {
     expect(fillEntriesOk([{ sender: 0, msgNo: 1, payload: new Uint8Array(1) }])).toBe(true);
     expect(fillEntriesOk([{ sender: 0, msgNo: 1, payload: new Uint8Array(0), direct: true }])).toBe(false);
-    const fwd = (direct: unknown) => ({ t: 'fwd', view: 1, msgs: [{ fseq: 1, msgNo: 1, payload: new Uint8Array(1), direct }] }) as unknown as Frame;
+    const fwd = (direct: unknown) => ({ t: 'forward', view: 1, msgs: [{ fseq: 1, msgNo: 1, payload: new Uint8Array(1), direct }] }) as unknown as Frame;
     expect(frameShapeOk(fwd(true), cfg)).toBe(true);
     expect(frameShapeOk(fwd(undefined), cfg)).toBe(true);
     expect(frameShapeOk(fwd(1), cfg)).toBe(false);
@@ -96,7 +96,7 @@ describe('direct payloads in a group', () => {
     for (const id of three) expect([...payloads(c, id)].sort()).toEqual([...want].sort());
     expect(payloads(c, 'b#1')).toEqual(payloads(c, 'a#1'));
     expect(payloads(c, 'c#1')).toEqual(payloads(c, 'a#1'));
-    const fwdTo = new Set(wire.filter((w) => w.from === 'b#1' && w.frame.t === 'fwd').map((w) => w.to));
+    const fwdTo = new Set(wire.filter((w) => w.from === 'b#1' && w.frame.t === 'forward').map((w) => w.to));
     expect(fwdTo).toEqual(new Set(['a#1', 'c#1']));
     const ordered = wire.flatMap((w) => (w.frame.t === 'msgs' && !w.frame.fill ? w.frame.entries : []));
     expect(ordered.length).toBeGreaterThan(0);
@@ -112,8 +112,8 @@ describe('direct payloads in a group', () => {
     for (const t of sent) c.send('b#1', t);
     c.tick(5);
     for (const id of three) expect(payloads(c, id)).toEqual(sent);
-    const toC = wire.filter((w) => w.from === 'b#1' && w.to === 'c#1' && w.frame.t === 'fwd');
-    expect(toC.flatMap((w) => (w.frame.t === 'fwd' ? w.frame.msgs.map((m) => text(m.payload)) : []))).toEqual(['a large one', 'large two!', 'large three']);
+    const toC = wire.filter((w) => w.from === 'b#1' && w.to === 'c#1' && w.frame.t === 'forward');
+    expect(toC.flatMap((w) => (w.frame.t === 'forward' ? w.frame.msgs.map((m) => text(m.payload)) : []))).toEqual(['a large one', 'large two!', 'large three']);
     expect(wire.filter((w) => w.frame.t === 'fetch')).toEqual([]);
     expectOk(c.finish());
   });
@@ -123,7 +123,7 @@ describe('direct payloads in a group', () => {
     const wire = record(c);
     const held: Frame[] = [];
     c.filter = (from, to, f) => {
-      if (from === 'b#1' && to === 'c#1' && f.t === 'fwd') {
+      if (from === 'b#1' && to === 'c#1' && f.t === 'forward') {
         held.push(f);
         return false;
       }
@@ -150,7 +150,7 @@ describe('direct payloads in a group', () => {
   it('a payload that never comes is fetched from the sequencer, with its payload in the fill', () => {
     const c = new TestCluster(three, { directMinBytes: 1 });
     const wire = record(c);
-    c.filter = (from, to, f) => !(from === 'b#1' && to === 'c#1' && f.t === 'fwd');
+    c.filter = (from, to, f) => !(from === 'b#1' && to === 'c#1' && f.t === 'forward');
     c.send('b#1', 'lost on the way to c');
     c.tick(30);
     expect(payloads(c, 'c#1')).toEqual(['lost on the way to c']);
@@ -163,7 +163,7 @@ describe('direct payloads in a group', () => {
 
   it('a view change with payloads in flight loses nothing: the flush works on held payloads only', () => {
     const c = new TestCluster(['a#1', 'b#1', 'c#1', 'd#1'], { directMinBytes: 1 });
-    c.filter = (from, to, f) => !(to === 'd#1' && f.t === 'fwd');
+    c.filter = (from, to, f) => !(to === 'd#1' && f.t === 'forward');
     for (let i = 0; i < 4; i++) c.send('b#1');
     c.deliverAll();
     c.crash('a#1');
@@ -179,11 +179,11 @@ describe('direct payloads in a group', () => {
     const c = new TestCluster(three, { directMinBytes: 1 });
     const wire = record(c);
     let dropped = 0;
-    c.filter = (from, to, f) => !(from === 'b#1' && to === 'a#1' && f.t === 'fwd' && dropped++ === 0);
+    c.filter = (from, to, f) => !(from === 'b#1' && to === 'a#1' && f.t === 'forward' && dropped++ === 0);
     c.send('b#1', 'retried');
     c.tick(30);
     for (const id of three) expect(payloads(c, id)).toEqual(['retried']);
-    const fwds = wire.filter((w) => w.from === 'b#1' && w.frame.t === 'fwd');
+    const fwds = wire.filter((w) => w.from === 'b#1' && w.frame.t === 'forward');
     expect(fwds.map((w) => w.to)).toEqual(['a#1', 'c#1', 'a#1']);
     expect(wire.filter((w) => w.frame.t === 'fetch')).toEqual([]);
     c.filter = null;
@@ -192,7 +192,7 @@ describe('direct payloads in a group', () => {
 
   it('the store is per view: a payload held when a view is installed is gone after it', () => {
     const c = new TestCluster(['a#1', 'b#1', 'c#1', 'd#1'], { directMinBytes: 1 });
-    c.filter = (from, to, f) => !(to === 'a#1' && f.t === 'fwd');
+    c.filter = (from, to, f) => !(to === 'a#1' && f.t === 'forward');
     c.send('b#1', 'never ordered');
     c.deliverAll();
     expect(c.member('c#1').footprint.directCount).toBe(1);
@@ -218,7 +218,7 @@ describe('direct payloads in a group', () => {
   it('a member flooding direct fwds fills the store to its bound only, and the group goes on', () => {
     const c = new TestCluster(three, { directMinBytes: 1, maxAheadBytes: 10_000, maxLogEntries: 64 });
     for (let n = 1; n <= 500; n++) {
-      c.member('c#1').receive('b#1', { t: 'fwd', view: 1, msgs: [{ fseq: 1000 + n, msgNo: 1000 + n, payload: new Uint8Array(100), direct: true }] });
+      c.member('c#1').receive('b#1', { t: 'forward', view: 1, msgs: [{ fseq: 1000 + n, msgNo: 1000 + n, payload: new Uint8Array(100), direct: true }] });
     }
     const fp = c.member('c#1').footprint;
     expect(fp.directBytes).toBeLessThanOrEqual(10_000);

@@ -91,10 +91,10 @@ describe('lead: when a flush starts, and whom it asks', () => {
   // Each row: the view, who is down, pending leaves and joins, and the frames the first `lead` sends.
   const rows: Array<{ name: string; members: string; down?: string; leaves?: string; joins?: string; frozen?: boolean; want: string[] }> = [
     { name: 'nothing to change: no attempt', members: 'a b c', frozen: false, want: [] },
-    { name: 'a suspected member: prepare to the others, itself included', members: 'a b c', down: 'c', frozen: false, want: ['prep→a,b'] },
-    { name: 'a pending leave: prepare to everyone, the leaver included', members: 'a b c', leaves: 'c', frozen: false, want: ['prep→a,b,c'] },
-    { name: 'a confirmed joiner: prepare to the members, not the joiner', members: 'a b c', joins: 'x', frozen: false, want: ['prep→a,b,c'] },
-    { name: 'frozen by a flush whose leader gave up: prepare', members: 'a b c', frozen: true, want: ['prep→a,b,c'] },
+    { name: 'a suspected member: prepare to the others, itself included', members: 'a b c', down: 'c', frozen: false, want: ['prepare→a,b'] },
+    { name: 'a pending leave: prepare to everyone, the leaver included', members: 'a b c', leaves: 'c', frozen: false, want: ['prepare→a,b,c'] },
+    { name: 'a confirmed joiner: prepare to the members, not the joiner', members: 'a b c', joins: 'x', frozen: false, want: ['prepare→a,b,c'] },
+    { name: 'frozen by a flush whose leader gave up: prepare', members: 'a b c', frozen: true, want: ['prepare→a,b,c'] },
     { name: 'no majority reachable: no prepare', members: 'a b c', down: 'b c', frozen: false, want: [] },
   ];
   it.each(rows)('$name', (r) => {
@@ -120,7 +120,7 @@ describe('lead: when a flush starts, and whom it asks', () => {
     expect(h.sent()).toEqual([]);
     h.now += 1;
     lead(h);
-    expect(h.sent()).toEqual(['prep→a,b']);
+    expect(h.sent()).toEqual(['prepare→a,b']);
   });
 
   it('a ballot above anything promised, from this member\'s rank', () => {
@@ -130,7 +130,7 @@ describe('lead: when a flush starts, and whom it asks', () => {
     h.current.promised = makeBallot(3, 0);
     lead(h);
     expect(h.current.attempt!.ballot).toBe(makeBallot(4, 1));
-    expect(h.frames[0]!.frame).toEqual({ t: 'prep', view: 4, ballot: makeBallot(4, 1), survivors: ['b', 'c'] });
+    expect(h.frames[0]!.frame).toEqual({ t: 'prepare', view: 4, ballot: makeBallot(4, 1) });
   });
 
   it('only confirmed joins count as a need', () => {
@@ -152,7 +152,7 @@ describe('lead: when a flush starts, and whom it asks', () => {
     g.current.installPending = { prevView: 4, view: 5, members: ['a', 'b', 'c'], leavers: [], cut: 0 };
     lead(g);
     expect(g.current.attempt).toBeNull();
-    expect(g.sent()).toEqual(['prep→a,b,c']); // Only the first attempt's prepare; nothing after.
+    expect(g.sent()).toEqual(['prepare→a,b,c']); // Only the first attempt's prepare; nothing after.
   });
 });
 
@@ -211,8 +211,8 @@ describe('onPromise: the accept phase', () => {
     promiseAll(h, r.received);
     expect(h.frames).toHaveLength(1);
     const f = h.frames[0]!;
-    expect(f.frame.t).toBe('acc');
-    if (f.frame.t !== 'acc') return;
+    expect(f.frame.t).toBe('accept');
+    if (f.frame.t !== 'accept') return;
     expect({ to: f.to.join(','), members: f.frame.decision.members, leavers: f.frame.decision.leavers, cut: f.frame.decision.cut, source: f.frame.source })
       .toEqual(r.want);
     expect(f.frame.decision).toMatchObject({ prevView: 4, view: 5 });
@@ -223,7 +223,7 @@ describe('onPromise: the accept phase', () => {
     h.sent();
     const adopted: Decision = { prevView: 4, view: 5, members: ['b', 'c'], leavers: [], cut: 7 };
     promiseAll(h, {}, { c: { ballot: 5, decision: adopted } });
-    expect(h.frames[0]!.frame).toMatchObject({ t: 'acc', decision: adopted, source: 'a' });
+    expect(h.frames[0]!.frame).toMatchObject({ t: 'accept', decision: adopted, source: 'a' });
   });
 
   // Each row: a promise the leader must ignore (no acc, however many arrive).
@@ -251,7 +251,7 @@ describe('onPromise: the accept phase', () => {
     onPromise(h, 'b', ballot, 1, null);
     expect(h.sent()).toEqual([]);
     onPromise(h, 'c', ballot, 1, null);
-    expect(h.sent()).toEqual(['acc→a,b,c']);
+    expect(h.sent()).toEqual(['accept→a,b,c']);
   });
 
   it('a promise in the accept phase is a keepalive: it moves lastProgressAt, sends nothing', () => {
@@ -275,7 +275,7 @@ describe('progressAttempt: resends, silence and failures', () => {
     expect(h.sent()).toEqual([]);
     h.now += 1;
     progressAttempt(h);
-    expect(h.sent()).toEqual(['prep→b,c']);
+    expect(h.sent()).toEqual(['prepare→b,c']);
   });
 
   it('resends acc to those that have not accepted', () => {
@@ -285,7 +285,7 @@ describe('progressAttempt: resends, silence and failures', () => {
     h.sent();
     h.now += h.cfg.flushRetryTicks;
     progressAttempt(h);
-    expect(h.sent()).toEqual(['acc→a,c']);
+    expect(h.sent()).toEqual(['accept→a,c']);
   });
 
   it('after flushTimeoutTicks of silence, distrusts whoever is awaited (not itself) and drops the attempt', () => {
@@ -347,7 +347,7 @@ describe('onAccepted: the decision and its nv', () => {
     h.sent();
     const a = h.current.attempt!;
     for (const m of a.survivors) onAccepted(h, m, a.ballot);
-    expect(h.sent()).toEqual([`nv→${r.to}`]);
+    expect(h.sent()).toEqual([`newView→${r.to}`]);
     expect(h.current.attempt).toBeNull();
     expect(h.applied).toEqual([a.decision]);
   });
@@ -379,7 +379,7 @@ function decided(members: string, leaves: string): FakeHost {
 describe('a leader decided out of its next view announces it before it goes (§11 Q13)', () => {
   it('sends the nv but neither applies it nor goes: it announces, frozen', () => {
     const h = decided('a b c d', 'a');
-    expect(h.sent()).toEqual(['prep→a,b,c,d', 'acc→a,b,c,d', 'nv→b,c,d']);
+    expect(h.sent()).toEqual(['prepare→a,b,c,d', 'accept→a,b,c,d', 'newView→b,c,d']);
     expect(h.applied).toEqual([]);
     expect(h.current.announce).toMatchObject({ since: 100, lastSendAt: 100 });
     expect(h.current.announce!.decision).toMatchObject({ members: ['b', 'c', 'd'], leavers: ['a'] });
@@ -401,19 +401,19 @@ describe('a leader decided out of its next view announces it before it goes (§1
     announce(h);
     expect(h.sent()).toEqual([]);
     h.now += 1;
-    onFrameWhileAnnouncing(h, 'c', { t: 'nv', view: 5, decision: h.current.announce!.decision });
+    onFrameWhileAnnouncing(h, 'c', { t: 'newView', view: 5, decision: h.current.announce!.decision });
     announce(h);
-    expect(h.sent()).toEqual(['nv→b,d']);
+    expect(h.sent()).toEqual(['newView→b,d']);
     expect(h.applied).toEqual([]);
   });
 
   it('applies the decision (to leave) once a majority of the new view confirmed it', () => {
     const h = decided('a b c d', 'a');
     const d = h.current.announce!.decision;
-    onFrameWhileAnnouncing(h, 'b', { t: 'hb', view: 5, promised: 0 });
+    onFrameWhileAnnouncing(h, 'b', { t: 'heartbeat', view: 5, promised: 0 });
     announce(h);
     expect(h.applied).toEqual([]);
-    onFrameWhileAnnouncing(h, 'c', { t: 'excl', view: 6 });
+    onFrameWhileAnnouncing(h, 'c', { t: 'exclude', view: 6 });
     announce(h);
     expect(h.applied).toEqual([d]);
     expect(h.current.announce).toBeNull();
@@ -432,10 +432,10 @@ describe('a leader decided out of its next view announces it before it goes (§1
   // Each row: a frame reaching the announcing leader `a` (old view 4, new view 5 = b c d), whether the member
   // handles it, what the leader answers, and whether it confirms the sender.
   const rows: Array<{ name: string; from: string; frame: Frame; handled: boolean; sent: string[]; confirms: boolean }> = [
-    { name: 'any frame of the new view from its member confirms', from: 'b', frame: { t: 'hb', view: 5, promised: 0 }, handled: false, sent: [], confirms: true },
-    { name: 'a frame of the old view does not', from: 'b', frame: { t: 'hb', view: 4, promised: 0 }, handled: false, sent: [], confirms: false },
-    { name: 'nor one from outside the new view', from: 'x', frame: { t: 'hb', view: 5, promised: 0 }, handled: false, sent: [], confirms: false },
-    { name: 'a prepare of the old view gets the nv', from: 'c', frame: { t: 'prep', view: 4, ballot: 3000, survivors: ['b', 'c'] }, handled: false, sent: ['nv→c'], confirms: false },
+    { name: 'any frame of the new view from its member confirms', from: 'b', frame: { t: 'heartbeat', view: 5, promised: 0 }, handled: false, sent: [], confirms: true },
+    { name: 'a frame of the old view does not', from: 'b', frame: { t: 'heartbeat', view: 4, promised: 0 }, handled: false, sent: [], confirms: false },
+    { name: 'nor one from outside the new view', from: 'x', frame: { t: 'heartbeat', view: 5, promised: 0 }, handled: false, sent: [], confirms: false },
+    { name: 'a prepare of the old view gets the nv', from: 'c', frame: { t: 'prepare', view: 4, ballot: 3000 }, handled: false, sent: ['newView→c'], confirms: false },
     { name: 'a fetch goes on to the member (it may hold what the new view needs)', from: 'd', frame: { t: 'fetch', view: 4, from: 1, to: 9 }, handled: true, sent: [], confirms: false },
     { name: 'a join is dropped', from: 'x', frame: { t: 'join', view: 0, joiner: 'x' }, handled: false, sent: [], confirms: false },
   ];
@@ -456,11 +456,11 @@ describe('a leaving leader whose nv is lost (the members, seed 1904 in small)', 
     // d accepts and crashes; the leader's first nv to b and c is lost. b and c are 2 of view 1's 4 members: without
     // the resend they could neither install view 2 nor start a flush of their own.
     c.onFrame = (from, _to, f) => {
-      if (from === 'd#1' && f.t === 'accd') c.crash('d#1');
+      if (from === 'd#1' && f.t === 'accepted') c.crash('d#1');
     };
     const lost = new Set<string>();
     c.filter = (from, to, f) => {
-      if (from !== 'a#1' || f.t !== 'nv' || lost.has(to)) return true;
+      if (from !== 'a#1' || f.t !== 'newView' || lost.has(to)) return true;
       lost.add(to);
       return false;
     };
@@ -483,9 +483,9 @@ describe('a leaving leader whose nv is lost (the members, seed 1904 in small)', 
     let decidedAt = -1;
     let ticks = 0;
     c.onFrame = (from, to, f) => {
-      if (from === 'a#1' && f.t === 'nv' && decidedAt < 0) decidedAt = ticks;
-      if (from === 'a#1' && f.t === 'nv') c.cutOneWay('b#1', 'a#1'); // The new view hears it; it never hears back.
-      if (from === 'a#1' && f.t === 'nv') c.cutOneWay('c#1', 'a#1');
+      if (from === 'a#1' && f.t === 'newView' && decidedAt < 0) decidedAt = ticks;
+      if (from === 'a#1' && f.t === 'newView') c.cutOneWay('b#1', 'a#1'); // The new view hears it; it never hears back.
+      if (from === 'a#1' && f.t === 'newView') c.cutOneWay('c#1', 'a#1');
     };
     c.until(() => {
       ticks++;

@@ -15,29 +15,29 @@ const bytes = (n: number) => new Uint8Array(n);
 
 describe('frame shapes', () => {
   const ok: Frame[] = [
-    { t: 'hb', view: 1, promised: 0 },
+    { t: 'heartbeat', view: 1, promised: 0 },
     { t: 'msgs', view: 1, first: 1, senders: ['a'], entries: [{ sender: 0, msgNo: 1, payload: bytes(3) }], last: 1, commit: 1, stable: 0, fill: false },
     { t: 'msgs', view: 1, first: 5, senders: [], entries: [], last: 4, commit: 4, stable: 4, fill: false },
-    { t: 'fwd', view: 1, msgs: [{ fseq: 1, msgNo: 1, payload: bytes(2000) }] },
-    { t: 'schunk', view: 1, offset: 0, total: -1, data: bytes(0) },
-    { t: 'acc', view: 4, ballot: makeBallot(1, 0), decision: d(), source: 'a' },
-    { t: 'nv', view: 4, decision: d({ members: [] }) },
+    { t: 'forward', view: 1, msgs: [{ fseq: 1, msgNo: 1, payload: bytes(2000) }] },
+    { t: 'stateChunk', view: 1, offset: 0, total: -1, data: bytes(0) },
+    { t: 'accept', view: 4, ballot: makeBallot(1, 0), decision: d(), source: 'a' },
+    { t: 'newView', view: 4, decision: d({ members: [] }) },
   ];
   it.each(ok.map((f) => [f.t, f]))('accepts a well-formed %s', (_t, f) => expect(frameShapeOk(f as Frame, cfg)).toBe(true));
 
   const bad: Array<[string, unknown]> = [
-    ['negative view', { t: 'hb', view: -1, promised: 0 }],
-    ['unsafe ballot', { t: 'hb', view: 1, promised: 2 ** 53 }],
-    ['round above MAX_ROUND', { t: 'prep', view: 1, ballot: makeBallot(MAX_ROUND + 1, 0), survivors: [] }],
+    ['negative view', { t: 'heartbeat', view: -1, promised: 0 }],
+    ['unsafe ballot', { t: 'heartbeat', view: 1, promised: 2 ** 53 }],
+    ['round above MAX_ROUND', { t: 'prepare', view: 1, ballot: makeBallot(MAX_ROUND + 1, 0), survivors: [] }],
     ['entry sender out of range', { t: 'msgs', view: 1, first: 1, senders: ['a'], entries: [{ sender: 1, msgNo: 1, payload: bytes(1) }], last: 1, commit: 1, stable: 0, fill: false }],
     ['first = 0', { t: 'msgs', view: 1, first: 0, senders: [], entries: [], last: 0, commit: 0, stable: 0, fill: false }],
     ['more senders than entries', { t: 'msgs', view: 1, first: 1, senders: ['a', 'b'], entries: [], last: 0, commit: 0, stable: 0, fill: false }],
-    ['payload above maxPayloadBytes', { t: 'fwd', view: 1, msgs: [{ fseq: 1, msgNo: 1, payload: bytes(2001) }] }],
+    ['payload above maxPayloadBytes', { t: 'forward', view: 1, msgs: [{ fseq: 1, msgNo: 1, payload: bytes(2001) }] }],
     ['empty id', { t: 'join', view: 0, joiner: '' }],
-    ['decision skipping a view', { t: 'nv', view: 4, decision: d({ view: 7 }) }],
-    ['decision listing a member twice', { t: 'nv', view: 4, decision: d({ members: ['a', 'a'] }) }],
-    ['member both staying and leaving', { t: 'nv', view: 4, decision: d({ leavers: ['a'] }) }],
-    ['chunk beyond its total', { t: 'schunk', view: 1, offset: 5, total: 6, data: bytes(2) }],
+    ['decision skipping a view', { t: 'newView', view: 4, decision: d({ view: 7 }) }],
+    ['decision listing a member twice', { t: 'newView', view: 4, decision: d({ members: ['a', 'a'] }) }],
+    ['member both staying and leaving', { t: 'newView', view: 4, decision: d({ leavers: ['a'] }) }],
+    ['chunk beyond its total', { t: 'stateChunk', view: 1, offset: 5, total: 6, data: bytes(2) }],
     ['unknown type', { t: 'boom', view: 1 }],
     ['not an object', null],
   ];

@@ -46,7 +46,7 @@ describe('scripted scenarios (each checked by the trace checker)', () => {
     c.crash('e#1');
     let crashed = false;
     c.onFrame = (from, _to, f) => {
-      if (!crashed && from === 'a#1' && f.t === 'acc') {
+      if (!crashed && from === 'a#1' && f.t === 'accept') {
         crashed = true;
         c.crash('a#1');
       }
@@ -81,7 +81,7 @@ describe('scripted scenarios (each checked by the trace checker)', () => {
     c.crash('e#1');
     let joined = false;
     c.onFrame = (from, _to, f) => {
-      if (!joined && from === 'a#1' && f.t === 'prep') {
+      if (!joined && from === 'a#1' && f.t === 'prepare') {
         joined = true;
         c.join('f#1', ['c#1']);
       }

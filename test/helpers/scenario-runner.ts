@@ -262,7 +262,7 @@ export class ScenarioRunner {
         const all = rest.includes('all');
         const types = new Set(rest.filter((r) => r !== 'all'));
         const out = this.wire
-          .filter((w) => (types.size === 0 ? all || (w.frame.t !== 'hb' && w.frame.t !== 'ping') : types.has(w.frame.t)))
+          .filter((w) => (types.size === 0 ? all || (w.frame.t !== 'heartbeat' && w.frame.t !== 'ping') : types.has(w.frame.t)))
           .map((w) => `${show(w.from)}->${show(w.to)} ${frameText(w.frame)}${w.fate === 'delivered' ? '' : `  (lost: ${w.fate})`}`);
         this.wire = [];
         return out.length > 0 ? out : ['no frames'];

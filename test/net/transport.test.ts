@@ -69,13 +69,13 @@ describe('transport: handshake and frames', () => {
     a.t.on('frame', (_n, x) => got.push(x));
     const payload = new Uint8Array(200_000).map((_, i) => i & 0xff);
     b.t.send('a', encodeFrame('g', 'b#1', '', { t: 'join', view: 0, joiner: 'b#1' }));
-    b.t.send('a', encodeFrame('g', 'b#1', 'a#7', { t: 'fwd', view: 3, msgs: [{ fseq: 1, msgNo: 1, payload }] }));
+    b.t.send('a', encodeFrame('g', 'b#1', 'a#7', { t: 'forward', view: 3, msgs: [{ fseq: 1, msgNo: 1, payload }] }));
     await waitFor(() => got.length === 2, 'two envelopes');
     expect(got[0]!.constructor).toBe(Uint8Array);
     expect(decodeFrame(got[0]!)).toEqual({ group: 'g', from: 'b#1', to: '', frame: { t: 'join', view: 0, joiner: 'b#1' } });
     const second = decodeFrame(got[1]!);
     expect(second.to).toBe('a#7');
-    if (second.frame.t !== 'fwd') throw new Error('wrong frame');
+    if (second.frame.t !== 'forward') throw new Error('wrong frame');
     expect(Buffer.from(second.frame.msgs[0]!.payload).equals(Buffer.from(payload))).toBe(true);
   });
 

@@ -6,7 +6,7 @@ import { decodeFrame, encodeFrame } from '../../src/wire/index.js';
 
 const chunk = (s: string) => {
   const data = new TextEncoder().encode(s);
-  return { t: 'schunk' as const, view: 0, offset: 0, total: data.length, data };
+  return { t: 'stateChunk' as const, view: 0, offset: 0, total: data.length, data };
 };
 
 describe('formation messages', () => {
@@ -35,7 +35,7 @@ describe('formation messages', () => {
       '{"k":"accept","g":"g","id":"p","member":7}',
     ];
     for (const s of bad) expect(decodeControl(chunk(s))).toBeNull();
-    expect(decodeControl({ t: 'schunk', view: 0, offset: 0, total: 2, data: new Uint8Array([0xff, 0xfe]) })).toBeNull();
+    expect(decodeControl({ t: 'stateChunk', view: 0, offset: 0, total: 2, data: new Uint8Array([0xff, 0xfe]) })).toBeNull();
     expect(decodeControl(chunk(`{"k":"probe","g":"g","exp":1,"pad":"${'x'.repeat(MAX_CONTROL_BYTES)}"}`))).toBeNull();
     expect(decodeControl({ t: 'ping', view: 0 })).toBeNull();
   });

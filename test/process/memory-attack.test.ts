@@ -128,7 +128,7 @@ describe('memory attacks by an insider against real processes', () => {
 
     // (b) Two million member ids in one decision: refused by the codec before it builds a list, and the link dropped.
     const ids = Array.from({ length: 2_000_000 }, (_, i) => `m${i.toString(36)}`);
-    const huge: Frame = { t: 'nv', view: view.id, decision: { prevView: view.id, view: view.id + 1, members: ids, leavers: [], cut: 0 } };
+    const huge: Frame = { t: 'newView', view: view.id, decision: { prevView: view.id, view: view.id + 1, members: ids, leavers: [], cut: 0 } };
     const hugeBytes = encodeFrame('g', 'mallory#1', '', huge);
     expect(hugeBytes.byteLength).toBeGreaterThan(13 * MiB);
     for (const n of ['a', 'b', 'c']) {

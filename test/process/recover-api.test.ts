@@ -24,7 +24,7 @@ describe('group.recover', () => {
   it('decodes recovery messages and refuses malformed ones', () => {
     const order = { k: 'recover', g: 'g', old: 'x-1', gid: 'y-2', founder: 'a', survivors: ['a', 'b'] } as const;
     expect(decodeControl(encodeControl({ ...order, survivors: [...order.survivors] }))).toEqual(order);
-    const bad = (m: unknown): unknown => decodeControl({ t: 'schunk', view: 0, offset: 0, total: 0, data: new TextEncoder().encode(JSON.stringify(m)) });
+    const bad = (m: unknown): unknown => decodeControl({ t: 'stateChunk', view: 0, offset: 0, total: 0, data: new TextEncoder().encode(JSON.stringify(m)) });
     expect(bad({ k: 'rinfo', g: 'g', id: 'i', gid: 'x', minority: 'yes', view: 1, seq: 1 })).toBeNull();
     expect(bad({ k: 'rinfo', g: 'g', id: 'i', gid: 'x', minority: true, view: -1, seq: 1 })).toBeNull();
     expect(bad({ k: 'recover', g: 'g', old: 'x', gid: 'y', founder: 'a', survivors: 'a' })).toBeNull();

@@ -27,7 +27,7 @@ describe('Q4: a joiner whose two state providers are gone', () => {
     const c = new StatefulCluster(['a#1', 'b#1', 'c#1', 'd#1']);
     c.send('c#1', 'one');
     c.tick(5);
-    c.filter = (_from, to, f) => !(to === 'f#1' && f.t === 'schunk');
+    c.filter = (_from, to, f) => !(to === 'f#1' && f.t === 'stateChunk');
     c.join('f#1', ['a#1']);
     c.until(() => c.member('f#1').phase === 'member', 200, 'f admitted');
     c.crash('a#1');
@@ -49,7 +49,7 @@ describe('Q4: a joiner whose two state providers are gone', () => {
 
   it('[a,b,c,d,e,g] + f, a and b crash: the view after next drops f, which reports why', () => {
     const c = new StatefulCluster(['a#1', 'b#1', 'c#1', 'd#1', 'e#1', 'g#1']);
-    c.filter = (_from, to, f) => !(to === 'f#1' && f.t === 'schunk');
+    c.filter = (_from, to, f) => !(to === 'f#1' && f.t === 'stateChunk');
     c.join('f#1', ['a#1']);
     c.until(() => c.member('f#1').phase === 'member', 200, 'f admitted');
     c.crash('a#1');
@@ -62,7 +62,7 @@ describe('Q4: a joiner whose two state providers are gone', () => {
 describe('Q5: dissolution with a joiner still loading its state', () => {
   it('[a,b] + f, a and b leave while f gets no chunk: f is told it is out, it does not wait for ever', () => {
     const c = new StatefulCluster(['a#1', 'b#1']);
-    c.filter = (_from, to, f) => !(to === 'f#1' && f.t === 'schunk');
+    c.filter = (_from, to, f) => !(to === 'f#1' && f.t === 'stateChunk');
     c.join('f#1', ['a#1']);
     c.until(() => c.member('f#1').phase === 'member', 200, 'f admitted');
     c.member('a#1').leave();
@@ -92,7 +92,7 @@ describe('Q7: a joiner loading its state while the group sends', () => {
   it('is not excluded while its download proceeds, even past its log bound', () => {
     const c = new StatefulCluster(['a#1', 'b#1', 'c#1'], { maxLogEntries: 20, progressTimeoutTicks: 100 });
     let hold = true;
-    c.filter = (_from, to, f) => !(hold && to === 'f#1' && f.t === 'schunk');
+    c.filter = (_from, to, f) => !(hold && to === 'f#1' && f.t === 'stateChunk');
     c.join('f#1', ['a#1']);
     c.until(() => c.member('f#1').phase === 'member', 200, 'f admitted');
     // b and c send while f's chunks are held back for 250 ticks, longer than f's own member-side limit

@@ -24,7 +24,7 @@ describe('wire codec round trip', () => {
   it('covers every frame type', () => {
     const types = new Set(sampleFrames.map(([, f]) => f.t));
     expect([...types].sort()).toEqual(
-      ['acc', 'accd', 'ack', 'excl', 'fetch', 'fwd', 'hb', 'join', 'leave', 'msgs', 'nv', 'ping', 'prep', 'prom', 'rej'].sort(),
+      ['accept', 'accepted', 'ack', 'exclude', 'fetch', 'forward', 'heartbeat', 'join', 'leave', 'msgs', 'newView', 'ping', 'prepare', 'promise', 'reject'].sort(),
     );
   });
 
@@ -39,10 +39,10 @@ describe('wire codec round trip', () => {
   });
 
   it('does not copy payloads on decode', () => {
-    const frame: Frame = { t: 'fwd', view: 1, msgs: [{ fseq: 1, msgNo: 1, payload: new Uint8Array(4096).fill(9) }] };
+    const frame: Frame = { t: 'forward', view: 1, msgs: [{ fseq: 1, msgNo: 1, payload: new Uint8Array(4096).fill(9) }] };
     const bytes = encodeFrame('g', 'a#1', 'b#1', frame);
     const decoded = decodeFrame(bytes).frame;
-    if (decoded.t !== 'fwd') throw new Error('wrong type');
+    if (decoded.t !== 'forward') throw new Error('wrong type');
     const p = decoded.msgs[0]!.payload;
     expect(p.buffer).toBe(bytes.buffer);
     expect(p.byteOffset).toBeGreaterThanOrEqual(bytes.byteOffset);
@@ -50,7 +50,7 @@ describe('wire codec round trip', () => {
   });
 
   it('keeps ids, group names and payloads with any content', () => {
-    const frame: Frame = { t: 'prep', view: 1, ballot: 1, survivors: ['ünï#1', '日本#2', '🙂#3', ' #4'] };
+    const frame: Frame = { t: 'newView', view: 1, decision: { prevView: 1, view: 2, members: ['ünï#1', '日本#2', '🙂#3', ' #4'], leavers: [], cut: 0 } };
     expect(decodeFrame(encodeFrame('gröup/🙂', 'ñ#9', 'ü#🙂', frame))).toEqual({ group: 'gröup/🙂', from: 'ñ#9', to: 'ü#🙂', frame });
   });
 

@@ -15,11 +15,11 @@ export const decision: Decision = { prevView: BIG, view: BIG + 1, members: ['a#1
 
 /** One representative frame of every type (several for some). */
 export const sampleFrames: Array<[string, Frame]> = [
-  ['hb', { t: 'hb', view: 3, promised: 0 }],
-  ['hb promised', { t: 'hb', view: 3, promised: BIG }],
+  ['heartbeat', { t: 'heartbeat', view: 3, promised: 0 }],
+  ['hb promised', { t: 'heartbeat', view: 3, promised: BIG }],
   ['ping', { t: 'ping', view: 0 }],
-  ['fwd', { t: 'fwd', view: BIG, msgs: [{ fseq: 1, msgNo: BIG, payload: bytes(10), kind: 1 }, { fseq: MAX, msgNo: 0, payload: new Uint8Array(0) }] }],
-  ['fwd empty', { t: 'fwd', view: 1, msgs: [] }],
+  ['forward', { t: 'forward', view: BIG, msgs: [{ fseq: 1, msgNo: BIG, payload: bytes(10), kind: 1 }, { fseq: MAX, msgNo: 0, payload: new Uint8Array(0) }] }],
+  ['fwd empty', { t: 'forward', view: 1, msgs: [] }],
   [
     'msgs',
     {
@@ -40,24 +40,24 @@ export const sampleFrames: Array<[string, Frame]> = [
   ],
   ['msgs empty', { t: 'msgs', view: 0, first: 0, senders: [], entries: [], last: 0, commit: 0, stable: 0, fill: false }],
   ['msgs 1 MiB', { t: 'msgs', view: 2, first: 1, senders: ['x#1'], entries: [{ sender: 0, msgNo: 9, payload: bytes(1 << 20) }], last: 1, commit: 0, stable: 0, fill: false }],
-  ['fwd 1 MiB', { t: 'fwd', view: 2, msgs: [{ fseq: 3, msgNo: 3, payload: bytes(1 << 20, 5) }] }],
+  ['fwd 1 MiB', { t: 'forward', view: 2, msgs: [{ fseq: 3, msgNo: 3, payload: bytes(1 << 20, 5) }] }],
   ['ack', { t: 'ack', view: 1, received: MAX }],
   ['fetch', { t: 'fetch', view: 1, from: BIG, to: BIG + 100 }],
   ['join', { t: 'join', view: 0, joiner: 'newbie#17' }],
   ['leave', { t: 'leave', view: 4 }],
-  ['prep', { t: 'prep', view: 4, ballot: BIG, survivors: ['a#1', 'c#3'] }],
-  ['prep empty', { t: 'prep', view: 4, ballot: 0, survivors: [] }],
-  ['prom null', { t: 'prom', view: 4, ballot: 5, received: BIG, accepted: null }],
-  ['prom accepted', { t: 'prom', view: 4, ballot: 5, received: 0, accepted: { ballot: BIG, decision } }],
+  ['prepare', { t: 'prepare', view: 4, ballot: BIG }],
+  ['prepare, ballot 0', { t: 'prepare', view: 4, ballot: 0 }],
+  ['prom null', { t: 'promise', view: 4, ballot: 5, received: BIG, accepted: null }],
+  ['prom accepted', { t: 'promise', view: 4, ballot: 5, received: 0, accepted: { ballot: BIG, decision } }],
   [
     'prom accepted empty decision',
-    { t: 'prom', view: 4, ballot: 5, received: 0, accepted: { ballot: 0, decision: { prevView: 0, view: 0, members: [], leavers: [], cut: 0 } } },
+    { t: 'promise', view: 4, ballot: 5, received: 0, accepted: { ballot: 0, decision: { prevView: 0, view: 0, members: [], leavers: [], cut: 0 } } },
   ],
-  ['rej', { t: 'rej', view: 4, ballot: MAX }],
-  ['acc', { t: 'acc', view: 4, ballot: 6, decision, source: 'b#2' }],
-  ['accd', { t: 'accd', view: 4, ballot: 6 }],
-  ['nv', { t: 'nv', view: 4, decision }],
-  ['excl', { t: 'excl', view: BIG }],
+  ['reject', { t: 'reject', view: 4, ballot: MAX }],
+  ['accept', { t: 'accept', view: 4, ballot: 6, decision, source: 'b#2' }],
+  ['accepted', { t: 'accepted', view: 4, ballot: 6 }],
+  ['newView', { t: 'newView', view: 4, decision }],
+  ['exclude', { t: 'exclude', view: BIG }],
 ];
 
 // ---- arbitraries ----
@@ -95,21 +95,21 @@ const msgsArb = fc.array(idArb, { minLength: 0, maxLength: 5 }).chain((senders) 
 );
 
 export const frameArb: fc.Arbitrary<Frame> = fc.oneof(
-  fc.record({ t: fc.constant('hb' as const), view: seqArb, promised: seqArb }),
+  fc.record({ t: fc.constant('heartbeat' as const), view: seqArb, promised: seqArb }),
   fc.record({ t: fc.constant('ping' as const), view: seqArb }),
-  fc.record({ t: fc.constant('fwd' as const), view: seqArb, msgs: fc.array(fwdMsgArb, { maxLength: 6 }) }),
+  fc.record({ t: fc.constant('forward' as const), view: seqArb, msgs: fc.array(fwdMsgArb, { maxLength: 6 }) }),
   msgsArb,
   fc.record({ t: fc.constant('ack' as const), view: seqArb, received: seqArb }),
   fc.record({ t: fc.constant('fetch' as const), view: seqArb, from: seqArb, to: seqArb }),
   fc.record({ t: fc.constant('join' as const), view: seqArb, joiner: idArb }),
   fc.record({ t: fc.constant('leave' as const), view: seqArb }),
-  fc.record({ t: fc.constant('prep' as const), view: seqArb, ballot: seqArb, survivors: idsArb }),
-  fc.record({ t: fc.constant('prom' as const), view: seqArb, ballot: seqArb, received: seqArb, accepted: fc.option(acceptedArb, { nil: null }) }),
-  fc.record({ t: fc.constant('rej' as const), view: seqArb, ballot: seqArb }),
-  fc.record({ t: fc.constant('acc' as const), view: seqArb, ballot: seqArb, decision: decisionArb, source: idArb }),
-  fc.record({ t: fc.constant('accd' as const), view: seqArb, ballot: seqArb }),
-  fc.record({ t: fc.constant('nv' as const), view: seqArb, decision: decisionArb }),
-  fc.record({ t: fc.constant('excl' as const), view: seqArb }),
+  fc.record({ t: fc.constant('prepare' as const), view: seqArb, ballot: seqArb }),
+  fc.record({ t: fc.constant('promise' as const), view: seqArb, ballot: seqArb, received: seqArb, accepted: fc.option(acceptedArb, { nil: null }) }),
+  fc.record({ t: fc.constant('reject' as const), view: seqArb, ballot: seqArb }),
+  fc.record({ t: fc.constant('accept' as const), view: seqArb, ballot: seqArb, decision: decisionArb, source: idArb }),
+  fc.record({ t: fc.constant('accepted' as const), view: seqArb, ballot: seqArb }),
+  fc.record({ t: fc.constant('newView' as const), view: seqArb, decision: decisionArb }),
+  fc.record({ t: fc.constant('exclude' as const), view: seqArb }),
 );
 
 /**
@@ -130,7 +130,7 @@ export function canon<T>(v: T): unknown {
 
 /** Every payload of a frame. */
 export function payloadsOf(f: Frame): Uint8Array[] {
-  if (f.t === 'fwd') return f.msgs.map((m) => m.payload);
+  if (f.t === 'forward') return f.msgs.map((m) => m.payload);
   if (f.t === 'msgs') return f.entries.map((e) => e.payload);
   return [];
 }

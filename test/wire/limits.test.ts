@@ -66,16 +66,14 @@ describe('the codec refuses lists and strings above its limits before it decodes
 
   it('a decision of exactly MAX_MEMBER_LIST members still decodes', () => {
     const f = decodeFrame(nvListing(MAX_MEMBER_LIST)).frame;
-    expect(f.t === 'nv' && f.decision.members.length).toBe(MAX_MEMBER_LIST);
+    expect(f.t === 'newView' && f.decision.members.length).toBe(MAX_MEMBER_LIST);
   });
 
-  it('senders, survivors and ids above their limits', () => {
+  it('senders and ids above their limits', () => {
     const senders = Array.from({ length: MAX_FRAME_SENDERS + 1 }, (_, i) => `s#${i}`);
     const entries = senders.map((_, i) => ({ sender: i, msgNo: 1, payload: new Uint8Array(0) }));
     const msgs = encodeFrame('g', 'a#1', '', { t: 'msgs', view: 1, first: 1, senders, entries, last: entries.length, commit: 0, stable: 0, fill: false });
     expect(decodeError(msgs).message).toMatch(/msgs\.senders/);
-    const survivors = Array.from({ length: MAX_MEMBER_LIST + 1 }, (_, i) => `s#${i}`);
-    expect(decodeError(encodeFrame('g', 'a#1', '', { t: 'prep', view: 1, ballot: 2047, survivors })).message).toMatch(/prep\.survivors/);
     const long = 'x'.repeat(MAX_ID_BYTES + 1);
     expect(decodeError(encodeFrame('g', long, '', { t: 'ping', view: 1 })).message).toMatch(/from: a string/);
     expect(decodeError(encodeFrame('g', 'a#1', '', { t: 'join', view: 0, joiner: long })).message).toMatch(/join\.joiner/);

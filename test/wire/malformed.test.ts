@@ -81,7 +81,6 @@ describe('decodeFrame rejects', () => {
     const d = (members: string[], leavers: string[]) => ({ prevView: 1, view: 2, members, leavers, cut: 3 });
     const cases: Array<[vsync.wire.Envelope.$Properties, RegExp]> = [
       [{ msgs: { senders: ['a#1', ''] } }, /msgs\.senders\[1\]/],
-      [{ prep: { ballot: 1, survivors: [''] } }, /prep\.survivors\[0\]/],
       [{ nv: { decision: d(['a#1', ''], []) } }, /nv\.decision\.members\[1\]/],
       [{ nv: { decision: d(['a#1'], ['']) } }, /nv\.decision\.leavers\[0\]/],
       [{ acc: { ballot: 1, decision: d(['a#1'], []), source: '' } }, /acc\.source/],
@@ -125,7 +124,7 @@ describe('decodeFrame rejects', () => {
   it('a delivery kind that is not one (above 2), in entries and in forwards', () => {
     const msgs: Frame = { t: 'msgs', view: 1, first: 1, senders: ['a#1'], entries: [{ sender: 0, msgNo: 1, payload: new Uint8Array(1), kind: 3 }], last: 1, commit: 0, stable: 0, fill: false };
     expect(decodeError(encodeFrame('g', 'a#1', '', msgs)).message).toMatch(/entries\[0\]\.kind = 3 is not a delivery kind/);
-    const fwd: Frame = { t: 'fwd', view: 1, msgs: [{ fseq: 1, msgNo: 1, payload: new Uint8Array(1), kind: 2 }, { fseq: 2, msgNo: 2, payload: new Uint8Array(1), kind: 99 }] };
+    const fwd: Frame = { t: 'forward', view: 1, msgs: [{ fseq: 1, msgNo: 1, payload: new Uint8Array(1), kind: 2 }, { fseq: 2, msgNo: 2, payload: new Uint8Array(1), kind: 99 }] };
     expect(decodeError(encodeFrame('g', 'a#1', '', fwd)).message).toMatch(/fwd\.msgs\[1\]\.kind = 99/);
   });
 

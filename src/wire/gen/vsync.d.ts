@@ -1530,9 +1530,6 @@ export namespace vsync {
             /** Prep ballot. */
             ballot: (number|Long);
 
-            /** Prep survivors. */
-            survivors: string[];
-
             /**
              * Creates a new Prep instance using the specified properties.
              * @param [properties] Properties to set
@@ -1567,9 +1564,6 @@ export namespace vsync {
 
                 /** Prep ballot */
                 ballot?: (number|Long|null);
-
-                /** Prep survivors */
-                survivors?: (string[]|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -3767,7 +3767,6 @@ export const vsync = $root.vsync = (() => {
              * Properties of a Prep.
              * @typedef {Object} vsync.wire.Prep.$Properties
              * @property {number|Long|null} [ballot] Prep ballot
-             * @property {Array.<string>|null} [survivors] Prep survivors
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -3793,7 +3792,6 @@ export const vsync = $root.vsync = (() => {
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
             const Prep = function (properties) {
-                this.survivors = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -3807,14 +3805,6 @@ export const vsync = $root.vsync = (() => {
              * @instance
              */
             Prep.prototype.ballot = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
-
-            /**
-             * Prep survivors.
-             * @member {Array.<string>} survivors
-             * @memberof vsync.wire.Prep
-             * @instance
-             */
-            Prep.prototype.survivors = $util.emptyArray;
 
             /**
              * Creates a new Prep instance using the specified properties.
@@ -3850,9 +3840,6 @@ export const vsync = $root.vsync = (() => {
                     throw $Error("max depth exceeded");
                 if (message.ballot != null && $Object.hasOwnProperty.call(message, "ballot") && (typeof message.ballot === "object" ? message.ballot.low || message.ballot.high : message.ballot !== 0))
                     writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.ballot);
-                if (message.survivors != null && message.survivors.length)
-                    for (let i = 0; i < message.survivors.length; ++i)
-                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.survivors[i]);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -3904,14 +3891,6 @@ export const vsync = $root.vsync = (() => {
                                 message.ballot = value;
                             else
                                 delete message.ballot;
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 2)
-                                break;
-                            if (!(message.survivors && message.survivors.length))
-                                message.survivors = [];
-                            message.survivors.push(reader.stringVerify());
                             continue;
                         }
                     }
