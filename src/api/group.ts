@@ -315,15 +315,6 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
     }
   }
 
-  /** `emit('message', m)` without the rest-parameter array of `emit`: once per delivery. */
-  private emitMessage(m: Message): void {
-    try {
-      super.emit('message', m);
-    } catch (err) {
-      this.host.logger.error({ err, group: this.name, event: 'message' }, 'a group event listener threw');
-    }
-  }
-
   /**
    * Multicasts `payload` in total order. Resolves with its sequence number once it is delivered here; while the
    * send window is full it waits (backpressure). Rejects with VSYNC_ERR_INVALID_ARGUMENT (not a Uint8Array),
@@ -500,7 +491,7 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
         if (this.readers.size === 0 && this.listenerCount('message') === 0) break;
         const m: Message = { sender: e.sender, seq: e.seq, viewId: e.view, payload: e.payload, delivery: kindOf(e.kind) };
         if (this.readers.size > 0) for (const r of this.readers) r.push(m);
-        this.emitMessage(m);
+        this.emit('message', m);
         break;
       }
       case 'snapshot': {

@@ -79,6 +79,10 @@ export class DirectStore {
    * messages are ordered in msgNo order, so those are in the log or will come by a fetch with their payloads).
    */
   settle(sender: MemberId, msgNo: number): void {
+    // Called for every message added to the log: with nothing held (small messages only, the common case) it
+    // costs one comparison. A payload that then comes for a message already in the log (its entry came by a fill)
+    // is kept until the sender's next settle or the install, within the store's bounds.
+    if (this.payloadCount === 0) return;
     const old = this.settled.get(sender);
     // Bounded by count too: only a lying sequencer names more senders than a view has.
     if (old === undefined ? this.settled.size < this.maxCount : msgNo > old) this.settled.set(sender, msgNo);
