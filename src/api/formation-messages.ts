@@ -1,7 +1,7 @@
 /**
  * Node-to-node messages of group formation (bootstrap.ts): probes and status reports, the founding proposal of
  * `bootstrapExpect`, and group identity gossip. They ride in ordinary envelopes of a reserved group name (no user
- * group may take it), as the data of a `schunk` body, JSON-encoded: the wire format (proto/) and the link handshake
+ * group may take it), as the data of a `stateChunk` body, JSON-encoded: the wire format (proto/) and the link handshake
  * stay as they are. Decoding trusts nothing: anything malformed or out of bounds decodes to null.
  */
 import type { Frame } from '../core/index.js';

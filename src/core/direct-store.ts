@@ -3,7 +3,7 @@ import type { MemberId } from './types.js';
 
 /**
  * What a non-sequencer keeps of direct messages (docs/protocol.md §3, "Direct payloads") for one view:
- * - payloads that senders multicast in `fwd` frames, until the sequencer's id-only entry for them arrives;
+ * - payloads that senders multicast in `forward` frames, until the sequencer's id-only entry for them arrives;
  * - ordered entries whose id arrived before their payload ("awaiting"): not `received` until completed, since
  *   `received` means holding the payload (the flush's cut, acks, commit and uniformity rest on it).
  * Both are bounded; whatever does not fit is dropped and the ordered entry is fetched from the sequencer like any

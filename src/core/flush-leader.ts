@@ -38,7 +38,7 @@ export interface FlushLeaderHost {
   emit(event: CoreEvent): void;
   /** Frames to this member itself are handled after the current input, never re-entrantly. */
   sendTo(to: MemberId[], frame: Frame): void;
-  /** Applies a decision this leader made to the member itself, as any member applies an `nv` (`onNewView`). */
+  /** Applies a decision this leader made to the member itself, as any member applies a `newView` (`onNewView`). */
   applyDecision(d: Decision): void;
 }
 
@@ -88,7 +88,7 @@ export function watchMinority(host: FlushLeaderHost): void {
   if (2 * reachable <= host.view.members.length) reportMinority(host, reachable);
 }
 
-/** Fixes survivors and leavers, checks for a primary component, and sends `prep` with a fresh ballot. */
+/** Fixes survivors and leavers, checks for a primary component, and sends `prepare` with a fresh ballot. */
 export function startAttempt(host: FlushLeaderHost): void {
   const view = host.view;
   const current = host.current;
@@ -131,7 +131,7 @@ export function progressAttempt(host: FlushLeaderHost): void {
   }
 }
 
-/** A survivor's `prom`: once every survivor promised, choose the value (`chooseDecision`) and send `acc`. */
+/** A survivor's `promise`: once every survivor promised, choose the value (`chooseDecision`) and send `accept`. */
 export function onPromise(host: FlushLeaderHost, from: MemberId, ballot: number, received: number, accepted: Accepted | null): void {
   const a = host.current.attempt;
   if (a && a.phase === 'accept' && a.ballot === ballot && a.survivors.includes(from)) {
@@ -174,7 +174,7 @@ export function onReject(host: FlushLeaderHost, ballot: number): void {
   current.nextAttemptAt = host.now + 1 + Math.floor(host.random() * 4 * host.cfg.flushRetryTicks);
 }
 
-/** A survivor's `accd`: once every survivor accepted, the value is decided: send `nv` and apply it here. */
+/** A survivor's `accepted`: once every survivor accepted, the value is decided: send `newView` and apply it here. */
 export function onAccepted(host: FlushLeaderHost, from: MemberId, ballot: number): void {
   const a = host.current.attempt;
   if (!a || a.phase !== 'accept' || a.ballot !== ballot || !a.survivors.includes(from) || a.acks.has(from)) return;
@@ -200,7 +200,7 @@ export function onAccepted(host: FlushLeaderHost, from: MemberId, ballot: number
 
 /**
  * Each tick while announcing: once a majority of the new view has the decision, or after a flush timeout, apply it
- * (deliver up to the cut and go `left`, or go `excluded`); until then resend the `nv` every `flushRetryTicks` to
+ * (deliver up to the cut and go `left`, or go `excluded`); until then resend the `newView` every `flushRetryTicks` to
  * the new view's members not yet heard from in it. Frozen since its own prepare: it delivers and emits nothing.
  */
 export function announce(host: FlushLeaderHost): void {
@@ -219,8 +219,8 @@ export function announce(host: FlushLeaderHost): void {
 
 /**
  * A frame that reaches a member while it announces its decision. A member of the new view that sends anything
- * stamped with that view or later has it (a stale `nv` is answered through `helpStale`); a `prep` or `acc` of the
- * old view comes from a member that missed it, and gets the `nv`. Only fetches go on to the member (it may hold
+ * stamped with that view or later has it (a stale `newView` is answered through `helpStale`); a `prepare` or `accept` of the
+ * old view comes from a member that missed it, and gets the `newView`. Only fetches go on to the member (it may hold
  * messages below the cut that the new view's members still need); everything else is dropped. Returns true when
  * the member should handle the frame.
  */

@@ -7,11 +7,11 @@ import { RANKS } from './ballot.js';
 
 /** Longest member id, group name or node name, in UTF-8 bytes. */
 export const MAX_ID_BYTES = 1024;
-/** Most member ids in a member list: a decision's `members` or `leavers`, a `prep`'s `survivors` (a view's size). */
+/** Most member ids in a member list: a decision's `members` or `leavers` (a view's size). */
 export const MAX_MEMBER_LIST = RANKS;
 /** Most distinct senders named by one `msgs` frame. */
 export const MAX_FRAME_SENDERS = 4096;
-/** Most entries of one `msgs` frame or messages of one `fwd` frame. */
+/** Most entries of one `msgs` frame or messages of one `forward` frame. */
 export const MAX_FRAME_ENTRIES = 65536;
 /**
  * Largest flush round a ballot may carry: `makeBallot(MAX_ROUND, 0)` is about 2^50, so every ballot stays an exact

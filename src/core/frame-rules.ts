@@ -172,7 +172,7 @@ export function ackOk(received: number, sequencerReceived: number | null): boole
   return sequencerReceived === null || received <= sequencerReceived;
 }
 
-/** A reported ballot (a `rej`: the ballot its sender promised): any rank, a round in the same window. */
+/** A reported ballot (a `reject`: the ballot its sender promised): any rank, a round in the same window. */
 export function reportedBallotOk(ballot: number, knownRound: number): boolean {
   const round = roundOf(ballot);
   return round <= MAX_ROUND && round <= knownRound + MAX_ROUND_STEP;

@@ -909,7 +909,7 @@ export class Member {
   }
 
   /**
-   * A direct `fwd` at a non-sequencer: completes the ordered entry waiting for that payload, or keeps the payload
+   * A direct `forward` at a non-sequencer: completes the ordered entry waiting for that payload, or keeps the payload
    * until the sequencer's id-only entry comes (docs/protocol.md §3, "Direct payloads").
    */
   private onDirect(from: MemberId, msgs: FwdMsg[]): void {

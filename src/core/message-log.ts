@@ -114,7 +114,7 @@ export class MessageLog {
     return this.addEntry(seq, entry, limit, window, true);
   }
 
-  /** `append` for the entries of one frame (the sequencer ordering a `fwd` frame): copied at `endFrame`; takes `entry`. */
+  /** `append` for the entries of one frame (the sequencer ordering a `forward` frame): copied at `endFrame`; takes `entry`. */
   appendFromFrame(entry: LogEntry): number {
     this.keepView(entry);
     return this.append(entry);

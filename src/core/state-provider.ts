@@ -1,7 +1,7 @@
 import { STATE_PROVIDERS } from './state-transfer.js';
 import type { MemberId } from './types.js';
 
-/** One `schunk` frame's worth of the state (`total = -1`: no snapshot here for that view). */
+/** One `stateChunk` frame's worth of the state (`total = -1`: no snapshot here for that view). */
 export interface StateChunk {
   offset: number;
   total: number;

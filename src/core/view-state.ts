@@ -21,7 +21,7 @@ export interface Attempt {
 
 /**
  * A decision this member made as flush leader that leaves it out of the next view (it leaves, or an adopted value
- * excludes it). It stays, frozen, to resend the `nv` until a majority of the new view confirmed it or a flush
+ * excludes it). It stays, frozen, to resend the `newView` until a majority of the new view confirmed it or a flush
  * timeout passed: a member that has gone answers nothing, and nobody else may know the view was decided (§5.5).
  */
 export interface Announce {

@@ -101,7 +101,7 @@ function writerFor(size: number): $protobuf.Writer {
 }
 
 /**
- * An upper bound of the encoded size of the frames that carry payloads (`msgs`, `fwd`); 0 for the others, which are
+ * An upper bound of the encoded size of the frames that carry payloads (`msgs`, `forward`); 0 for the others, which are
  * small. Per entry: payload, plus at most 5 (tag, length) + 6 (sender) + 9 (msgNo) + 6 (payload tag and length).
  */
 function sizeHint(group: string, from: MemberId, to: string, frame: Frame): number {

@@ -15,7 +15,7 @@ function varint(out: number[], n: number): void {
   out.push(n);
 }
 
-/** An envelope `nv` whose decision lists `count` member ids, built byte by byte (no encoder could afford it). */
+/** An envelope `newView` whose decision lists `count` member ids, built byte by byte (no encoder could afford it). */
 function nvListing(count: number): Uint8Array {
   const id = new TextEncoder().encode('m#12345');
   const entry = 2 + id.length; // tag 0x1a (decision.members), length, bytes
