@@ -17,7 +17,7 @@ const USAGE = helpText(
     'view changes, joins and memory. Prints a table, writes JSON (default bench-results.json) and beside it an HTML\n' +
     'report with charts (bench-results.html).',
   [
-    { flag: '--quick', text: 'fewer cases (3 members, all sending 1 KB, 16 KB, 64 B; 3 rounds), shorter windows (a few minutes)' },
+    { flag: '--quick', text: 'fewer cases (3 members, all sending 1 KB, 16 KB, 64 B, and 5 members at 1 KB; 3 rounds), shorter windows (a few minutes)' },
     { flag: '--smoke', text: 'the smallest run that exercises every part (for tests)' },
     { flag: '--out <file>', text: 'where to write the JSON results (default: bench-results.json in the current directory)' },
     { flag: '--only <parts>', text: `comma-separated subset of: ${PARTS.join(', ')} (netns: members in network namespaces, as root, only when named)` },

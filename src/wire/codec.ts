@@ -16,6 +16,7 @@ import type { Accepted, Decision, Entry, Frame, FwdMsg } from '../core/frames.js
 import type { MemberId } from '../core/types.js';
 import $protobuf from 'protobufjs/minimal.js';
 import { vsync } from './gen/vsync.js';
+import { decodeHot, encodeHot } from './hot-codec.js';
 import { scanEnvelope } from './size-scan.js';
 
 const W = vsync.wire;
@@ -51,6 +52,16 @@ const EMPTY_PAYLOAD = new Uint8Array(0);
  * version field): the transport tells envelopes from its own link messages by it (proto/vsync.proto).
  */
 export function encodeFrame(group: string, from: MemberId, to: MemberId | '', frame: Frame): Uint8Array {
+  const version = WIRE_VERSION;
+  if (frame.t === 'msgs' || frame.t === 'forward') {
+    const hot = encodeHot(version, group, from, to, frame);
+    if (hot !== null) return hot;
+  }
+  return encodeGeneric(group, from, to, frame);
+}
+
+/** encodeFrame by the generated code only (every frame; the tests compare it with the hand-written encoder). */
+export function encodeGeneric(group: string, from: MemberId, to: MemberId | '', frame: Frame): Uint8Array {
   const version = WIRE_VERSION;
   const view = frame.view;
   let env: vsync.wire.Envelope.$Properties;
@@ -129,6 +140,12 @@ export function decodeFrame(bytes: Uint8Array): DecodedFrame {
   // Read a Buffer through a plain Uint8Array view: protobufjs then yields payloads as plain Uint8Array views
   // (subarray) rather than Buffers, whose slice() shares memory where Uint8Array's copies.
   const input = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // The frames that carry payloads, by hand (hot-codec.ts); anything it does not expect is decided below.
+  return decodeHot(input, WIRE_VERSION) ?? decodeGeneric(input);
+}
+
+/** decodeFrame by the generated code only, for a plain Uint8Array (the tests compare it with the fast path). */
+export function decodeGeneric(input: Uint8Array): DecodedFrame {
   let env: DecodedEnvelope;
   try {
     // Lists and strings above the limits are refused before the decoder allocates them.
