@@ -8,6 +8,7 @@ import { throwIfAborted, withSignal } from './abort.js';
 import type { ConflictInfo } from './bootstrap.js';
 import type { RecoverResult } from './recover.js';
 import { BoundedQueue } from './bounded-queue.js';
+import { PendingSends } from './pending-sends.js';
 import type { Group } from './public.js';
 import { type CoreFigures, GroupCounters, type GroupStats } from './stats.js';
 import { type DeliveryKind, type KindCode, kindCode, kindOf } from '../core/delivery-kinds.js';
@@ -112,11 +113,6 @@ export interface GroupHost {
   recover(group: string, opts: { confirm?: boolean; signal?: AbortSignal }): Promise<RecoverResult>;
 }
 
-interface PendingSend {
-  resolve: (r: SendResult) => void;
-  reject: (e: unknown) => void;
-}
-
 /**
  * A process group as the application sees it: typed events, async iterators, and promises that resolve when
  * the message is delivered back to its sender (that is, ordered and held by a majority of the view).
@@ -125,7 +121,7 @@ interface PendingSend {
 export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
   private rt: MemberRuntime | null = null;
   private view: ViewInfo | null = null;
-  private readonly pending = new Map<number, PendingSend>();
+  private readonly pending = new PendingSends();
   private readonly waiting: Array<() => void> = [];
   private readonly readers = new Set<BoundedQueue<Message>>();
   private readonly viewReaders = new Set<BoundedQueue<ViewInfo>>();
@@ -237,8 +233,7 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
     if (!rt || this.state !== 'member') return;
     rt.close(false);
     const err = new VsyncError(ErrorCodes.EXCLUDED, `group ${this.name}: the blocked instance was ended by a recovery; this message may be lost`);
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
+    this.pending.rejectAll(err);
     this.counters.incarnation(false);
     this.start(true);
   }
@@ -350,7 +345,7 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
     if (!rt.member.canSend(payload.byteLength)) return null;
     const msgNo = rt.input((m) => m.send(payload, kind))!;
     this.counters.sent++;
-    return withSignal(new Promise<SendResult>((resolve, reject) => this.pending.set(msgNo, { resolve, reject })), signal);
+    return withSignal(this.pending.add(msgNo), signal);
   }
 
   /** The window is full: waits for room (backpressure), bounded by `maxWaitingSends`, then sends. */
@@ -436,8 +431,7 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
   private finish(state: 'left' | 'closed', err: VsyncError): void {
     this.state = state;
     this.endCode = err.code;
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
+    this.pending.rejectAll(err);
     for (const w of this.waiting.splice(0)) w();
     for (const w of this.joinedWaiters.splice(0)) w.reject(err);
     for (const r of this.readers) r.end();
@@ -479,11 +473,7 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
       case 'deliver': {
         this.counters.delivered++;
         if (e.sender === rt.id) {
-          const p = this.pending.get(e.msgNo);
-          if (p) {
-            this.pending.delete(e.msgNo);
-            p.resolve({ seq: e.seq, viewId: e.view });
-          }
+          this.pending.delivered(e.msgNo, e.seq, e.view);
           const w = this.waiting.shift();
           if (w) w();
         }
@@ -552,8 +542,7 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
         const old = rt.id;
         const err = new VsyncError(ErrorCodes.EXCLUDED, `member ${old} was excluded from ${this.name}`);
         // Messages not yet delivered back may or may not have been delivered to the others: say so, do not guess.
-        for (const p of this.pending.values()) p.reject(err);
-        this.pending.clear();
+        this.pending.rejectAll(err);
         this.counters.excluded++;
         this.host.logger.info({ group: this.name, member: old, rejoining: this.rejoin }, `excluded from the group${this.rejoin ? ': rejoining as a new incarnation' : ''}`);
         this.emit('excluded', { member: old, rejoining: this.rejoin });
