@@ -22,6 +22,14 @@ function ownsBuffer(p: Uint8Array): boolean {
  */
 const SMALL_PAYLOAD_BYTES = 64;
 
+/**
+ * The share of a frame's buffer that the payloads the log keeps from it must fill for the log to keep them as views
+ * into it rather than copy them (`endFrame`): above a half, so two frames that share one buffer (a socket read) cannot
+ * both be kept that way; at 3/4, what the log pins stays within 4/3 of the payload bytes it counts. A decrypted frame
+ * of 1 KB payloads is about 99% payload, one of 64-byte payloads about 87%.
+ */
+const ADOPT_SHARE = 0.75;
+
 export interface LogEntry {
   sender: MemberId;
   msgNo: number;
@@ -44,8 +52,8 @@ export class MessageLog {
   private ahead = new Map<number, LogEntry>();
   private aheadBytesTotal = 0;
   /**
-   * In-order entries of the frame being read whose payloads are still views into that frame (`addFromFrame`,
-   * `appendFromFrame`); `endFrame` copies them into one buffer. Never holds views into more than one frame.
+   * In-order entries of the frame being read whose payloads are views into that frame (`addFromFrame`,
+   * `appendFromFrame`), until `endFrame` decides whether they stay so. Never holds views into more than one frame.
    */
   private unsealed: LogEntry[] = [];
   floor = 0;
@@ -106,40 +114,53 @@ export class MessageLog {
 
   /**
    * `add` for the entries of one frame, read in order: an entry that extends the contiguous run keeps its view into
-   * the frame until `endFrame`, which copies all of them into one buffer (one allocation per frame instead of one
-   * per payload). Entries kept ahead of a gap are still copied one by one: they are dropped one by one, and a
+   * the frame until `endFrame`, which keeps the views or copies all of them into one buffer (no allocation, or one
+   * per frame, instead of one per payload). The frame's bytes must not change afterwards (the transport hands over
+   * each frame in a buffer of its own, never reused). Entries kept ahead of a gap are still copied one by one: they are dropped one by one, and a
    * shared buffer would live until its last payload went. The log takes `entry` itself (pass a fresh object).
    */
   addFromFrame(seq: number, entry: LogEntry, limit: number, window: number): boolean {
     return this.addEntry(seq, entry, limit, window, true);
   }
 
-  /** `append` for the entries of one frame (the sequencer ordering a `forward` frame): copied at `endFrame`; takes `entry`. */
+  /** `append` for the entries of one frame (the sequencer ordering a `forward` frame): sealed at `endFrame`; takes `entry`. */
   appendFromFrame(entry: LogEntry): number {
     this.keepView(entry);
     return this.append(entry);
   }
 
   /**
-   * Copies the payloads kept since the last call (views into the frame just read) into one buffer of their own
-   * (small ones, `SMALL_PAYLOAD_BYTES`, were copied one by one when kept). A shared buffer holds payloads of one frame in
-   * sequence order, and the log drops a prefix (`gc`) or a suffix (`truncateAbove`, which copies out the survivors
-   * of a split buffer), so the bytes it pins beyond `totalBytes` are at most those of the one buffer that straddles
-   * `floor`: one frame's payloads.
+   * Seals the payloads kept since the last call (views into the frame just read). When they are most of that frame's
+   * buffer (at least `ADOPT_SHARE`: a decrypted frame is a buffer of its own, and its payloads are most of it) they
+   * stay views into it, uncopied; otherwise they are copied into one buffer of their own (small ones,
+   * `SMALL_PAYLOAD_BYTES`, one by one). Either way a buffer holds payloads of one frame in sequence order (a second
+   * frame in the same buffer cannot also pass the share), and the log drops a prefix (`gc`) or a suffix
+   * (`truncateAbove`, which copies out the survivors of a split buffer). So the bytes it pins are at most
+   * `totalBytes / ADOPT_SHARE` plus the one buffer that straddles `floor`: one frame.
    */
   endFrame(): void {
     const es = this.unsealed;
     if (es.length === 0) return;
     this.unsealed = [];
     let total = 0;
-    for (const e of es) total += e.payload.byteLength;
-    const buf = new Uint8Array(total);
+    let large = 0;
+    for (const e of es) {
+      const n = e.payload.byteLength;
+      total += n;
+      if (n > SMALL_PAYLOAD_BYTES) large += n;
+    }
+    if (total >= ADOPT_SHARE * es[0]!.payload.buffer.byteLength) return;
+    const buf = large > 0 ? new Uint8Array(large) : null;
     let at = 0;
     for (const e of es) {
       const n = e.payload.byteLength;
-      buf.set(e.payload, at);
+      if (n <= SMALL_PAYLOAD_BYTES) {
+        e.payload = e.payload.slice();
+        continue;
+      }
+      buf!.set(e.payload, at);
       // The constructor, not subarray(): subarray goes through the species lookup and is slower.
-      e.payload = new Uint8Array(buf.buffer, at, n);
+      e.payload = new Uint8Array(buf!.buffer, at, n);
       at += n;
     }
   }
@@ -161,10 +182,6 @@ export class MessageLog {
   private keepView(entry: LogEntry): void {
     const p = entry.payload;
     if (ownsBuffer(p)) return;
-    if (p.byteLength <= SMALL_PAYLOAD_BYTES) {
-      entry.payload = p.slice();
-      return;
-    }
     // A view into another buffer than the pending ones: the caller moved on to another frame without endFrame.
     if (this.unsealed.length > 0 && this.unsealed[0]!.payload.buffer !== p.buffer) this.endFrame();
     this.unsealed.push(entry);

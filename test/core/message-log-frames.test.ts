@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MessageLog } from '../../src/core/message-log.js';
 
-/** A frame as the decoder gives it: payload views into one buffer, with header bytes around them. */
-function frame(sizes: number[], fill: number): Uint8Array[] {
-  const header = 40;
+/**
+ * A frame as the decoder gives it: payload views into one buffer, with `header` bytes before them. A small header
+ * makes a frame that is mostly payload (the log keeps views into it); a large one, a frame the log copies out of.
+ */
+function frame(sizes: number[], fill: number, header = 40): Uint8Array[] {
   const buf = new Uint8Array(header + sizes.reduce((a, n) => a + n + 3, 0));
   const views: Uint8Array[] = [];
   let at = header;
@@ -28,10 +30,23 @@ function sizesOf(seed: number, count: number): number[] {
   return out;
 }
 
-describe('MessageLog: one buffer per frame for kept payloads', () => {
-  it('copies the in-order payloads of a frame into one buffer that is not the frame', () => {
+describe('MessageLog: kept payloads stay in their frame or share one buffer per frame', () => {
+  it('keeps the in-order payloads of a frame that is mostly payload as views into it, uncopied', () => {
     const log = new MessageLog(0);
     const views = frame([100, 200, 300], 7);
+    views.forEach((p, i) => log.addFromFrame(i + 1, { sender: 'a', msgNo: i + 1, payload: p }, Infinity, 100));
+    log.endFrame();
+    const kept = [1, 2, 3].map((s) => log.get(s)!.payload);
+    expect(kept).toEqual(views);
+    expect(kept.every((p, i) => p.buffer === views[i]!.buffer && p.byteOffset === views[i]!.byteOffset)).toBe(true);
+    expect(log.bytes).toBe(600);
+    expect(log.pinnedBytes()).toBe(views[0]!.buffer.byteLength);
+    expect(log.pinnedBytes()).toBeLessThanOrEqual((4 / 3) * log.bytes);
+  });
+
+  it('copies the in-order payloads of a frame that is mostly other bytes into one buffer that is not the frame', () => {
+    const log = new MessageLog(0);
+    const views = frame([100, 200, 300], 7, 2000);
     views.forEach((p, i) => log.addFromFrame(i + 1, { sender: 'a', msgNo: i + 1, payload: p }, Infinity, 100));
     log.endFrame();
     const kept = [1, 2, 3].map((s) => log.get(s)!.payload);
@@ -43,9 +58,9 @@ describe('MessageLog: one buffer per frame for kept payloads', () => {
     expect(log.bytes).toBe(600);
   });
 
-  it('copies small payloads (at most 64 bytes) one by one and shares a buffer among the others', () => {
+  it('when it copies, small payloads (at most 64 bytes) go one by one and the others share a buffer', () => {
     const log = new MessageLog(0);
-    const views = frame([64, 65, 3, 500], 6);
+    const views = frame([64, 65, 3, 500], 6, 2000);
     views.forEach((p, i) => log.addFromFrame(i + 1, { sender: 'a', msgNo: i + 1, payload: p }, Infinity, 100));
     log.endFrame();
     const kept = [1, 2, 3, 4].map((s) => log.get(s)!.payload);
@@ -56,14 +71,26 @@ describe('MessageLog: one buffer per frame for kept payloads', () => {
     expect(kept.every((p) => p.every((b) => b === 6))).toBe(true);
   });
 
-  it('never hands out a view into a frame, even before endFrame', () => {
+  it('never hands out a view into a frame that is mostly other bytes, even before endFrame', () => {
     const log = new MessageLog(0);
-    const views = frame([70, 70], 1);
+    const views = frame([70, 70], 1, 500);
     log.addFromFrame(1, { sender: 'a', msgNo: 1, payload: views[0]! }, Infinity, 100);
     log.addFromFrame(2, { sender: 'a', msgNo: 2, payload: views[1]! }, Infinity, 100);
     expect(log.get(1)!.payload.buffer).not.toBe(views[0]!.buffer);
-    views[0]!.fill(9); // The frame's buffer is reused: the log's copy must not change.
+    views[0]!.fill(9); // Were the frame's buffer reused, the log's copy would not change.
     expect(log.get(1)!.payload[0]).toBe(1);
+  });
+
+  it('a frame whose entries the log mostly does not keep (repeats) is copied out of, not pinned', () => {
+    const log = new MessageLog(0);
+    frame([300, 300, 300], 1).forEach((p, i) => log.addFromFrame(i + 1, { sender: 'a', msgNo: i + 1, payload: p }, Infinity, 100));
+    log.endFrame();
+    // A fill that repeats seqs 1..3 and brings 4: only 4 is new, a quarter of the frame.
+    const fill = frame([300, 300, 300, 100], 2);
+    fill.forEach((p, i) => log.addFromFrame(i + 1, { sender: 'a', msgNo: i + 1, payload: p }, Infinity, 100));
+    log.endFrame();
+    expect(log.get(4)!.payload.buffer).not.toBe(fill[3]!.buffer);
+    expect(log.get(4)!.payload.buffer.byteLength).toBe(100);
   });
 
   it('copies entries held ahead of a gap one by one, so dropping them one by one frees them', () => {
@@ -83,25 +110,31 @@ describe('MessageLog: one buffer per frame for kept payloads', () => {
     expect(log.pinnedBytes()).toBe(log.totalBytes);
   });
 
-  it('the sequencer path (appendFromFrame) shares one buffer per frame too', () => {
+  it('the sequencer path (appendFromFrame) keeps views into a frame of payloads, and copies out of others', () => {
     const log = new MessageLog(0);
-    for (const p of frame([80, 90, 100], 4)) log.appendFromFrame({ sender: 'b', msgNo: 1, payload: p });
+    const mostly = frame([80, 90, 100], 4);
+    for (const p of mostly) log.appendFromFrame({ sender: 'b', msgNo: 1, payload: p });
     log.endFrame();
-    expect(new Set([1, 2, 3].map((s) => log.get(s)!.payload.buffer)).size).toBe(1);
-    expect(log.pinnedBytes()).toBe(270);
+    expect([1, 2, 3].every((s) => log.get(s)!.payload.buffer === mostly[0]!.buffer)).toBe(true);
+    for (const p of frame([80, 90, 100], 4, 1000)) log.appendFromFrame({ sender: 'b', msgNo: 1, payload: p });
+    log.endFrame();
+    expect(new Set([4, 5, 6].map((s) => log.get(s)!.payload.buffer)).size).toBe(1);
+    expect(log.get(4)!.payload.buffer.byteLength).toBe(270);
   });
 
   it('a truncation that splits a frame copies out its survivors: no dropped bytes stay pinned', () => {
-    const log = new MessageLog(0);
-    for (const p of frame([50, 50, 50, 50], 5)) log.appendFromFrame({ sender: 'b', msgNo: 1, payload: p });
-    log.endFrame();
-    log.truncateAbove(2);
-    expect(log.bytes).toBe(100);
-    expect(log.pinnedBytes()).toBe(100);
-    expect(log.get(2)!.payload.every((b) => b === 5)).toBe(true);
+    for (const header of [40, 1000]) {
+      const log = new MessageLog(0);
+      for (const p of frame([100, 100, 100, 100], 5, header)) log.appendFromFrame({ sender: 'b', msgNo: 1, payload: p });
+      log.endFrame();
+      log.truncateAbove(2);
+      expect(log.bytes).toBe(200);
+      expect(log.pinnedBytes()).toBe(200);
+      expect(log.get(2)!.payload.every((b) => b === 5)).toBe(true);
+    }
   });
 
-  it('pins at most its counted bytes plus one frame, whatever the gc points', () => {
+  it('pins at most 4/3 of its counted bytes plus one frame, whatever the gc points and the frames', () => {
     for (let seed = 1; seed <= 30; seed++) {
       const log = new MessageLog(0);
       let seq = 0;
@@ -109,8 +142,9 @@ describe('MessageLog: one buffer per frame for kept payloads', () => {
       let x = seed;
       for (let f = 0; f < 60; f++) {
         const sizes = sizesOf(seed * 100 + f, 1 + (f % 9));
-        const views = frame(sizes, f & 0xff);
-        maxFrame = Math.max(maxFrame, sizes.reduce((a, n) => a + n, 0));
+        // Frames of every kind: mostly payload (kept as views), mostly header (copied), and between.
+        const views = frame(sizes, f & 0xff, [4, 40, 400, 4000][f % 4]!);
+        maxFrame = Math.max(maxFrame, views[0]!.buffer.byteLength);
         // Frames overlap what the log holds now and then (fills, repeats): only new seqs are kept.
         const first = f % 5 === 4 ? Math.max(1, seq - 2) : seq + 1;
         views.forEach((p, i) => log.addFromFrame(first + i, { sender: 'a', msgNo: first + i, payload: p }, Infinity, 1000));
@@ -120,7 +154,7 @@ describe('MessageLog: one buffer per frame for kept payloads', () => {
         log.gc(log.floor + (x % (log.size + 1)));
         if (f % 17 === 16) log.truncateAbove(Math.max(log.floor, log.received - (x % 4)));
         seq = log.received;
-        expect(log.pinnedBytes()).toBeLessThanOrEqual(log.totalBytes + maxFrame);
+        expect(log.pinnedBytes()).toBeLessThanOrEqual((4 / 3) * log.totalBytes + maxFrame);
         for (let s = log.floor + 1; s <= log.received; s++) expect(log.get(s)!.payload.every((b, _i, a) => b === a[0])).toBe(true);
       }
     }
