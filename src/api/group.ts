@@ -31,6 +31,10 @@ export interface Message {
   /** Position in the group's total order: the same at every member. */
   seq: number;
   viewId: number;
+  /**
+   * Shared with the group's log, which serves it to other members until every member holds the message: read it,
+   * do not change it in place (copy it first).
+   */
   payload: Uint8Array;
   /** The delivery kind its sender asked for (README, "Delivery kinds"). */
   delivery: DeliveryKind;
@@ -312,7 +316,7 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
 
   /**
    * Multicasts `payload` in total order. Resolves with its sequence number once it is delivered here; while the
-   * send window is full it waits (backpressure). Rejects with VSYNC_ERR_INVALID_ARGUMENT (not a Uint8Array),
+   * send window is full it waits (backpressure). The payload is copied at the call: the caller may reuse its buffer. Rejects with VSYNC_ERR_INVALID_ARGUMENT (not a Uint8Array),
    * VSYNC_ERR_PAYLOAD_TOO_LARGE, VSYNC_ERR_NOT_MEMBER (no view yet, or rejoining after an exclusion),
    * VSYNC_ERR_LEAVING (leave() was called), VSYNC_ERR_EXCLUDED, VSYNC_ERR_CLOSED (the node closed) or
    * VSYNC_ERR_ABORTED.
@@ -326,7 +330,12 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
       optionalSignal(o['signal'], 'options.signal');
       const signal = o['signal'] as AbortSignal | undefined;
       const kind = kindCode(optionalDeliveryKind(o['delivery'], 'options.delivery') ?? this.delivery);
-      return this.trySend(payload, kind, signal) ?? this.sendWhenRoom(payload, kind, signal);
+      // A copy, taken now: the caller may reuse its buffer at once, also while the send waits for room, and the logs
+      // that hold the message (the outbox until it comes back, the sequencer's until every member has it, for
+      // retransmissions and the flush) keep bytes that nobody changes. One too large is refused uncopied.
+      const max = this.rt?.member.cfg.maxPayloadBytes ?? 0;
+      const own = payload.byteLength <= max ? new Uint8Array(payload) : payload;
+      return this.trySend(own, kind, signal) ?? this.sendWhenRoom(own, kind, signal);
     } catch (err) {
       return Promise.reject(err);
     }

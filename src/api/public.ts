@@ -27,7 +27,7 @@ export interface Group {
   stats(): GroupStats;
   /**
    * Multicasts `payload` in total order; resolves with its sequence number once it is delivered here. Waits while
-   * the send window is full. `delivery` picks the kind (default: the group's, else `'safe'`). Rejects with a
+   * the send window is full. The payload is copied at the call: the caller may reuse its buffer. `delivery` picks the kind (default: the group's, else `'safe'`). Rejects with a
    * VsyncError (see GroupImpl.send for the codes).
    */
   send(payload: Uint8Array, opts?: SendOptions): Promise<SendResult>;

@@ -1,6 +1,7 @@
 // The send path without an async wrapper (group.ts `send` → `trySend`, `sendWhenRoom`): a full window makes sends
 // wait and resolve in order, the waiting bound refuses with BACKPRESSURE, every refusal is a rejection (never a
-// synchronous throw), and a member nobody reads messages from still resolves its sends.
+// synchronous throw), a member nobody reads messages from still resolves its sends, and the payload is copied at
+// the call.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, type Group, Node, VsyncError } from '../../src/index.js';
 
@@ -18,6 +19,21 @@ async function solo(opts: Record<string, unknown> = {}, config: Record<string, u
 }
 
 describe('Group.send', () => {
+  it('copies the payload at the call: the caller may reuse its buffer at once, also while the send waits for room', async () => {
+    const g = await solo({}, { maxPendingSends: 2 });
+    const got: string[] = [];
+    g.on('message', (m) => void got.push(new TextDecoder().decode(m.payload)));
+    const buf = new Uint8Array(3);
+    const sends: Promise<unknown>[] = [];
+    for (let i = 0; i < 20; i++) {
+      buf.set(enc(`m${String(i).padStart(2, '0')}`));
+      sends.push(g.send(buf));
+    }
+    buf.fill(0);
+    await Promise.all(sends);
+    expect(got).toEqual(Array.from({ length: 20 }, (_, i) => `m${String(i).padStart(2, '0')}`));
+  }, 60_000);
+
   it('waits for room in a full window and resolves every send in order', async () => {
     const g = await solo({}, { maxPendingSends: 2 });
     const got: string[] = [];
