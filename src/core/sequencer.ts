@@ -41,9 +41,13 @@ export function onForward(host: SequencerHost, from: MemberId, msgs: FwdMsg[]): 
     if (m.fseq > exp) break; // A gap: the sender re-forwards from its first unordered message.
     if (log.size >= maxLogEntries || log.totalBytes + m.payload.byteLength > maxLogBytes) break;
     // A direct message keeps its flag: the multicast then carries its id only (its sender sent the payload to all).
-    log.appendFromFrame(m.direct === true
+    const entry = m.direct === true
       ? { sender: from, msgNo: m.msgNo, payload: m.payload, kind: m.kind, direct: true }
-      : { sender: from, msgNo: m.msgNo, payload: m.payload, kind: m.kind });
+      : { sender: from, msgNo: m.msgNo, payload: m.payload, kind: m.kind };
+    // Its own messages come from its outbox, not from a decoded frame: arrays of their own (Member.send), kept as
+    // they are. (Asking a small one for its buffer would also move it off V8's heap.)
+    if (own) log.append(entry);
+    else log.appendFromFrame(entry);
     if (own) host.orderedOwn(m.msgNo);
     exp++;
   }
