@@ -9,6 +9,7 @@ import type { ConflictInfo } from './bootstrap.js';
 import type { RecoverResult } from './recover.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { PendingSends } from './pending-sends.js';
+import { SendCopies } from './send-copies.js';
 import type { Group } from './public.js';
 import { type CoreFigures, GroupCounters, type GroupStats } from './stats.js';
 import { type DeliveryKind, type KindCode, kindCode, kindOf } from '../core/delivery-kinds.js';
@@ -126,6 +127,7 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
   private rt: MemberRuntime | null = null;
   private view: ViewInfo | null = null;
   private readonly pending = new PendingSends();
+  private readonly copies = new SendCopies();
   private readonly waiting: Array<() => void> = [];
   private readonly readers = new Set<BoundedQueue<Message>>();
   private readonly viewReaders = new Set<BoundedQueue<ViewInfo>>();
@@ -334,7 +336,7 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
       // that hold the message (the outbox until it comes back, the sequencer's until every member has it, for
       // retransmissions and the flush) keep bytes that nobody changes. One too large is refused uncopied.
       const max = this.rt?.member.cfg.maxPayloadBytes ?? 0;
-      const own = payload.byteLength <= max ? new Uint8Array(payload) : payload;
+      const own = payload.byteLength <= max ? this.copies.copy(payload) : payload;
       return this.trySend(own, kind, signal) ?? this.sendWhenRoom(own, kind, signal);
     } catch (err) {
       return Promise.reject(err);

@@ -215,8 +215,8 @@ export class Member {
   /**
    * Multicasts `payload` in total order. Returns the message number (the trace's `<me>/<n>`). Throws
    * VSYNC_ERR_BACKPRESSURE when the send window is full: wait for own deliveries and try again. The core keeps
-   * `payload` as it is (in the outbox, and in the sequencer's log): pass an array of its own that nobody changes
-   * (the API's `send` copies the caller's).
+   * `payload` as it is (in the outbox, and in the sequencer's log): pass bytes that nobody changes (the API's `send`
+   * copies the caller's, mid-sized ones into shared slabs that are let go in send order).
    */
   send(payload: Uint8Array, kind: KindCode = 0): number {
     checkKindCode(kind);

@@ -44,7 +44,7 @@ export function onForward(host: SequencerHost, from: MemberId, msgs: FwdMsg[]): 
     const entry = m.direct === true
       ? { sender: from, msgNo: m.msgNo, payload: m.payload, kind: m.kind, direct: true }
       : { sender: from, msgNo: m.msgNo, payload: m.payload, kind: m.kind };
-    // Its own messages come from its outbox, not from a decoded frame: arrays of their own (Member.send), kept as
+    // Its own messages come from its outbox, not from a decoded frame (Member.send: bytes nobody changes), kept as
     // they are. (Asking a small one for its buffer would also move it off V8's heap.)
     if (own) log.append(entry);
     else log.appendFromFrame(entry);
