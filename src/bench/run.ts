@@ -23,6 +23,8 @@ export interface RunOptions {
   profileDir?: string;
   /** Payload size of the profiled case (default 1 KB; 64 B shows the per-message costs). */
   profileBytes?: number;
+  /** Members in the profiled case (default 3). */
+  profileMembers?: number;
   /** Which parts to run (default: all). */
   only?: Set<string>;
   progress: (line: string) => void;
@@ -202,7 +204,7 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
   // ---- CPU profile ----
   if (o.profile) {
     try {
-      res.profile = await profile(s, o.profileDir, o.profileBytes ?? 1024, say, problem);
+      res.profile = await profile(s, o.profileDir, o.profileBytes ?? 1024, o.profileMembers ?? 3, say, problem);
     } catch (err) {
       problem(`profile: ${(err as Error).message}`);
     }
@@ -848,9 +850,8 @@ async function memory(s: BenchSettings, say: Say, problem: (p: string) => void, 
 
 // ---- CPU profile -----------------------------------------------------------------------------------------------
 
-async function profile(s: BenchSettings, dirOpt: string | undefined, bytes: number, say: Say, problem: (p: string) => void): Promise<ProfileResult> {
+async function profile(s: BenchSettings, dirOpt: string | undefined, bytes: number, n: number, say: Say, problem: (p: string) => void): Promise<ProfileResult> {
   const dir = dirOpt ?? mkdtempSync(join(tmpdir(), 'vsync-prof-'));
-  const n = 3;
   say(`profile: ${n} members with --cpu-prof (into ${dir}), all sending ${kb(bytes)} as fast as possible; only the measurement window is summarized`);
   const c = await Cluster.vsync(n, ['--cpu-prof', '--cpu-prof-dir', dir]);
   await warmCluster(c, s, say);

@@ -24,6 +24,7 @@ const USAGE = helpText(
     { flag: '--profile', text: 'also run vsync at saturation under node --cpu-prof and print the top functions' },
     { flag: '--profile-dir <dir>', text: 'where --profile writes its .cpuprofile files' },
     { flag: '--profile-bytes <n>', text: 'payload size of the profiled case (default 1024; 64 shows the per-message costs)' },
+    { flag: '--profile-members <n>', text: 'members in the profiled case (default 3)' },
     { flag: '--window-ms <ms>', text: 'length of each measurement window (positive integer)' },
     { flag: '--warmup-ms <ms>', text: 'warm-up before each window (positive integer)' },
     { flag: '--digest-full', text: 'hash every payload in full for the digests (default: every 16th; the others by header)' },
@@ -39,7 +40,7 @@ export async function runBenchCommand(args: string[], out: (line: string) => voi
       args: joinNegativeNumbers(args),
       options: {
         quick: { type: 'boolean' }, smoke: { type: 'boolean' }, out: { type: 'string' }, only: { type: 'string' },
-        profile: { type: 'boolean' }, 'profile-dir': { type: 'string' }, 'profile-bytes': { type: 'string' }, 'window-ms': { type: 'string' }, 'warmup-ms': { type: 'string' },
+        profile: { type: 'boolean' }, 'profile-dir': { type: 'string' }, 'profile-bytes': { type: 'string' }, 'profile-members': { type: 'string' }, 'window-ms': { type: 'string' }, 'warmup-ms': { type: 'string' },
         'digest-full': { type: 'boolean' }, help: { type: 'boolean' },
       },
       strict: true,
@@ -62,8 +63,10 @@ export async function runBenchCommand(args: string[], out: (line: string) => voi
   };
   let only: Set<string> | undefined;
   let profileBytes: number | undefined;
+  let profileMembers: number | undefined;
   try {
     profileBytes = posInt(v['profile-bytes'], 'profile-bytes');
+    profileMembers = posInt(v['profile-members'], 'profile-members');
     settings.windowMs = posInt(v['window-ms'], 'window-ms') ?? settings.windowMs;
     settings.warmupMs = posInt(v['warmup-ms'], 'warmup-ms') ?? settings.warmupMs;
     if (v['digest-full']) settings.digestFullEvery = 1;
@@ -77,7 +80,7 @@ export async function runBenchCommand(args: string[], out: (line: string) => voi
   }
   const file = resolve(v.out ?? 'bench-results.json');
   out(`vsync bench (${mode}): real processes on 127.0.0.1; results to ${file}`);
-  const results = await runBench({ settings, profile: v.profile === true || (only?.has('profile') ?? false), profileDir: v['profile-dir'], profileBytes, only, progress: out });
+  const results = await runBench({ settings, profile: v.profile === true || (only?.has('profile') ?? false), profileDir: v['profile-dir'], profileBytes, profileMembers, only, progress: out });
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   const html = writeHtmlReport(file, results);
   out('');

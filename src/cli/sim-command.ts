@@ -19,6 +19,7 @@ const USAGE = helpText(
     { flag: '--agreed <share>', text: 'share of sends that ask for agreed delivery, 0..1 (default 0: all safe)' },
     { flag: '--fifo <share>', text: 'share of sends that ask for fifo delivery, 0..1 (default 0)' },
     { flag: '--direct-min-bytes <n>', text: 'config.directMinBytes of every member: 1 sends every message direct (default: the core\'s, 8 KiB)' },
+    { flag: '--own-ids-min-bytes <n>', text: 'config.ownIdsMinBytes of every member: 1 gives every member its own messages back as ids only (default: the core\'s, 256 bytes)' },
     { flag: '--mutation <name>', text: `run a deliberately broken core, to see the checker catch it (${MUTATIONS.join(', ')})` },
     { flag: '--trace-dir <dir>', text: 'keep the traces there (default: a temporary folder)' },
     { flag: '--lines', text: 'with --seeds: print every seed\'s summary line, to compare two sweeps seed by seed (diff)' },
@@ -55,6 +56,7 @@ export async function runSimCommand(args: string[], out: (line: string) => void,
         faults: { type: 'string' }, 'trace-dir': { type: 'string' }, 'send-rate': { type: 'string' }, mutation: { type: 'string' },
         help: { type: 'boolean' }, lines: { type: 'boolean' }, agreed: { type: 'string' }, fifo: { type: 'string' },
         'direct-min-bytes': { type: 'string' },
+        'own-ids-min-bytes': { type: 'string' },
       },
       strict: true,
     }));
@@ -80,6 +82,11 @@ export async function runSimCommand(args: string[], out: (line: string) => void,
       if (n < 1) throw new RangeError('--direct-min-bytes must be at least 1');
       opts.config = { ...opts.config, directMinBytes: n };
     }
+    if (values['own-ids-min-bytes'] !== undefined) {
+      const n = int(values['own-ids-min-bytes'], 'own-ids-min-bytes', 0);
+      if (n < 1) throw new RangeError('--own-ids-min-bytes must be at least 1');
+      opts.config = { ...opts.config, ownIdsMinBytes: n };
+    }
     if (values.mutation !== undefined) {
       if (!(MUTATIONS as readonly string[]).includes(values.mutation)) throw new RangeError(`--mutation is one of ${MUTATIONS.join(', ')}`);
       opts.mutation = values.mutation as Mutation;
@@ -99,7 +106,8 @@ export async function runSimCommand(args: string[], out: (line: string) => void,
       out(`FAILED seed=${opts.seed}: ${r.firstViolation.property}: ${r.firstViolation.message}`);
       const mix = opts.delivery ? ` --agreed ${opts.delivery.agreed} --fifo ${opts.delivery.fifo}` : '';
       const direct = values['direct-min-bytes'] !== undefined ? ` --direct-min-bytes ${values['direct-min-bytes']}` : '';
-      out(`replay: vsync sim --seed ${opts.seed} --members ${opts.members} --steps ${opts.steps}${values.faults ? ` --faults ${values.faults}` : ''}${mix}${direct}`);
+      const ownIds = values['own-ids-min-bytes'] !== undefined ? ` --own-ids-min-bytes ${values['own-ids-min-bytes']}` : '';
+      out(`replay: vsync sim --seed ${opts.seed} --members ${opts.members} --steps ${opts.steps}${values.faults ? ` --faults ${values.faults}` : ''}${mix}${direct}${ownIds}`);
       return 1;
     }
     return 0;

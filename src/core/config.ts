@@ -58,6 +58,13 @@ export interface CoreConfig {
    * Carried per message on the wire, so members need not agree on it.
    */
   directMinBytes: number;
+  /**
+   * The sequencer's multicast gives each member that member's own messages of at least this many bytes as ids
+   * only: the member still holds their payloads in its outbox, so sending them back only costs bandwidth and
+   * crypto. Each member then gets a frame of its own (one encoding per member instead of one for all), which does
+   * not pay for payloads below this size. `maxPayloadBytes + 1` turns it off. Nothing for members to agree on.
+   */
+  ownIdsMinBytes: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<CoreConfig> = Object.freeze({
@@ -83,6 +90,7 @@ export const DEFAULT_CONFIG: Readonly<CoreConfig> = Object.freeze({
   maxRememberedExcluded: 4096,
   joinTimeoutTicks: 3000,
   directMinBytes: 8 * 1024,
+  ownIdsMinBytes: 256,
 });
 
 export function resolveConfig(partial?: Partial<CoreConfig>): CoreConfig {

@@ -826,10 +826,45 @@ export class Member {
         bytes += size;
         seq++;
       }
-      const frame: Frame = { t: 'msgs', view: viewId, first, senders, entries, last: this.log.received, commit, stable, fill };
-      if (dest.length === this.view!.members.length - 1 && !fill) this.broadcast(frame);
+      const frame: Extract<Frame, { t: 'msgs' }> = { t: 'msgs', view: viewId, first, senders, entries, last: this.log.received, commit, stable, fill };
+      if (dest.length === this.view!.members.length - 1 && !fill) this.multicastOrdered(frame);
       else this.sendTo(dest, frame);
     }
+  }
+
+  /**
+   * The sequencer's multicast of new entries. A member's own messages go back to it as ids only (at least
+   * `ownIdsMinBytes`): it holds their payloads in its outbox until it delivers them (`onMsgs`), so their bytes
+   * would only cost the links and the crypto. Such a member gets a frame of its own; the others share one.
+   */
+  private multicastOrdered(frame: Extract<Frame, { t: 'msgs' }>): void {
+    const min = this.cfg.ownIdsMinBytes;
+    // Per sender index: whether any of its entries in this frame carries a payload worth leaving out.
+    let strip: boolean[] | null = null;
+    for (const e of frame.entries) {
+      if (e.direct !== true && e.payload.byteLength >= min && !(strip?.[e.sender] ?? false)) (strip ??= [])[e.sender] = true;
+    }
+    if (strip === null) {
+      this.broadcast(frame);
+      return;
+    }
+    this.lastBroadcastAt = this.now;
+    const shared: MemberId[] = [];
+    for (const m of this.view!.members) {
+      if (m === this.id) continue;
+      const si = frame.senders.indexOf(m);
+      if (si < 0 || strip[si] !== true) {
+        shared.push(m);
+        continue;
+      }
+      const entries = frame.entries.map((e) =>
+        e.sender === si && e.direct !== true && e.payload.byteLength >= min
+          ? { sender: si, msgNo: e.msgNo, payload: NO_PAYLOAD, kind: e.kind, direct: true }
+          : e,
+      );
+      this.frames.push({ to: [m], frame: { ...frame, entries } });
+    }
+    if (shared.length > 0) this.frames.push({ to: shared, frame });
   }
 
   private onFetch(from: MemberId, fromView: number, lo: number, hi: number): void {
@@ -875,9 +910,12 @@ export class Member {
       const sender = f.senders[e.sender]!;
       const seq = f.first + i;
       let payload = e.payload;
+      let own = false;
       if (e.direct === true) {
-        // An id only (never in a fill, frame-rules.ts): the payload came, or comes, from its sender.
-        const p = sender === this.id ? ownPayload(this.outbox, e.msgNo) : this.direct.get(sender, e.msgNo);
+        // An id only (never in a fill, frame-rules.ts): the payload came, or comes, from its sender, or it is one
+        // of ours, still in the outbox (`multicastOrdered`).
+        own = sender === this.id;
+        const p = own ? ownPayload(this.outbox, e.msgNo) : this.direct.get(sender, e.msgNo);
         if (p === undefined) {
           if (seq > this.log.received && seq <= limit && seq <= this.log.received + this.cfg.maxLogEntries) {
             this.direct.wait({ seq, sender, msgNo: e.msgNo, kind: e.kind, since: this.now });
@@ -886,7 +924,9 @@ export class Member {
         }
         payload = p;
       }
-      if (this.log.addFromFrame(seq, { sender, msgNo: e.msgNo, payload, kind: e.kind }, limit, this.cfg.maxLogEntries)) {
+      const entry = { sender, msgNo: e.msgNo, payload, kind: e.kind };
+      // An own payload is kept as send() copied it (message-log.ts `addOwn`), not as a view into this frame.
+      if (own ? this.log.addOwn(seq, entry, limit, this.cfg.maxLogEntries) : this.log.addFromFrame(seq, entry, limit, this.cfg.maxLogEntries)) {
         this.direct.settle(sender, e.msgNo);
         if (sender === this.id && e.msgNo > this.outbox.orderedMsgNo) this.outbox.orderedMsgNo = e.msgNo;
       }

@@ -109,7 +109,7 @@ export class MessageLog {
    * entry was new.
    */
   add(seq: number, entry: LogEntry, limit: number, window: number): boolean {
-    return this.addEntry(seq, entry, limit, window, false);
+    return this.addEntry(seq, entry, limit, window, 'copy');
   }
 
   /**
@@ -120,7 +120,17 @@ export class MessageLog {
    * shared buffer would live until its last payload went. The log takes `entry` itself (pass a fresh object).
    */
   addFromFrame(seq: number, entry: LogEntry, limit: number, window: number): boolean {
-    return this.addEntry(seq, entry, limit, window, true);
+    return this.addEntry(seq, entry, limit, window, 'view');
+  }
+
+  /**
+   * `add` for a member's own message, ordered by the sequencer as an id only (`Member.multicastOrdered`): its
+   * payload is the one the outbox held, which send() copied (a buffer of its own, or a slice of a send slab that
+   * holds the member's next sends in order), so it is kept as it is, neither copied nor taken as a frame's view.
+   * The log's own payloads are a run of consecutive sends, so their slabs add at most two slabs beyond their bytes.
+   */
+  addOwn(seq: number, entry: LogEntry, limit: number, window: number): boolean {
+    return this.addEntry(seq, entry, limit, window, 'own');
   }
 
   /** `append` for the entries of one frame (the sequencer ordering a `forward` frame): sealed at `endFrame`; takes `entry`. */
@@ -187,15 +197,18 @@ export class MessageLog {
     this.unsealed.push(entry);
   }
 
-  /** `fromFrame`: the caller's fresh entry is ours and, if in order, keeps its view until `endFrame`. */
-  private addEntry(seq: number, entry: LogEntry, limit: number, window: number, fromFrame: boolean): boolean {
+  /**
+   * `keep`: 'copy' copies the payload out of whatever holds it (`detach`); 'view': the caller's fresh entry is ours
+   * and, if in order, keeps its view until `endFrame`; 'own': the caller's fresh entry is ours, payload as it is.
+   */
+  private addEntry(seq: number, entry: LogEntry, limit: number, window: number, keep: 'copy' | 'view' | 'own'): boolean {
     if (seq <= this.received || seq > limit) return false;
     const inOrder = seq === this.received + 1;
     if (!inOrder && (seq > this.received + window || this.ahead.has(seq))) return false;
     if (!inOrder && this.aheadBytesTotal + entry.payload.byteLength > this.aheadByteLimit) return false;
-    const kept: LogEntry = fromFrame ? entry : { sender: entry.sender, msgNo: entry.msgNo, payload: entry.payload, kind: entry.kind };
-    if (inOrder && fromFrame) this.keepView(kept);
-    else kept.payload = detach(kept.payload);
+    const kept: LogEntry = keep !== 'copy' ? entry : { sender: entry.sender, msgNo: entry.msgNo, payload: entry.payload, kind: entry.kind };
+    if (keep === 'view' && inOrder) this.keepView(kept);
+    else if (keep !== 'own') kept.payload = detach(kept.payload);
     if (inOrder) {
       this.append(kept);
       this.drainAhead(limit);

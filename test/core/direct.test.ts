@@ -3,8 +3,8 @@ import { DirectStore, ownPayload } from '../../src/core/direct-store.js';
 import { fillEntriesOk, frameShapeOk } from '../../src/core/frame-rules.js';
 import { resolveConfig } from '../../src/core/config.js';
 import type { Frame } from '../../src/core/frames.js';
-import type { MemberId } from '../../src/core/types.js';
 import { expectOk, TestCluster } from '../helpers/cluster.js';
+import { payloads, record, text } from '../helpers/recorded.js';
 
 /*
  * Issue 12, direct payloads: a sender multicasts a large payload to the whole view and the sequencer orders its id
@@ -13,18 +13,7 @@ import { expectOk, TestCluster } from '../helpers/cluster.js';
  */
 
 const three = ['a#1', 'b#1', 'c#1'];
-const text = (p: Uint8Array) => new TextDecoder().decode(p);
 
-function payloads(c: TestCluster, id: MemberId): string[] {
-  return c.events(id).flatMap((e) => (e.type === 'deliver' ? [text(e.payload)] : []));
-}
-
-/** Every frame taken off the network, for assertions on what went where. */
-function record(c: TestCluster): Array<{ from: MemberId; to: MemberId; frame: Frame }> {
-  const seen: Array<{ from: MemberId; to: MemberId; frame: Frame }> = [];
-  c.onWire = (from, to, frame) => seen.push({ from, to, frame });
-  return seen;
-}
 
 describe('direct store', () => {
   it('keeps payloads within its bounds, refuses settled and duplicate ones, and settles older ones with a newer', () => {
