@@ -20,7 +20,7 @@ function ownsBuffer(p: Uint8Array): boolean {
  * (`--typed-array-max-size-in-heap`, 64), where a copy is cheaper than a view into a shared buffer (measured: 0.1-0.2
  * µs against 0.3-0.5 per payload); above it each copy is a buffer of its own off the heap (1.4 µs and more).
  */
-const SMALL_PAYLOAD_BYTES = 64;
+export const SMALL_PAYLOAD_BYTES = 64;
 
 /**
  * The share of a frame's buffer that the payloads the log keeps from it must fill for the log to keep them as views
