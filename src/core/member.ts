@@ -839,12 +839,11 @@ export class Member {
    */
   private multicastOrdered(frame: Extract<Frame, { t: 'msgs' }>): void {
     const min = this.cfg.ownIdsMinBytes;
-    // Per sender index: whether any of its entries in this frame carries a payload worth leaving out.
-    let strip: boolean[] | null = null;
-    for (const e of frame.entries) {
-      if (e.direct !== true && e.payload.byteLength >= min && !(strip?.[e.sender] ?? false)) (strip ??= [])[e.sender] = true;
-    }
-    if (strip === null) {
+    const leaveOut = (e: Entry): boolean => e.direct !== true && e.payload.byteLength >= min;
+    // Sender indexes with at least one entry in this frame whose payload is worth leaving out.
+    const strip = new Set<number>();
+    for (const e of frame.entries) if (leaveOut(e)) strip.add(e.sender);
+    if (strip.size === 0) {
       this.broadcast(frame);
       return;
     }
@@ -853,15 +852,11 @@ export class Member {
     for (const m of this.view!.members) {
       if (m === this.id) continue;
       const si = frame.senders.indexOf(m);
-      if (si < 0 || strip[si] !== true) {
+      if (!strip.has(si)) {
         shared.push(m);
         continue;
       }
-      const entries = frame.entries.map((e) =>
-        e.sender === si && e.direct !== true && e.payload.byteLength >= min
-          ? { sender: si, msgNo: e.msgNo, payload: NO_PAYLOAD, kind: e.kind, direct: true }
-          : e,
-      );
+      const entries = frame.entries.map((e) => (e.sender === si && leaveOut(e) ? { sender: si, msgNo: e.msgNo, payload: NO_PAYLOAD, kind: e.kind, direct: true } : e));
       this.frames.push({ to: [m], frame: { ...frame, entries } });
     }
     if (shared.length > 0) this.frames.push({ to: shared, frame });
