@@ -45,6 +45,19 @@ describe('own messages back as ids only', () => {
     expectOk(c.finish());
   });
 
+  it('the frame with the payloads leaves before the sender\'s frame of ids: its receivers have the most to do', () => {
+    const c = new TestCluster(three, { ownIdsMinBytes: 1 });
+    const wire = record(c);
+    c.send('b#1');
+    c.tick(5);
+    const ordered = wire.filter((w) => w.from === 'a#1' && w.frame.t === 'msgs' && w.frame.entries.length > 0);
+    expect(ordered.map((w) => w.to)).toEqual(['c#1', 'b#1']);
+    expect(orderedTo(wire, 'c#1')).toEqual([{ sender: 'b#1', size: expect.any(Number), direct: false }]);
+    expect(orderedTo(wire, 'c#1')[0]!.size).toBeGreaterThan(0);
+    expect(orderedTo(wire, 'b#1')).toEqual([{ sender: 'b#1', size: 0, direct: true }]);
+    expectOk(c.finish());
+  });
+
   it('payloads below ownIdsMinBytes come back whole, in one frame for all', () => {
     const c = new TestCluster(three, { ownIdsMinBytes: 1000 });
     const wire = record(c);
