@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { defaultSimOptions, FAULT_KINDS, MUTATIONS, type Mutation, parseFaults, type SimOptions } from '../sim/options.js';
 import { checkDeliveryMix } from '../sim/delivery-mix.js';
+import { CONFIG_FLAGS, replayCommand } from '../sim/replay.js';
 import { runSimulation, summaryLine, writeTraces } from '../sim/run-sim.js';
 import { errorLine } from './cli-errors.js';
 import { helpText, joinNegativeNumbers, usageErrorOf } from './cli-options.js';
@@ -18,8 +19,7 @@ const USAGE = helpText(
     { flag: '--send-rate <p>', text: 'probability that a member multicasts in a step, 0..1 (default 0.3)' },
     { flag: '--agreed <share>', text: 'share of sends that ask for agreed delivery, 0..1 (default 0: all safe)' },
     { flag: '--fifo <share>', text: 'share of sends that ask for fifo delivery, 0..1 (default 0)' },
-    { flag: '--direct-min-bytes <n>', text: 'config.directMinBytes of every member: 1 sends every message direct (default: the core\'s, 8 KiB)' },
-    { flag: '--own-ids-min-bytes <n>', text: 'config.ownIdsMinBytes of every member: 1 gives every member its own messages back as ids only (default: the core\'s, 256 bytes)' },
+    ...CONFIG_FLAGS.map((c) => ({ flag: `--${c.flag} <n>`, text: `config.${c.key} of every member: ${c.text}` })),
     { flag: '--mutation <name>', text: `run a deliberately broken core, to see the checker catch it (${MUTATIONS.join(', ')})` },
     { flag: '--trace-dir <dir>', text: 'keep the traces there (default: a temporary folder)' },
     { flag: '--lines', text: 'with --seeds: print every seed\'s summary line, to compare two sweeps seed by seed (diff)' },
@@ -55,8 +55,7 @@ export async function runSimCommand(args: string[], out: (line: string) => void,
         seed: { type: 'string' }, seeds: { type: 'string' }, members: { type: 'string' }, steps: { type: 'string' },
         faults: { type: 'string' }, 'trace-dir': { type: 'string' }, 'send-rate': { type: 'string' }, mutation: { type: 'string' },
         help: { type: 'boolean' }, lines: { type: 'boolean' }, agreed: { type: 'string' }, fifo: { type: 'string' },
-        'direct-min-bytes': { type: 'string' },
-        'own-ids-min-bytes': { type: 'string' },
+        ...Object.fromEntries(CONFIG_FLAGS.map((c) => [c.flag, { type: 'string' as const }])),
       },
       strict: true,
     }));
@@ -77,15 +76,12 @@ export async function runSimCommand(args: string[], out: (line: string) => void,
     if (values.agreed !== undefined || values.fifo !== undefined) {
       opts.delivery = checkDeliveryMix({ agreed: Number(values.agreed ?? 0), fifo: Number(values.fifo ?? 0) });
     }
-    if (values['direct-min-bytes'] !== undefined) {
-      const n = int(values['direct-min-bytes'], 'direct-min-bytes', 0);
-      if (n < 1) throw new RangeError('--direct-min-bytes must be at least 1');
-      opts.config = { ...opts.config, directMinBytes: n };
-    }
-    if (values['own-ids-min-bytes'] !== undefined) {
-      const n = int(values['own-ids-min-bytes'], 'own-ids-min-bytes', 0);
-      if (n < 1) throw new RangeError('--own-ids-min-bytes must be at least 1');
-      opts.config = { ...opts.config, ownIdsMinBytes: n };
+    for (const c of CONFIG_FLAGS) {
+      const v = (values as Record<string, string | boolean | undefined>)[c.flag];
+      if (v === undefined) continue;
+      const n = int(String(v), c.flag, 0);
+      if (n < 1) throw new RangeError(`--${c.flag} must be at least 1`);
+      opts.config = { ...opts.config, [c.key]: n };
     }
     if (values.mutation !== undefined) {
       if (!(MUTATIONS as readonly string[]).includes(values.mutation)) throw new RangeError(`--mutation is one of ${MUTATIONS.join(', ')}`);
@@ -104,10 +100,7 @@ export async function runSimCommand(args: string[], out: (line: string) => void,
     out(`traces: ${dir}`);
     if (r.firstViolation) {
       out(`FAILED seed=${opts.seed}: ${r.firstViolation.property}: ${r.firstViolation.message}`);
-      const mix = opts.delivery ? ` --agreed ${opts.delivery.agreed} --fifo ${opts.delivery.fifo}` : '';
-      const direct = values['direct-min-bytes'] !== undefined ? ` --direct-min-bytes ${values['direct-min-bytes']}` : '';
-      const ownIds = values['own-ids-min-bytes'] !== undefined ? ` --own-ids-min-bytes ${values['own-ids-min-bytes']}` : '';
-      out(`replay: vsync sim --seed ${opts.seed} --members ${opts.members} --steps ${opts.steps}${values.faults ? ` --faults ${values.faults}` : ''}${mix}${direct}${ownIds}`);
+      out(`replay: ${replayCommand(opts)}`);
       return 1;
     }
     return 0;
@@ -120,7 +113,7 @@ export async function runSimCommand(args: string[], out: (line: string) => void,
     if (values.lines) out(summaryLine(r, opts.members));
     if (r.firstViolation) {
       failing.push(seed);
-      out(`FAILED seed=${seed}: ${r.firstViolation.property}: ${r.firstViolation.message}`);
+      out(`FAILED seed=${seed}: ${r.firstViolation.property}: ${r.firstViolation.message} (replay: ${replayCommand({ ...opts, seed })})`);
       if (values['trace-dir']) out(`traces: ${writeTraces(r.traces, `${values['trace-dir']}/seed-${seed}`)}`);
     } else if (!values.lines && (seed - range[0]) % 100 === 99) {
       out(`... ${seed - range[0] + 1} seeds, ${failing.length} failing, ${((Date.now() - started) / 1000).toFixed(0)} s`);

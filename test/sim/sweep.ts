@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { defaultSimOptions, type SimOptions } from '../../src/sim/options.js';
+import { replayCommand } from '../../src/sim/replay.js';
 import { runSimulation } from '../../src/sim/run-sim.js';
 
 /** Runs a range of seeds; on failure names every failing seed and how to replay it. */
@@ -9,7 +10,7 @@ export function sweep(from: number, to: number, tweak: (o: SimOptions) => void =
     const o = defaultSimOptions(seed);
     tweak(o);
     const r = runSimulation(o);
-    if (r.firstViolation) failures.push(`seed ${seed}: ${r.firstViolation.property}: ${r.firstViolation.message} (replay: vsync sim --seed ${seed} --members ${o.members} --steps ${o.steps})`);
+    if (r.firstViolation) failures.push(`seed ${seed}: ${r.firstViolation.property}: ${r.firstViolation.message} (replay: ${replayCommand(o)})`);
   }
   expect(failures, failures.join('\n')).toEqual([]);
 }
