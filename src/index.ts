@@ -3,7 +3,7 @@
  * The one public entry point; everything a user needs is exported from here.
  */
 export { Node, type Group } from './api/public.js';
-export type { NodeOptions, JoinOptions } from './api/node.js';
+export type { NodeOptions, JoinOptions, CloseOptions } from './api/node.js';
 export { type GroupEvents, type GroupOptions, type Message, type RecoveredInfo, type SendOptions, type SendResult, type StateHooks, type ViewInfo } from './api/group.js';
 export type { RecoverResult } from './api/recover.js';
 export type { DeliveryKind } from './core/delivery-kinds.js';

@@ -141,6 +141,8 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
   private leaving = false;
   /** Why the group ended ('left' or 'closed'): later calls fail with the same code. */
   private endCode: VsyncError['code'] = ErrorCodes.CLOSED;
+  /** Left (or tried to) because its node closed: later calls are refused with VSYNC_ERR_CLOSED, not LEAVING. */
+  private closedWithNode = false;
   private readonly readerBuffer: number;
   private readonly rejoin: boolean;
   private readonly maxWaitingSends: number;
@@ -347,6 +349,7 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
   private trySend(payload: Uint8Array, kind: KindCode, signal: AbortSignal | undefined): Promise<SendResult> | null {
     throwIfAborted(signal);
     const rt = this.rt;
+    if (this.closedWithNode) throw new VsyncError(ErrorCodes.CLOSED, `group ${this.name}: closed with its node`);
     if (this.leaving || this.state === 'left') throw new VsyncError(ErrorCodes.LEAVING, `group ${this.name}: ${this.state === 'left' ? 'left' : 'leaving'}`);
     if (this.state === 'closed') throw new VsyncError(this.endCode, `group ${this.name}: closed`);
     if (this.state !== 'member' || rt === null) throw new VsyncError(ErrorCodes.NOT_MEMBER, `group ${this.name}: not a member (${this.state})`);
@@ -410,6 +413,19 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
       this.rt?.input((m) => m.leave());
     }
     await withSignal(done, signal);
+  }
+
+  /**
+   * @internal The node is closing: leaves, when a member not blocked in a minority, until `signal` aborts (the
+   * node's bound). The trace records the leave: a checker must not count a member that left in the majority of the
+   * views after it.
+   */
+  async leaveForClose(signal: AbortSignal): Promise<void> {
+    if (this.state !== 'member' || this.counters.minority) return;
+    await this.leave({ signal }).catch(() => {});
+    // The node is closed from now on, and what is called on this group says so.
+    this.endCode = ErrorCodes.CLOSED;
+    this.closedWithNode = true;
   }
 
   /** @internal Stops without leaving (node shutdown); `clean` writes `end` to the trace. */

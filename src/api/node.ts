@@ -11,7 +11,7 @@ import { type GroupHost, GroupImpl, type GroupOptions } from './group.js';
 import type { Group, Node } from './public.js';
 import type { NodeStats, RateSample } from './stats.js';
 import { validateJoin, validateNodeOptions } from './node-options.js';
-import { groupName } from './validate.js';
+import { groupName, optionalBoolean, optionalSignal, optionsObject } from './validate.js';
 import { CONTROL_GROUP, NodeFormation } from './node-formation.js';
 import { writeLineage } from '../trace/lineage.js';
 import type { RecoverResult } from './recover.js';
@@ -67,6 +67,14 @@ export interface NodeOptions {
   merge?: boolean;
 }
 
+/** `node.close(opts)`. */
+export interface CloseOptions {
+  /** Leave every group first (default true); false stops at once, which the others see as a crash. */
+  leave?: boolean;
+  /** Stops waiting for the leaves (the node then closes anyway). */
+  signal?: AbortSignal;
+}
+
 export interface JoinOptions extends GroupOptions {
   signal?: AbortSignal;
   /**
@@ -102,6 +110,9 @@ function httpListenError(err: unknown): unknown {
   }
   return err;
 }
+
+/** Longest wait for each group's leave when the node closes (a leave takes one view change: milliseconds). */
+const LEAVE_ON_CLOSE_MS = 2000;
 
 /** Member id -> node name: everything before the last '#'. */
 function nodeOf(id: MemberId): string {
@@ -284,10 +295,25 @@ export class NodeImpl implements Node {
     }
   }
 
-  /** Closes every group (writing `end` to traces: a clean shutdown, no leave) and the transport. */
-  async close(): Promise<void> {
+  /**
+   * Leaves every group this node is a member of (traced as `leave`), then closes the groups (those it could not
+   * leave write `end` to their traces: a clean shutdown) and the transport. Leaving, as the anchors' close does, lets the others install a view without this
+   * node at once instead of after a failure timeout, and keeps a group of two going with the survivor, which a crash
+   * would leave a blocked minority of one. Bounded: a member blocked in a minority cannot leave (no view without it
+   * can form) and is not waited for, nor is any leave beyond LEAVE_ON_CLOSE_MS; the others then exclude it.
+   */
+  async close(opts: CloseOptions = {}): Promise<void> {
+    const o = optionsObject(opts, 'options');
+    optionalBoolean(o['leave'], 'options.leave');
+    optionalSignal(o['signal'], 'options.signal');
     if (this.isClosed) return;
     this.isClosed = true;
+    if (o['leave'] !== false) {
+      // The ticks go on meanwhile: the leave's view change runs on them.
+      const signal = o['signal'] as AbortSignal | undefined;
+      const bound = signal ? AbortSignal.any([signal, AbortSignal.timeout(LEAVE_ON_CLOSE_MS)]) : AbortSignal.timeout(LEAVE_ON_CLOSE_MS);
+      await Promise.all([...this.groups.values()].map((g) => g.leaveForClose(bound)));
+    }
     clearInterval(this.timer);
     await this.ops?.close();
     this.formation.close();

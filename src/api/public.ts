@@ -2,7 +2,7 @@ import './dispose.js';
 import type { EventEmitter } from 'eventemitter3';
 import type { MemberId } from '../core/index.js';
 import type { GroupEvents, Message, SendOptions, SendResult, ViewInfo } from './group.js';
-import { type JoinOptions, NodeImpl, type NodeOptions } from './node.js';
+import { type CloseOptions, type JoinOptions, NodeImpl, type NodeOptions } from './node.js';
 import type { RecoverResult } from './recover.js';
 import type { GroupStats, NodeStats } from './stats.js';
 
@@ -72,8 +72,12 @@ export interface Node {
   groupId(group: string): string | null;
   /** Joins (or founds) `group`; resolves with the group once this member has installed its first view. */
   join(group: string, opts?: JoinOptions): Promise<Group>;
-  /** Closes every group (a clean shutdown, no leave) and the transport. */
-  close(): Promise<void>;
+  /**
+   * Leaves every group (the others get a smaller view at once; waits at most 2 s, or until `signal` aborts, and not
+   * for a group blocked in a minority, which cannot leave), then closes the groups and the transport. With
+   * `leave: false` it stops at once, which the others see as a crash (they exclude it after the failure timeout).
+   */
+  close(opts?: CloseOptions): Promise<void>;
   /** Resolves once the node is closed (by `close()` or disposal). Never rejects. */
   readonly closed: Promise<void>;
   /** `await using node = await Node.start(...)`: closes the node at the end of the scope. */

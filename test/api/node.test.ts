@@ -52,6 +52,50 @@ describe('Node API over real WebSockets on 127.0.0.1', () => {
     expect(views).toContain(2);
   });
 
+  it('closing a node leaves its groups: a group of two goes on with the survivor, at once', async () => {
+    const trace = mkdtempSync(join(tmpdir(), 'vsync-api-'));
+    const { nodes: ns, groups } = await cluster(2, { trace });
+    const coordinator = groups[0]!.currentView!.coordinator;
+    // Close the coordinator's node (the sequencer): a crash would leave the other a blocked minority of one.
+    const [closing, staying] = groups[0]!.memberId === coordinator ? [0, 1] : [1, 0];
+    let minority = false;
+    groups[staying]!.on('minority', () => { minority = true; });
+    const t0 = Date.now();
+    await ns[closing]!.close();
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await eventually(() => groups[staying]!.currentView!.members.length === 1, 1000, 'a view of the survivor alone, before any failure timeout');
+    const r = await groups[staying]!.send(enc('alone'), { signal: AbortSignal.timeout(5000) });
+    expect(r.viewId).toBe(groups[staying]!.currentView!.id);
+    expect(minority).toBe(false);
+    await ns[staying]!.close();
+    const report = await checkTraceDir(trace);
+    expect(report.violations).toEqual([]);
+  });
+
+  it('closing a node blocked in a minority does not wait for a leave that cannot happen', async () => {
+    const { nodes: ns, groups } = await cluster(2);
+    const [a, b] = ns as [Node, Node];
+    // b stops without leaving (a sees a crash), so a is one of two.
+    const ga = groups[0]!;
+    let minority = false;
+    ga.on('minority', () => { minority = true; });
+    await b.close({ leave: false });
+    await eventually(() => minority, 5000, 'a minority of one');
+    const t0 = Date.now();
+    await a.close();
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it('close refuses bad options with a code; a signal cuts the leaves short', async () => {
+    const { nodes: ns } = await cluster(2);
+    for (const bad of [null, 5, { leave: 'yes' }, { signal: 5 }]) {
+      await expect(ns[0]!.close(bad as never)).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
+    }
+    const t0 = Date.now();
+    await ns[0]!.close({ signal: AbortSignal.abort() });
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
   it('messages() is an async iterator of the same deliveries', async () => {
     const { groups } = await cluster(2);
     const it = groups[1]!.messages()[Symbol.asyncIterator]();

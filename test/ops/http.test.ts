@@ -85,9 +85,9 @@ describe('ops HTTP endpoint of a three-member cluster', () => {
     for (const x of rtt.metrics) expect(Number(x.value)).toBeGreaterThanOrEqual(0);
     expect(family(families, 'vsync_flush_duration_seconds').type).toBe('HISTOGRAM');
 
-    // A member goes away: the survivors flush, and the history says why.
+    // A member fails (its node stops without leaving): the survivors flush, and the history says why.
     const gone = cluster.groups[2]!.memberId;
-    await cluster.nodes[2]!.close();
+    await cluster.nodes[2]!.close({ leave: false });
     await eventually(() => cluster!.groups[0]!.stats().view?.members.length === 2, 30_000, 'a view without n2');
     const after = (await getJson<NodeStats>(`${base}/status`)).body.groups[0]!;
     const last = after.history[after.history.length - 1]!;
@@ -224,8 +224,8 @@ describe('ops HTTP endpoint of a three-member cluster', () => {
       const views = (): string[] => lines.filter((l) => l.node === 'la' && l.group === 'g' && l.level === 30 && /^view \d+ installed/.test(l.msg)).map((l) => l.msg);
       expect(views()[0]).toMatch(/^view 1 installed: founded by la#/);
       expect(views()[1]).toMatch(/^view 2 installed: lb#\w+ joined$/);
-      // One of two gone: the survivor has no majority, reports it, and /healthz turns 503.
-      await b.close();
+      // One of two fails (its node stops without leaving): the survivor has no majority, reports it, and /healthz turns 503.
+      await b.close({ leave: false });
       await eventually(() => lines.some((l) => l.level === 30 && /^minority: only 1 of 2 members of view 2 reachable/.test(l.msg)), 30_000, 'minority logged');
       expect(ga.stats().minority).toBe(true);
       expect(ga.stats().minorityReports).toBe(1);
