@@ -80,7 +80,12 @@ export class ProcCluster {
     for (;;) {
       const seqs = alive.map((p) => p.lastMatch(/^status me=\S+ view=(\d+) delivered=\d+ sent=\d+ seq=(\d+)/)?.slice(1).join('/') ?? '?');
       const key = seqs.join(',');
-      const same = seqs.every((s) => s === seqs[0]);
+      // A member that joined in the last view and has delivered nothing reports seq 0 while the others report the
+      // last seq of an earlier view: quiet too when nothing was sent since it joined (the trace check at the end
+      // still sees any message it missed).
+      const views = new Set(seqs.map((s) => s.split('/')[0]));
+      const delivered = new Set(seqs.filter((s) => !s.endsWith('/0')));
+      const same = !seqs.includes('?') && views.size === 1 && delivered.size <= 1;
       if (same && key === last) {
         if (Date.now() - stableSince > 600) return;
       } else {
