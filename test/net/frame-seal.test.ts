@@ -39,4 +39,22 @@ describe('frame seal', () => {
     const other = new Opener(randomBytes(32));
     expect(other.open(new Sealer(randomBytes(32)).seal(Buffer.from('x')))).toBeNull();
   });
+
+  it('makes the next nonce\'s cipher ahead between turns, and a refused message spoils neither that one nor the next', async () => {
+    const { s, o } = pair();
+    const turn = () => new Promise<void>((r) => setImmediate(() => setImmediate(() => setImmediate(r))));
+    for (let i = 0; i < 5; i++) {
+      // Several in one turn: the first uses the object made ahead, the rest make their own.
+      const msgs = [0, 1, 2].map((k) => Buffer.from(`turn ${i} message ${k}`));
+      const sealed = msgs.map((m) => s.seal(m));
+      expect(o.open(randomBytes(30))).toBeNull(); // forged: uses up the decipher made ahead
+      sealed.forEach((x, k) => expect(o.open(x)?.equals(msgs[k]!)).toBe(true));
+      expect(o.open(sealed[2]!)).toBeNull(); // replayed
+      await turn();
+    }
+    // Made ahead for the right nonce: a message sealed in a later turn opens; one sealed for an earlier nonce does not.
+    const late = s.seal(Buffer.from('late'));
+    await turn();
+    expect(o.open(late)?.toString()).toBe('late');
+  });
 });
