@@ -1,3 +1,4 @@
+import { peerAcksNeeded } from './ack-table.js';
 import { RANKS, roundOf } from './ballot.js';
 import { type CoreConfig, resolveConfig } from './config.js';
 import { checkKindCode, deliverableUpTo, type KindCode } from './delivery-kinds.js';
@@ -848,18 +849,14 @@ export class Member {
       return;
     }
     this.lastBroadcastAt = this.now;
-    const shared: MemberId[] = [];
-    const own: Array<[MemberId, number]> = [];
-    for (const m of this.view!.members) {
-      if (m === this.id) continue;
-      const si = frame.senders.indexOf(m);
-      if (strip.has(si)) own.push([m, si]);
-      else shared.push(m);
-    }
+    const others = this.view!.members.filter((m) => m !== this.id);
     // The shared frame first: its receivers lack these payloads and have the most to do before they deliver,
     // while a sender only learns the order of what it holds (one socket write after another on a busy machine).
+    const shared = others.filter((m) => !strip.has(frame.senders.indexOf(m)));
     if (shared.length > 0) this.frames.push({ to: shared, frame });
-    for (const [m, si] of own) {
+    for (const m of others) {
+      const si = frame.senders.indexOf(m);
+      if (!strip.has(si)) continue;
       const entries = frame.entries.map((e) => (e.sender === si && leaveOut(e) ? { sender: si, msgNo: e.msgNo, payload: NO_PAYLOAD, kind: e.kind, direct: true } : e));
       this.frames.push({ to: [m], frame: { ...frame, entries } });
     }
@@ -989,12 +986,18 @@ export class Member {
     if (this.phase === 'member' && this.log.received > this.current.lastAckSent) this.sendAck();
   }
 
-  /** To every other member (one frame for all): each one counts a majority itself (`AckTable.localCommit`). */
+  /**
+   * To the sequencer, and to every other member (one frame for all) when they need it: each non-sequencer counts a
+   * majority itself (`AckTable.localCommit`), from its own log, the sequencer's `last` and the others' acks, so in
+   * a view of at most three the others' acks add nothing and only the sequencer gets them (`peerAcksNeeded`).
+   */
   private sendAck(): void {
     if (this.current.frozen || this.view === null || this.current.sequencer !== null) return;
     this.current.lastAckSent = this.log.received;
     this.lastAckAt = this.now;
-    this.broadcast({ t: 'ack', view: this.view.id, received: this.log.received });
+    const frame: Frame = { t: 'ack', view: this.view.id, received: this.log.received };
+    if (peerAcksNeeded(this.view.members.length)) this.broadcast(frame);
+    else this.sendTo([this.view.members[0]!], frame);
   }
 
   /**
