@@ -1,8 +1,11 @@
 import { ErrorCodes, VsyncError } from '../errors.js';
 
-/** The error every API call gives when its signal fires: always this code, with the signal's reason as `cause`. */
-export function abortError(signal: AbortSignal): VsyncError {
-  return new VsyncError(ErrorCodes.ABORTED, 'operation aborted', { cause: signal.reason });
+/**
+ * The error every API call gives when its signal fires: always this code, with the signal's reason as `cause`.
+ * `waiting`, when given, says what the call was still waiting for (a caller's timeout then tells why it fired).
+ */
+export function abortError(signal: AbortSignal, waiting?: string): VsyncError {
+  return new VsyncError(ErrorCodes.ABORTED, waiting ? `operation aborted while ${waiting}` : 'operation aborted', { cause: signal.reason });
 }
 
 /** Throws VSYNC_ERR_ABORTED (not the signal's own reason, often a DOMException) when `signal` has fired. */

@@ -170,7 +170,11 @@ export class Formation {
       let answered = false;
       /** Connected peers since when, to tell nodes that never answer (a version without formation messages). */
       const connectedSince = new Map<string, number>();
-      const onAbort = (): void => p.finish(abortError(opts.signal!));
+      const onAbort = (): void => {
+        const peers = this.host.peers();
+        const fresh = this.fresh(group, new Set(peers));
+        p.finish(abortError(opts.signal!, this.waitingFor(p, fresh, fresh.some((s) => s.st === 'member' && s.members.length > 0))));
+      };
       const guarded = (): void => {
         try {
           step();
@@ -507,16 +511,15 @@ export class Formation {
     return seeds.map((s) => `${s.url}: ${s.connected ? 'connected' : s.error ? describeError(s.error) : 'no answer yet'}`).join(', ');
   }
 
+  /** What a join still deciding how to start waits for, in words (its periodic warning, or why an abort came). */
+  private waitingFor(p: Pending, fresh: StatusMsg[], running: boolean): string {
+    if (fresh.length === 0) return `waiting for seeds ${this.seedSummary(this.host.seeds())}`;
+    if (running) return `waiting for room in the group (${fresh.map((s) => `${s.origin} reports ${s.members.length}/${s.max} members`).join(', ')})`;
+    if (p.expect > 0) return `waiting for ${p.expect} nodes to found the group (${p.ready.length} ready); seeds ${this.seedSummary(this.host.seeds())}`;
+    return `waiting for a node that runs the group (asked: ${fresh.map((s) => s.origin).join(', ')})`;
+  }
+
   private warnWaiting(group: string, p: Pending, fresh: StatusMsg[], running: boolean): void {
-    const seeds = this.host.seeds();
-    if (fresh.length === 0) {
-      this.log.warn({ group }, `waiting for seeds ${this.seedSummary(seeds)}`);
-    } else if (running) {
-      this.log.warn({ group, answers: fresh.map((s) => `${s.origin}:${s.members.length}/${s.max}`) }, 'waiting for room in the group');
-    } else if (p.expect > 0) {
-      this.log.warn({ group, ready: p.ready, expect: p.expect }, `waiting for ${p.expect} nodes to found the group (${p.ready.length} ready); seeds ${this.seedSummary(seeds)}`);
-    } else {
-      this.log.warn({ group, asked: fresh.map((s) => s.origin) }, 'no connected node runs the group yet; waiting');
-    }
+    this.log.warn({ group, ready: p.ready, expect: p.expect }, this.waitingFor(p, fresh, running));
   }
 }

@@ -173,6 +173,8 @@ describe('Node.join', () => {
     setTimeout(() => ac.abort(new Error('gave up')), 100);
     const err = await refused(() => p, ErrorCodes.ABORTED);
     expect((err.cause as Error).message).toBe('gave up');
+    // It says what it was waiting for: a caller's timeout then tells why it fired.
+    expect(err.message).toMatch(new RegExp(`operation aborted while waiting for seeds ws://127\\.0\\.0\\.1:${deadPort}`));
     const g = await n.join('g', { found: true });
     expect(g.currentView?.members).toHaveLength(1);
   });
