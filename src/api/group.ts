@@ -541,7 +541,7 @@ export class GroupImpl extends EventEmitter<GroupEvents> implements Group {
         this.counters.minorityReports++;
         this.host.logger.info(
           { group: this.name, member: rt.id, viewId: e.view, reachable: e.reachable, members: e.members },
-          `minority: only ${e.reachable} of ${e.members} members of view ${e.view} reachable; blocked until the partition heals`,
+          `minority: only ${e.reachable} of ${e.members} members of view ${e.view} reachable; blocked until a majority is reachable again (the others crashed, shut down or are cut off; recover() or 'vsync recover' if they are gone for good)`,
         );
         this.emit('minority', { viewId: e.view, reachable: e.reachable, members: e.members });
         break;
