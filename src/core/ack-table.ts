@@ -16,19 +16,10 @@ export function majorityHeld(held: number[]): number {
 }
 
 /**
- * Whether a non-sequencer needs the other non-sequencers' acks to see a majority hold a message: it counts itself
- * and the sequencer (who holds whatever it ordered), so it needs ⌊n/2⌋ + 1 − 2 more, none in a view of at most 3.
- */
-export function peerAcksNeeded(viewSize: number): boolean {
-  return Math.floor(viewSize / 2) + 1 > 2;
-}
-
-/**
  * The acknowledgements of one view: the highest `received` each member acknowledged (they only grow: a late,
  * lower ack changes nothing). Every member keeps one per view (`ViewState.acks`), since every non-sequencer sends
- * its acks to every other member that needs them (`peerAcksNeeded`): the sequencer derives `commit` and `stable`
- * from it (`SequencerState`), the others their own commit (`localCommit`), which saves them the round of the
- * sequencer's status. Holds at most one
+ * its acks to every other member: the sequencer derives `commit` and `stable` from it (`SequencerState`), the
+ * others their own commit (`localCommit`), which saves them the round of the sequencer's status. Holds at most one
  * entry per member of the view (the frame rules take acks only from members).
  */
 export class AckTable {

@@ -1,4 +1,3 @@
-import { peerAcksNeeded } from './ack-table.js';
 import { RANKS, roundOf } from './ballot.js';
 import { type CoreConfig, resolveConfig } from './config.js';
 import { checkKindCode, deliverableUpTo, type KindCode } from './delivery-kinds.js';
@@ -849,14 +848,18 @@ export class Member {
       return;
     }
     this.lastBroadcastAt = this.now;
-    const others = this.view!.members.filter((m) => m !== this.id);
+    const shared: MemberId[] = [];
+    const own: Array<[MemberId, number]> = [];
+    for (const m of this.view!.members) {
+      if (m === this.id) continue;
+      const si = frame.senders.indexOf(m);
+      if (strip.has(si)) own.push([m, si]);
+      else shared.push(m);
+    }
     // The shared frame first: its receivers lack these payloads and have the most to do before they deliver,
     // while a sender only learns the order of what it holds (one socket write after another on a busy machine).
-    const shared = others.filter((m) => !strip.has(frame.senders.indexOf(m)));
     if (shared.length > 0) this.frames.push({ to: shared, frame });
-    for (const m of others) {
-      const si = frame.senders.indexOf(m);
-      if (!strip.has(si)) continue;
+    for (const [m, si] of own) {
       const entries = frame.entries.map((e) => (e.sender === si && leaveOut(e) ? { sender: si, msgNo: e.msgNo, payload: NO_PAYLOAD, kind: e.kind, direct: true } : e));
       this.frames.push({ to: [m], frame: { ...frame, entries } });
     }
@@ -986,18 +989,12 @@ export class Member {
     if (this.phase === 'member' && this.log.received > this.current.lastAckSent) this.sendAck();
   }
 
-  /**
-   * To the sequencer, and to every other member (one frame for all) when they need it: each non-sequencer counts a
-   * majority itself (`AckTable.localCommit`), from its own log, the sequencer's `last` and the others' acks, so in
-   * a view of at most three the others' acks add nothing and only the sequencer gets them (`peerAcksNeeded`).
-   */
+  /** To every other member (one frame for all): each one counts a majority itself (`AckTable.localCommit`). */
   private sendAck(): void {
     if (this.current.frozen || this.view === null || this.current.sequencer !== null) return;
     this.current.lastAckSent = this.log.received;
     this.lastAckAt = this.now;
-    const frame: Frame = { t: 'ack', view: this.view.id, received: this.log.received };
-    if (peerAcksNeeded(this.view.members.length)) this.broadcast(frame);
-    else this.sendTo([this.view.members[0]!], frame);
+    this.broadcast({ t: 'ack', view: this.view.id, received: this.log.received });
   }
 
   /**
