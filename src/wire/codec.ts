@@ -53,7 +53,7 @@ const EMPTY_PAYLOAD = new Uint8Array(0);
  */
 export function encodeFrame(group: string, from: MemberId, to: MemberId | '', frame: Frame): Uint8Array {
   const version = WIRE_VERSION;
-  if (frame.t === 'msgs' || frame.t === 'forward') {
+  if (frame.t === 'msgs' || frame.t === 'forward' || frame.t === 'ack') {
     const hot = encodeHot(version, group, from, to, frame);
     if (hot !== null) return hot;
   }
@@ -140,7 +140,7 @@ export function decodeFrame(bytes: Uint8Array): DecodedFrame {
   // Read a Buffer through a plain Uint8Array view: protobufjs then yields payloads as plain Uint8Array views
   // (subarray) rather than Buffers, whose slice() shares memory where Uint8Array's copies.
   const input = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // The frames that carry payloads, by hand (hot-codec.ts); anything it does not expect is decided below.
+  // The frames that carry payloads, and acks, by hand (hot-codec.ts); anything it does not expect is decided below.
   return decodeHot(input, WIRE_VERSION) ?? decodeGeneric(input);
 }
 

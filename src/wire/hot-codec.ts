@@ -1,11 +1,14 @@
 /**
- * The two frames that carry payloads, `forward` and `msgs`, encoded and decoded by hand.
+ * The two frames that carry payloads, `forward` and `msgs`, and the acknowledgement, `ack`, encoded and decoded by
+ * hand.
  *
  * Every message passes through them several times (a forward encoded by its sender and decoded by the sequencer, a
  * `msgs` frame encoded once and decoded by every member), and protobufjs costs about 0.3 µs per entry to encode and
  * 0.45 µs to decode: an operation object per field written, and per entry read a message object, a long.js `Long` for
  * its number and then our own object. Here an entry costs one object and one view of its payload, and a frame one
- * buffer of its exact size.
+ * buffer of its exact size. An `ack` is on the path of every safe delivery at the sequencer (a receiver's ack is the
+ * third hop), and the generated code, cold after an idle millisecond, spent some 10 µs encoding it and as much
+ * decoding it (the fast path gave up on it first, by an exception).
  *
  * Both sides follow proto/vsync.proto exactly and produce what the generated code produces: the encoder's bytes are
  * identical to protobufjs's (test/wire/hot-codec.test.ts compares them on random frames), and the decoder yields
@@ -19,7 +22,7 @@ import { MAX_FRAME_ENTRIES, MAX_FRAME_SENDERS, MAX_ID_BYTES } from '../core/fram
 import type { Entry, Frame, FwdMsg } from '../core/frames.js';
 import type { MemberId } from '../core/types.js';
 
-type HotFrame = Extract<Frame, { t: 'msgs' | 'forward' }>;
+type HotFrame = Extract<Frame, { t: 'msgs' | 'forward' | 'ack' }>;
 
 /** The decoded envelope, as `decodeFrame` returns it. */
 export interface HotDecoded {
@@ -36,10 +39,14 @@ const TAG_FROM = (3 << 3) | 2;
 const TAG_VIEW = (4 << 3) | 0;
 const TAG_FWD = (7 << 3) | 2;
 const TAG_MSGS = (8 << 3) | 2;
+const TAG_ACK = (9 << 3) | 2;
+/** The bits (1 << field) of the bodies the fast path reads: a second body of the oneof goes to the generated code. */
+const BODY_BITS = (1 << 7) | (1 << 8) | (1 << 9);
 const TAG_TO = (20 << 3) | 2; // two bytes on the wire: 0xa2 0x01
 const TO_FIRST_BYTE = (TAG_TO & 0x7f) | 0x80;
 
 const EMPTY_PAYLOAD: Uint8Array = new Uint8Array(0);
+const NO_SIZES = new Int32Array(0);
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 // ---- encoding ------------------------------------------------------------------------------------------------
@@ -105,7 +112,7 @@ function writeItem(buf: Uint8Array, pos: number, first: number, msgNo: number, p
 }
 
 /**
- * Encodes a `forward` or `msgs` envelope, or returns null for the generated encoder to do it (a string that is not
+ * Encodes a `forward`, `msgs` or `ack` envelope, or returns null for the generated encoder to do it (a string that is not
  * ASCII). Trusts its input as the codec's encoder does: the numbers are non-negative safe integers from the core.
  */
 export function encodeHot(version: number, group: string, from: MemberId, to: MemberId | '', frame: HotFrame): Uint8Array | null {
@@ -113,7 +120,10 @@ export function encodeHot(version: number, group: string, from: MemberId, to: Me
   const view = frame.view;
   let body: number;
   let itemSizes: Int32Array;
-  if (frame.t === 'forward') {
+  if (frame.t === 'ack') {
+    itemSizes = NO_SIZES;
+    body = numField(frame.received);
+  } else if (frame.t === 'forward') {
     const msgs = frame.msgs;
     itemSizes = new Int32Array(msgs.length);
     body = 0;
@@ -144,7 +154,11 @@ export function encodeHot(version: number, group: string, from: MemberId, to: Me
   if (group.length !== 0) pos = writeAscii(buf, (buf[pos] = TAG_GROUP, pos + 1), group);
   if (from.length !== 0) pos = writeAscii(buf, (buf[pos] = TAG_FROM, pos + 1), from);
   if (view !== 0) pos = writeVarint(buf, (buf[pos] = TAG_VIEW, pos + 1), view);
-  if (frame.t === 'forward') {
+  if (frame.t === 'ack') {
+    buf[pos++] = TAG_ACK;
+    pos = writeVarint(buf, pos, body);
+    if (frame.received !== 0) pos = writeVarint(buf, (buf[pos] = 0x08, pos + 1), frame.received);
+  } else if (frame.t === 'forward') {
     buf[pos++] = TAG_FWD;
     pos = writeVarint(buf, pos, body);
     const msgs = frame.msgs;
@@ -256,7 +270,7 @@ class Cursor {
 }
 
 /**
- * Decodes `input` (a plain Uint8Array) if it is a `forward` or `msgs` envelope of wire version `version` that the fast
+ * Decodes `input` (a plain Uint8Array) if it is a `forward`, `msgs` or `ack` envelope of wire version `version` that the fast
  * path fully understands; otherwise null, and the generated decoder decides.
  */
 export function decodeHot(input: Uint8Array, version: number): HotDecoded | null {
@@ -279,9 +293,9 @@ function decodeEnvelope(c: Cursor, end: number, version: number): HotDecoded | n
   while (c.pos < end) {
     const tag = c.buf[c.pos++]!;
     // One bit per field (`to`, field 20, its own): a repeated field goes to the generated decoder, and so does a
-    // second body (fwd and msgs are fields 7 and 8 of one oneof).
+    // second body (fwd, msgs and ack are fields 7, 8 and 9 of one oneof).
     const bit = tag === TO_FIRST_BYTE ? 1 << 20 : 1 << (tag >>> 3);
-    if (seen & bit || ((bit === 1 << 7 || bit === 1 << 8) && seen & (1 << 7 | 1 << 8))) throw GIVE_UP;
+    if (seen & bit || (bit & BODY_BITS && seen & BODY_BITS)) throw GIVE_UP;
     seen |= bit;
     switch (tag) {
       case TAG_VERSION:
@@ -302,6 +316,9 @@ function decodeEnvelope(c: Cursor, end: number, version: number): HotDecoded | n
         frame = tag === TAG_FWD ? decodeFwd(c, stop, view) : decodeMsgs(c, stop, view);
         break;
       }
+      case TAG_ACK:
+        frame = decodeAck(c, c.span(end), view);
+        break;
       case TO_FIRST_BYTE: {
         if (c.pos >= end || c.buf[c.pos++] !== TAG_TO >>> 7) throw GIVE_UP;
         to = c.ascii(end);
@@ -328,6 +345,17 @@ function decodeFwd(c: Cursor, end: number, view: number): HotFrame {
     msgs.push(m);
   }
   return { t: 'forward', view, msgs };
+}
+
+function decodeAck(c: Cursor, end: number, view: number): HotFrame {
+  let received = 0;
+  let seen = false;
+  while (c.pos < end) {
+    if (c.buf[c.pos++] !== 0x08 || seen) throw GIVE_UP;
+    seen = true;
+    received = c.varint(end);
+  }
+  return { t: 'ack', view, received };
 }
 
 function decodeMsgs(c: Cursor, end: number, view: number): HotFrame {
