@@ -154,7 +154,7 @@ export async function runDemoCommand(args: string[], out: (line: string) => void
     table();
     const finalSeqs = alive.map((p) => statusOf(p)?.seq ?? -1);
     if (finalSeqs.every((x) => x === finalSeqs[0])) say(`all ${alive.length} members delivered the same order up to seq ${finalSeqs[0]}`);
-    say('SIGTERM everyone: each ends its trace and leaves');
+    say('SIGTERM everyone: each leaves (its trace records it) or, when it cannot, ends its trace');
     for (const p of alive) p.signal('SIGTERM');
     await Promise.all(alive.map((p) => Promise.race([p.exited, sleep(10_000)])));
 

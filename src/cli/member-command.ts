@@ -52,7 +52,7 @@ const OPTIONS: OptionHelp[] = [
 const USAGE = helpText(
   'usage: vsync member --name <name> --listen <host:port> --group <g> [options]',
   'Runs one member process. Prints one line per event on stdout: `ready`, `view`, `join-time`, `status`, `send-error`,\n' +
-    '`sent-all`, `minority`, `excluded`, `recovered`, `bye`. SIGUSR1 stops sending; SIGTERM/SIGINT ends the trace, leaves, exits 0.\n' +
+    '`sent-all`, `minority`, `excluded`, `recovered`, `bye`. SIGUSR1 stops sending; SIGTERM/SIGINT leaves (traced as leave; a member that cannot leave ends its trace), exits 0.\n' +
     'Errors: one line on stderr with their code; exit 2.',
   OPTIONS,
 );
@@ -293,17 +293,22 @@ export async function runMemberCommand(args: string[], out: (line: string) => vo
   });
   await done;
   clearInterval(status);
-  // The trace ends here (a clean end); the leave that follows lets the others move on without a failure timeout.
-  (group as GroupImpl).endTrace(); // An internal of the group: the CLI is part of the library.
   ac.abort();
   await sending.catch(() => {});
   await endpoint?.close();
-  // A leave needs a view without us, which needs a majority: in a minority it cannot complete, so do not wait for it.
+  // The leave lets the others move on without a failure timeout, and the trace records it (`leave`): a checker
+  // then does not count this member in the majority of the views after it (in a group of two, the survivor's view
+  // of itself is a primary view, not a minority one). A leave needs a view without us, which needs a majority: in a
+  // minority it cannot complete, so do not wait for it.
+  let left = false;
+  group.once('left', () => (left = true));
   if (group.stats().minority) {
     logger.warn({ group: group.name, member: group.memberId, view: group.currentView?.id }, 'not leaving gracefully: no majority of the view is reachable (the others will exclude this member)');
   } else {
     await group.leave({ signal: AbortSignal.timeout(2000) }).catch(() => {});
   }
+  // Not left: the trace ends here, a clean end in the last view it installed (the others exclude this member).
+  if (!left) (group as GroupImpl).endTrace(); // An internal of the group: the CLI is part of the library.
   await node.close();
   out(`bye me=${group.memberId ?? me} delivered=${delivered} sent=${sent} errors=${errors.total}${errors.total ? ` (${errors.summary()})` : ''}`);
   return 0;
