@@ -50,6 +50,11 @@ export function formatReport(r: BenchResults): string[] {
     out.push('', `Latency floor: a ws ping-pong between two processes, ${num(f.rate)}/s, ${f.bytes} B: round trip p50 ${fmtUs(f.rtt.p50)}, p90 ${fmtUs(f.rtt.p90)}, p99 ${fmtUs(f.rtt.p99)}, max ${fmtUs(f.rtt.max)} (${num(f.rtt.count)} pings)`);
     for (const l of r.latency) {
       if (l.floorMultiples) out.push(`  vsync n=${l.n} ${l.label}, at the other members: ${l.floorMultiples.p50}× / ${l.floorMultiples.p90}× / ${l.floorMultiples.p99}× the round trip (p50 / p90 / p99)`);
+      if (l.floorMultiples && l.byRole) {
+        const s = l.byRole.atSequencer;
+        const o = l.byRole.atReceivers;
+        out.push(`    by role: at the sequencer p50 ${fmtUs(s.p50)} p99 ${fmtUs(s.p99)}; at the other receivers p50 ${fmtUs(o.p50)} p99 ${fmtUs(o.p99)}`);
+      }
     }
   }
 

@@ -136,6 +136,11 @@ export interface LatencyResult {
   atSender: Percentiles;
   /** At the other members: the sender's send() to delivery there, µs. */
   atOthers: Percentiles;
+  /**
+   * vsync with one non-sequencer sending: atOthers split by role, the sequencer and the other receivers. A safe
+   * delivery takes three hops at the sequencer (the forward, the multicast, a receiver's ack) and two at the others.
+   */
+  byRole?: { atSequencer: Percentiles; atReceivers: Percentiles };
   /** The distribution at the other members (for the HTML report's chart). */
   othersHist?: HistogramData;
   /** vsync at 1,000/s: atOthers as multiples of the latency floor's round trip (same percentile). */

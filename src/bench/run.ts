@@ -3,7 +3,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, sleep } from './cluster.js';
 import { compareDigests, type DigestComparison } from './digest.js';
-import { Histogram, type HistogramData } from './histogram.js';
+import { Histogram, type HistogramData, type Percentiles } from './histogram.js';
 import { summarizeProfile } from './profile.js';
 import { type WorkerEvent, monoNow } from './protocol.js';
 import type {
@@ -455,7 +455,7 @@ async function latencyFloor(rate: number, bytes: number, s: BenchSettings, say: 
   try {
     const [pinger, echoer] = c.workers as [WorkerHandle, WorkerHandle];
     await echoer.call({ cmd: 'echo', on: true });
-    await pinger.call({ cmd: 'pingpong', rate, bytes, ms: Math.max(300, s.warmupMs) }, 60_000);
+    await pinger.call({ cmd: 'pingpong', rate, bytes, ms: Math.max(300, s.latencyWarmupMs) }, 60_000);
     const hist = await pinger.call<HistogramData>({ cmd: 'pingpong', rate, bytes, ms: s.latencyWindowMs }, s.latencyWindowMs + 60_000);
     const p = Histogram.from(hist).percentiles();
     const rtt = { count: p.count, p50: round(p.p50, 1), p90: round(p.p90, 1), p99: round(p.p99, 1), max: round(p.max, 1), mean: round(p.mean, 1) };
@@ -564,7 +564,7 @@ async function latencyCase(
     await Promise.all(members.map((w) => w.digest(true, 1024, s.digestFullEvery)));
     const per = rate / senders.length;
     await Promise.all(senders.map((w) => w.load(per, lc.bytes, system === 'ws' ? s.wsWindow : s.vsyncWindow, system === 'vsync' ? lc.delivery : undefined)));
-    await sleep(s.warmupMs);
+    await sleep(s.latencyWarmupMs);
     const wins = await Promise.all(members.map((w) => w.window(s.latencyWindowMs, true)));
     const hists = await Promise.all(members.map((w) => w.hist()));
     await Promise.all(senders.map((w) => w.stop()));
@@ -573,6 +573,11 @@ async function latencyCase(
     r.achievedRate = Math.round(wins.filter((_, i) => senders.includes(members[i]!)).reduce((a, w) => a + (w.sent * 1000) / w.ms, 0));
     r.atSender = pctl(hists.filter((_, i) => senders.includes(members[i]!)).map((h) => h.self));
     r.atOthers = pctl(hists.map((h) => h.others));
+    if (system === 'vsync' && lc.senders === 'one') {
+      const { coordinator } = await c.coordinator();
+      const role = (keep: (w: WorkerHandle) => boolean): Percentiles => pctl(hists.filter((_, i) => keep(members[i]!)).map((h) => h.others));
+      r.byRole = { atSequencer: role((w) => w === coordinator), atReceivers: role((w) => w !== coordinator && !senders.includes(w)) };
+    }
     const merged = new Histogram();
     for (const h of hists) merged.add(h.others);
     r.othersHist = merged.toJSON();
@@ -585,7 +590,8 @@ async function latencyCase(
     if (!r.digest.agreed) problem(`latency ${system} n=${lc.n} ${label}: ${system === 'vsync' ? 'digests disagree' : 'FIFO gaps'}`);
     if (r.achievedRate < rate * 0.9) warn(`latency ${system} n=${lc.n} ${label}: achieved only ${r.achievedRate} of ${rate} msgs/s`);
     const f = (p: { p50: number; p99: number; max: number }): string => `p50 ${fmtUs(p.p50)} p99 ${fmtUs(p.p99)} max ${fmtUs(p.max)}`;
-    say(`latency ${system} n=${lc.n} ${label} (${r.achievedRate} msgs/s, ${kb(lc.bytes)}): at sender ${f(r.atSender)}; at others ${f(r.atOthers)}; ${stallText(st)}`);
+    const roles = r.byRole ? ` (at the sequencer ${f(r.byRole.atSequencer)}; at the other receivers ${f(r.byRole.atReceivers)})` : '';
+    say(`latency ${system} n=${lc.n} ${label} (${r.achievedRate} msgs/s, ${kb(lc.bytes)}): at sender ${f(r.atSender)}; at others ${f(r.atOthers)}${roles}; ${stallText(st)}`);
   } catch (err) {
     r.error = (err as Error).message;
     problem(`latency ${system} n=${lc.n} ${label}: ${r.error}`);

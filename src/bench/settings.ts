@@ -43,6 +43,13 @@ export interface BenchSettings {
   /** Also measure the raw ws mesh at 1,000 msgs/s (one sender) as the latency floor. */
   wsLatency: boolean;
   latencyWindowMs: number;
+  /**
+   * Before each latency window (and the floor's), with the case's paced load running. Longer than `warmupMs`: a
+   * latency case follows a cluster's warm-up or the throughput rounds at saturation, and the first second at 1,000/s
+   * still pays for that (GC of the saturation's garbage): with 400 ms, the quick mode's median at the other members
+   * came out 40–70 µs higher than after 1.5 s (a probe, three pairs), measuring the transition, not the rate.
+   */
+  latencyWarmupMs: number;
   nearSaturationFraction: number;
   viewChange: { n: number[]; rounds: number; loadPerMember: number; bytes: number };
   /** Joins into a group whose members hold application state of these sizes (state transfer at the join cut). */
@@ -90,6 +97,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         ],
         wsLatency: true,
         latencyWindowMs: 5000,
+        latencyWarmupMs: 1500,
         nearSaturationFraction: 0.8,
         viewChange: { n: [5, 3], rounds: 3, loadPerMember: 200, bytes: KB },
         stateTransfer: { n: 3, sizes: [0, KB * KB, 16 * KB * KB, 64 * KB * KB] },
@@ -117,6 +125,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         ],
         wsLatency: true,
         latencyWindowMs: 1500,
+        latencyWarmupMs: 1500,
         nearSaturationFraction: 0.8,
         viewChange: { n: [5], rounds: 1, loadPerMember: 200, bytes: KB },
         stateTransfer: { n: 3, sizes: [0, 16 * KB * KB] },
@@ -142,6 +151,7 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         latency: [{ n: 3, senders: 'one', rate: 1000, bytes: KB }],
         wsLatency: false,
         latencyWindowMs: 400,
+        latencyWarmupMs: 200,
         nearSaturationFraction: 0.8,
         viewChange: { n: [3], rounds: 1, loadPerMember: 100, bytes: KB },
         stateTransfer: { n: 3, sizes: [64 * KB] },
