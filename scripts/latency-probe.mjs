@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Latency by role, one case at a time: 3 vsync member processes on 127.0.0.1 (the bench's workers), one
+// non-sequencer sending 1 KB at 1,000/s; prints p50/p90/p99 at the sequencer, at the other receiver, at the sender
+// (its own deliveries) and at the other members pooled (what `npm run bench` compares with the ws round trip), and
+// the CPU time per delivered message of each member. Used for interleaved comparisons of two builds (run it from
+// each checkout in turn), which are steadier than whole bench runs.
+//
+//   npm run build && node scripts/latency-probe.mjs [safe|agreed] [--digest] [--warm] [--insecure] [--warmup-ms N] [--window-ms N]
+//
+// --digest: the members digest every delivery as the bench does; --warm: 2 s of all members sending as fast as
+// they can first (as the bench's cluster warm-up); --insecure: no frame protection.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const value = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const known = new Set(['safe', 'agreed', '--digest', '--warm', '--insecure', '--warmup-ms', '--window-ms']);
+const bad = args.find((a, i) => !known.has(a) && !['--warmup-ms', '--window-ms'].includes(args[i - 1] ?? ''));
+const badNumber = ['--warmup-ms', '--window-ms'].find((f) => args.includes(f) && !(Number(args[args.indexOf(f) + 1]) > 0));
+if (bad !== undefined || badNumber !== undefined) {
+  console.error(`latency-probe: ${bad !== undefined ? `unknown argument ${bad}` : `${badNumber} needs a positive number of ms`}\nusage: node scripts/latency-probe.mjs [safe|agreed] [--digest] [--warm] [--insecure] [--warmup-ms N] [--window-ms N]`);
+  process.exit(2);
+}
+const delivery = args.find((a) => a === 'safe' || a === 'agreed') ?? 'safe';
+const warmupMs = value('--warmup-ms', 1500);
+const windowMs = value('--window-ms', 4000);
+const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+const { Cluster } = await import(join(dist, 'bench/cluster.js'));
+const { Histogram } = await import(join(dist, 'bench/histogram.js'));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const c = await Cluster.vsync(3, [], undefined, flag('--insecure'));
+try {
+  await sleep(1000);
+  if (flag('--warm')) {
+    await Promise.all(c.workers.map((w) => w.load(0, 1024, 64)));
+    await sleep(2000);
+    await Promise.all(c.workers.map((w) => w.stop()));
+    await c.quiesce(10_000);
+  }
+  const { coordinator, others } = await c.coordinator();
+  const sender = others[others.length - 1];
+  if (flag('--digest')) await Promise.all(c.workers.map((w) => w.digest(true, 1024, 16)));
+  await sender.load(1000, 1024, 2000, delivery);
+  await sleep(warmupMs);
+  const wins = await Promise.all(c.workers.map((w) => w.window(windowMs, true)));
+  const hists = await Promise.all(c.workers.map((w) => w.hist()));
+  await sender.stop();
+  await c.quiesce(10_000);
+  const us = (x) => `${Math.round(x)} µs`;
+  const line = (label, hs) => {
+    const h = new Histogram();
+    for (const x of hs) h.add(x);
+    const p = h.percentiles();
+    return `${label.padEnd(20)} p50 ${us(p.p50)}  p90 ${us(p.p90)}  p99 ${us(p.p99)}  (${p.count} deliveries)`;
+  };
+  const at = (w) => c.workers.indexOf(w);
+  const third = others.find((w) => w !== sender);
+  console.log(`${delivery}, 1 KB at 1,000/s from a non-sequencer, ${windowMs} ms after ${warmupMs} ms${flag('--digest') ? ', digests' : ''}${flag('--warm') ? ', warmed at saturation' : ''}${flag('--insecure') ? ', insecure' : ''}`);
+  console.log(line('at the others', [hists[at(coordinator)].others, hists[at(third)].others]));
+  console.log(line('  at the sequencer', [hists[at(coordinator)].others]));
+  console.log(line('  at the receiver', [hists[at(third)].others]));
+  console.log(line('at the sender', [hists[at(sender)].self]));
+  for (const [label, w] of [['sequencer', coordinator], ['receiver', third], ['sender', sender]]) {
+    const win = wins[at(w)];
+    console.log(`cpu per message, ${label}: ${us(((win.cpuUserMs + win.cpuSystemMs) * 1000) / Math.max(1, win.deliveries))}`);
+  }
+} finally {
+  await c.close();
+}
