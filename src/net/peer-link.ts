@@ -114,19 +114,23 @@ interface Corkable {
 }
 
 /**
- * Links whose socket was corked by the code running now. The member runtime sends everything a turn of the event
- * loop produced from one callback (its flush, once per turn), so uncorking when that callback returns
- * (process.nextTick) sends the turn's frames to one peer in one writev instead of one write per frame — fewer
- * syscalls and TCP segments — and adds no latency. (Uncorking in a setImmediate instead would hold frames sent from
- * the check phase, where the runtime's flush runs, until the next turn.)
+ * Links with frames queued by the code running now. The member runtime sends everything a turn of the event loop
+ * produced from one callback (its flush, once per turn), and the application's handlers run in that callback after
+ * the frames were handed over. A link keeps the turn's frames as they are until that callback returns
+ * (process.nextTick), then seals and writes them to its corked socket and uncorks it: one writev per peer instead
+ * of one write per frame (fewer syscalls and TCP segments), and the sealing (10 µs for 1 KB) and the websocket's
+ * framing happen after the handlers, not before them: a delivery no longer waits for the seals of the frames its
+ * own turn produced (an ack, a multicast), while the frames leave when they always did, when the callback returns.
+ * (Writing in a setImmediate instead would hold frames sent from the check phase, where the runtime's flush runs,
+ * until the next turn.)
  */
-const corkedLinks: PeerLink[] = [];
-let uncorkScheduled = false;
+const queuedLinks: PeerLink[] = [];
+let writeScheduled = false;
 
-function uncorkAll(): void {
-  uncorkScheduled = false;
-  const links = corkedLinks.splice(0);
-  for (const l of links) l.uncork();
+function writeAll(): void {
+  writeScheduled = false;
+  const links = queuedLinks.splice(0);
+  for (const l of links) l.writeQueued();
 }
 
 export class PeerLink {
@@ -161,8 +165,9 @@ export class PeerLink {
   helloVersion = -1;
   private log: Logger;
   private nonceHex: string | undefined;
-  /** The socket while corked (see corkedLinks). */
-  private corkedSocket: Corkable | null = null;
+  /** Frames handed to `send` by the running callback, written when it returns (see queuedLinks), and their bytes. */
+  private queued: Uint8Array[] = [];
+  private queuedBytes = 0;
   /** Frame protection, set when the handshake derived keys (a cluster secret); null: frames travel as they are. */
   private sealer: Sealer | null = null;
   private opener: Opener | null = null;
@@ -221,54 +226,65 @@ export class PeerLink {
     return this.state === 'open';
   }
 
+  /** Bytes given to this link and not yet written to the socket (the frames of the running callback included). */
   get bufferedAmount(): number {
-    return this.ws.bufferedAmount;
+    return this.ws.bufferedAmount + this.queuedBytes;
   }
 
   /**
    * Sends one binary message; only on a usable link. The bytes are not copied here (ws takes the buffer as it is;
-   * sealing writes the ciphertext into a new one): they must not change afterwards. The socket stays corked until
-   * the running callback returns (see corkedLinks).
+   * sealing writes the ciphertext into a new one): they must not change afterwards. They are sealed and written when
+   * the running callback returns (see queuedLinks), in the order given.
    */
   send(bytes: Uint8Array): void {
     this.sentSinceBeat += bytes.byteLength;
-    if (this.corkedSocket === null) this.cork();
-    if (this.sealer === null) {
-      this.ws.send(bytes, { binary: true, compress: false });
-      return;
+    if (this.queued.length === 0) {
+      queuedLinks.push(this);
+      if (!writeScheduled) {
+        writeScheduled = true;
+        process.nextTick(writeAll);
+      }
     }
-    if (this.sealer.exhausted) {
-      this.close(CloseCode.GOING_AWAY, 'link key exhausted: reconnecting');
-      return;
-    }
-    this.ws.send(this.sealer.seal(bytes), { binary: true, compress: false });
+    this.queued.push(bytes);
+    this.queuedBytes += bytes.byteLength + (this.sealer === null ? 0 : TAG_BYTES);
   }
 
   /**
-   * Corks the websocket's socket until the running callback returns. ws exposes no public handle on it: this uses its
-   * internal field when present (when not, every frame is its own write, as before: correct, only slower).
+   * Seals and writes the queued frames to the socket, corked: one writev. ws exposes no public handle on its socket:
+   * this uses its internal field when present (when not, every frame is its own write: correct, only slower).
+   * Internal: called by writeAll, and by `close` before the close frame. Never throws (it runs from a tick).
    */
-  private cork(): void {
+  writeQueued(): void {
+    const frames = this.queued;
+    if (frames.length === 0) return;
+    this.queued = [];
+    this.queuedBytes = 0;
+    if (this.state !== 'open' || this.ws.readyState !== WebSocket.OPEN) return; // closed meanwhile: lost with the link
     const s = (this.ws as unknown as { _socket?: Partial<Corkable> | null })._socket;
-    if (!s || typeof s.cork !== 'function' || typeof s.uncork !== 'function') return;
-    s.cork();
-    this.corkedSocket = s as Corkable;
-    corkedLinks.push(this);
-    if (!uncorkScheduled) {
-      uncorkScheduled = true;
-      process.nextTick(uncorkAll);
-    }
-  }
-
-  /** Writes what was queued on the socket while corked (one writev). Internal: called by uncorkAll. */
-  uncork(): void {
-    const s = this.corkedSocket;
-    this.corkedSocket = null;
-    if (s === null) return;
+    const corked = !!s && typeof s.cork === 'function' && typeof s.uncork === 'function';
     try {
-      s.uncork();
-    } catch {
-      // a destroyed socket: the close event follows
+      if (corked) s.cork!();
+      for (const bytes of frames) {
+        if (this.sealer === null) {
+          this.ws.send(bytes, { binary: true, compress: false });
+          continue;
+        }
+        if (this.sealer.exhausted) {
+          this.close(CloseCode.GOING_AWAY, 'link key exhausted: reconnecting');
+          break;
+        }
+        this.ws.send(this.sealer.seal(bytes), { binary: true, compress: false });
+      }
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message }, 'writing queued frames failed: the close event follows');
+    } finally {
+      if (corked) {
+        try {
+          s.uncork!();
+        } catch {
+          // a destroyed socket: the close event follows
+        }
+      }
     }
   }
 
@@ -284,6 +300,8 @@ export class PeerLink {
   close(code: number, reason: string, mute = false): void {
     if (mute) this.mute = true;
     if (this.state === 'closed' || this.closing) return;
+    // The frames handed over before the close go first, as the application handed them (a leader's last view).
+    this.writeQueued();
     this.closing = true;
     this.closeCode = code;
     this.closeReason = reason;
@@ -306,6 +324,8 @@ export class PeerLink {
     }
     this.closing = true;
     this.mute = true;
+    this.queued = [];
+    this.queuedBytes = 0;
     this.ws.terminate();
   }
 
