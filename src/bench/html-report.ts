@@ -258,7 +258,7 @@ ${r.ratios.length ? htmlTable(['case', 'ws mesh', 'bare sequencer', 'vsync', 'vs
 </section>`);
   const f = r.latencyFloor;
   sections.push(`<section id="latency"><h2>Latency against the round-trip floor</h2>
-<p>${f ? `Floor: a <code>ws</code> ping-pong between two processes, ${num(f.rate)}/s, ${size(f.bytes)}: round trip p50 ${us(f.rtt.p50)}, p90 ${us(f.rtt.p90)}, p99 ${us(f.rtt.p99)}.` : 'No floor measured in this run.'}</p>
+<p>${f ? `Floor: a <code>ws</code> ping-pong between two processes, ${num(f.rate)}/s, ${size(f.bytes)}: round trip p50 ${us(f.rtt.p50)}, p90 ${us(f.rtt.p90)}, p99 ${us(f.rtt.p99)}${f.windows ? ` over ${f.windows.length} windows, one before and one after each paced case (their p50s ${f.windows.map((w) => us(w.p50)).join(', ')}); each case is compared with the two windows around it` : ''}.` : 'No floor measured in this run.'}</p>
 <figure id="chart-latency">${latencyChart(r)}</figure>
 ${r.latency.length ? htmlTable(['system', 'case', 'msgs/s', 'at others p50', 'p90', 'p99', 'max', '× floor (p50 / p90 / p99)', 'event-loop delay p50 / p90 / p99 / max', 'GC pauses (≥ 1 ms), longest'], r.latency.map((l) => [l.system, `n=${l.n}, ${l.label}, ${size(l.bytes)}`, num(l.achievedRate), us(l.atOthers.p50), us(l.atOthers.p90), us(l.atOthers.p99), us(l.atOthers.max), l.floorMultiples ? `${l.floorMultiples.p50} / ${l.floorMultiples.p90} / ${l.floorMultiples.p99}` : '-', l.loopDelay ? `${l.loopDelay.p50} / ${l.loopDelay.p90} / ${l.loopDelay.p99} / ${l.loopDelay.max} ms` : '-', l.gc ? `${l.gc.count} (${l.gc.over1ms}), ${l.gc.maxMs} ms` : '-'])) : ''}
 </section>`);

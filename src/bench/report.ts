@@ -47,9 +47,9 @@ export function formatReport(r: BenchResults): string[] {
 
   if (r.latencyFloor) {
     const f = r.latencyFloor;
-    out.push('', `Latency floor: a ws ping-pong between two processes, ${num(f.rate)}/s, ${f.bytes} B: round trip p50 ${fmtUs(f.rtt.p50)}, p90 ${fmtUs(f.rtt.p90)}, p99 ${fmtUs(f.rtt.p99)}, max ${fmtUs(f.rtt.max)} (${num(f.rtt.count)} pings)`);
+    out.push('', `Latency floor: a ws ping-pong between two processes, ${num(f.rate)}/s, ${f.bytes} B: round trip p50 ${fmtUs(f.rtt.p50)}, p90 ${fmtUs(f.rtt.p90)}, p99 ${fmtUs(f.rtt.p99)}, max ${fmtUs(f.rtt.max)} (${num(f.rtt.count)} pings${f.windows ? ` in ${f.windows.length} windows, before and after each paced case; their p50s ${f.windows.map((w) => fmtUs(w.p50)).join(', ')}` : ''})`);
     for (const l of r.latency) {
-      if (l.floorMultiples) out.push(`  vsync n=${l.n} ${l.label}, at the other members: ${l.floorMultiples.p50}× / ${l.floorMultiples.p90}× / ${l.floorMultiples.p99}× the round trip (p50 / p90 / p99)`);
+      if (l.floorMultiples) out.push(`  vsync n=${l.n} ${l.label}, at the other members: ${l.floorMultiples.p50}× / ${l.floorMultiples.p90}× / ${l.floorMultiples.p99}× the round trip${l.floor ? ` around it (p50 ${fmtUs(l.floor.p50)}, p99 ${fmtUs(l.floor.p99)})` : ''} (p50 / p90 / p99)`);
       if (l.floorMultiples && l.byRole) {
         const s = l.byRole.atSequencer;
         const o = l.byRole.atReceivers;

@@ -110,14 +110,20 @@ export interface RatioResult {
   void: boolean;
 }
 
-/** The latency floor: a paced ws ping-pong between two processes, the same size and rate as the latency case. */
+/**
+ * The latency floor: a paced ws ping-pong between two processes, the same size and rate as the latency case, in a
+ * window before the first paced vsync case and after each (run.ts, FloorProbe).
+ */
 export interface LatencyFloor {
   rate: number;
   bytes: number;
+  /** Of each window. */
   windowMs: number;
-  /** Round trips, µs. */
+  /** Round trips of all windows pooled, µs. */
   rtt: Percentiles;
   hist: HistogramData;
+  /** Each window's round trips, in the order measured (absent in results written before 2026-12-01 evening). */
+  windows?: Percentiles[];
 }
 
 export interface LatencyResult {
@@ -143,7 +149,9 @@ export interface LatencyResult {
   byRole?: { atSequencer: Percentiles; atReceivers: Percentiles };
   /** The distribution at the other members (for the HTML report's chart). */
   othersHist?: HistogramData;
-  /** vsync at 1,000/s: atOthers as multiples of the latency floor's round trip (same percentile). */
+  /** vsync at the floor's rate and size: the floor's round trips in the windows right before and after this case, pooled. */
+  floor?: Percentiles;
+  /** atOthers as multiples of `floor` (same percentile). */
   floorMultiples?: { p50: number; p90: number; p99: number } | null;
   /** Longest event-loop delay of any member during the window, ms (a blocked or descheduled process). */
   loopDelayMaxMs: number;

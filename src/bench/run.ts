@@ -103,50 +103,76 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
       }
     }
 
-    // ---- latency: the floor (a paced ws ping-pong), then vsync ----
+    // ---- latency: the floor (a paced ws ping-pong) in a window before and after each paced vsync case ----
     if (want('latency')) {
       const paced = s.latency.find((l) => typeof l.rate === 'number');
+      let floor: FloorProbe | null = null;
       if (paced) {
         try {
-          res.latencyFloor = await latencyFloor(paced.rate as number, paced.bytes, s, say);
+          floor = await FloorProbe.start(paced.rate as number, paced.bytes, s, say);
         } catch (err) {
           problem(`latency floor (ws ping-pong): ${(err as Error).message}`);
         }
       }
-      for (const n of latNs) {
-        let c = vsyncKept.get(n) ?? null;
-        vsyncKept.delete(n);
+      // The floor's last window, while nothing else was measured since: the window before the next paced case.
+      let floorBefore: HistogramData | null = null;
+      const floorWindow = async (): Promise<HistogramData | null> => {
         try {
-          if (!c) {
-            say(`vsync: starting ${n} member processes`);
-            c = await Cluster.vsync(n);
-            await warmCluster(c, s, say);
-          }
-          for (const lc of s.latency.filter((x) => x.n === n)) {
-            let rate: number;
-            if (lc.rate === 'near-saturation') {
-              let sat = res.ratios.find((t) => t.n === n && t.senders === 'all' && t.bytes === lc.bytes && t.vsync)?.vsync?.median;
-              if (!sat) {
-                say(`latency: measuring saturation first (n=${n}, all send, ${kb(lc.bytes)})`);
-                sat = (await throughputCase(c, { n, senders: 'all', bytes: lc.bytes }, s, 'vsync', say, problem)).medianDeliveriesPerSec;
-              }
-              rate = Math.max(100, Math.round(sat * s.nearSaturationFraction));
-            } else {
-              rate = lc.rate;
-            }
-            const l = await latencyCase(c, lc, rate, s, 'vsync', say, problem, warn);
-            const f = res.latencyFloor;
-            if (f && lc.rate === f.rate && lc.bytes === f.bytes && !l.void) {
-              const x = (a: number, b: number): number => (b > 0 ? round(a / b, 2) : 0);
-              l.floorMultiples = { p50: x(l.atOthers.p50, f.rtt.p50), p90: x(l.atOthers.p90, f.rtt.p90), p99: x(l.atOthers.p99, f.rtt.p99) };
-              say(`latency vsync n=${n} ${l.label}: at others ${l.floorMultiples.p50}× / ${l.floorMultiples.p90}× / ${l.floorMultiples.p99}× the round trip (p50 / p90 / p99)`);
-            }
-            res.latency.push(l);
-          }
+          return floor ? await floor.measure() : null;
         } catch (err) {
-          problem(`vsync latency n=${n}: ${(err as Error).message}`);
-        } finally {
-          await c?.close();
+          problem(`latency floor (ws ping-pong): ${(err as Error).message}`);
+          await floor?.close();
+          floor = null;
+          return null;
+        }
+      };
+      try {
+        for (const n of latNs) {
+          let c = vsyncKept.get(n) ?? null;
+          vsyncKept.delete(n);
+          try {
+            if (!c) {
+              say(`vsync: starting ${n} member processes`);
+              c = await Cluster.vsync(n);
+              await warmCluster(c, s, say);
+            }
+            for (const lc of s.latency.filter((x) => x.n === n)) {
+              let rate: number;
+              if (lc.rate === 'near-saturation') {
+                let sat = res.ratios.find((t) => t.n === n && t.senders === 'all' && t.bytes === lc.bytes && t.vsync)?.vsync?.median;
+                if (!sat) {
+                  say(`latency: measuring saturation first (n=${n}, all send, ${kb(lc.bytes)})`);
+                  sat = (await throughputCase(c, { n, senders: 'all', bytes: lc.bytes }, s, 'vsync', say, problem)).medianDeliveriesPerSec;
+                }
+                rate = Math.max(100, Math.round(sat * s.nearSaturationFraction));
+              } else {
+                rate = lc.rate;
+              }
+              const compared = floor !== null && lc.rate === floor.rate && lc.bytes === floor.bytes;
+              if (compared && floorBefore === null) floorBefore = await floorWindow();
+              const l = await latencyCase(c, lc, rate, s, 'vsync', say, problem, warn);
+              const floorAfter = compared ? await floorWindow() : null;
+              if (floorBefore && floorAfter && !l.void) {
+                const f = pctl([floorBefore, floorAfter]);
+                const x = (a: number, b: number): number => (b > 0 ? round(a / b, 2) : 0);
+                l.floor = f;
+                l.floorMultiples = { p50: x(l.atOthers.p50, f.p50), p90: x(l.atOthers.p90, f.p90), p99: x(l.atOthers.p99, f.p99) };
+                say(`latency vsync n=${n} ${l.label}: at others ${l.floorMultiples.p50}× / ${l.floorMultiples.p90}× / ${l.floorMultiples.p99}× the round trip around it (p50 ${fmtUs(f.p50)}, p99 ${fmtUs(f.p99)}; p50 / p90 / p99)`);
+              }
+              floorBefore = floorAfter;
+              res.latency.push(l);
+            }
+          } catch (err) {
+            problem(`vsync latency n=${n}: ${(err as Error).message}`);
+          } finally {
+            await c?.close();
+            floorBefore = null; // the next cluster's start and warm-up come between
+          }
+        }
+      } finally {
+        if (floor) {
+          res.latencyFloor = floor.pooled();
+          await floor.close();
         }
       }
     }
@@ -447,22 +473,57 @@ async function throughputRounds(
 
 /**
  * The latency floor: two ws processes, one sending `bytes`-byte pings at `rate`/s, the other echoing; the round
- * trip is what any protocol over this machine's loopback pays for one exchange. After an unmeasured warm-up.
+ * trip is what any protocol over this machine's loopback pays for one exchange. The pair lives through the whole
+ * latency section and measures a window (after an unmeasured warm-up) before the first paced vsync case and after
+ * each: each case is compared with the round trip of the windows right around it, since on a shared VM the round
+ * trip moves by half within minutes (89 to 193 µs on the 2-core VM of the README) and a floor measured once,
+ * minutes before a case, moved its ratio as much.
  */
-async function latencyFloor(rate: number, bytes: number, s: BenchSettings, say: Say): Promise<LatencyFloor> {
-  say(`latency floor: a ws ping-pong between two processes, ${rate}/s, ${kb(bytes)}`);
-  const c = await Cluster.ws(2);
-  try {
-    const [pinger, echoer] = c.workers as [WorkerHandle, WorkerHandle];
-    await echoer.call({ cmd: 'echo', on: true });
+class FloorProbe {
+  private readonly windows: HistogramData[] = [];
+
+  private constructor(
+    private readonly c: Cluster,
+    readonly rate: number,
+    readonly bytes: number,
+    private readonly s: BenchSettings,
+    private readonly say: Say,
+  ) {}
+
+  static async start(rate: number, bytes: number, s: BenchSettings, say: Say): Promise<FloorProbe> {
+    say(`latency floor: a ws ping-pong between two processes, ${rate}/s, ${kb(bytes)}, before and after each paced case`);
+    const c = await Cluster.ws(2);
+    try {
+      await c.workers[1]!.call({ cmd: 'echo', on: true });
+    } catch (err) {
+      await c.close();
+      throw err;
+    }
+    return new FloorProbe(c, rate, bytes, s, say);
+  }
+
+  /** One window after its warm-up; kept for `pooled`. */
+  async measure(): Promise<HistogramData> {
+    const { rate, bytes, s } = this;
+    const pinger = this.c.workers[0]!;
     await pinger.call({ cmd: 'pingpong', rate, bytes, ms: Math.max(300, s.latencyWarmupMs) }, 60_000);
     const hist = await pinger.call<HistogramData>({ cmd: 'pingpong', rate, bytes, ms: s.latencyWindowMs }, s.latencyWindowMs + 60_000);
-    const p = Histogram.from(hist).percentiles();
-    const rtt = { count: p.count, p50: round(p.p50, 1), p90: round(p.p90, 1), p99: round(p.p99, 1), max: round(p.max, 1), mean: round(p.mean, 1) };
-    say(`latency floor: round trip p50 ${fmtUs(rtt.p50)} p90 ${fmtUs(rtt.p90)} p99 ${fmtUs(rtt.p99)} max ${fmtUs(rtt.max)} (${rtt.count} pings)`);
-    return { rate, bytes, windowMs: s.latencyWindowMs, rtt, hist };
-  } finally {
-    await c.close();
+    this.windows.push(hist);
+    const p = pctl([hist]);
+    this.say(`latency floor, window ${this.windows.length}: round trip p50 ${fmtUs(p.p50)} p90 ${fmtUs(p.p90)} p99 ${fmtUs(p.p99)} max ${fmtUs(p.max)} (${p.count} pings)`);
+    return hist;
+  }
+
+  /** Every window pooled, and each window's percentiles (null when none was measured). */
+  pooled(): LatencyFloor | null {
+    if (this.windows.length === 0) return null;
+    const h = new Histogram();
+    for (const w of this.windows) h.add(w);
+    return { rate: this.rate, bytes: this.bytes, windowMs: this.s.latencyWindowMs, rtt: pctl(this.windows), hist: h.toJSON(), windows: this.windows.map((w) => pctl([w])) };
+  }
+
+  close(): Promise<void> {
+    return this.c.close();
   }
 }
 

@@ -39,12 +39,14 @@ export function evaluateTargets(r: BenchResults): TargetResult[] {
   for (const [kind, p50x] of [['safe', 3], ['agreed', 2]] as const) {
     const lat = r.latency.find((l) => l.system === 'vsync' && l.n === 3 && l.rate === 1000 && l.senders === 'one' && (l.delivery ?? 'safe') === kind);
     if (!lat || !f) continue;
+    // The round trip measured right around the case (older results: the one floor of the run).
+    const rtt = lat.floor ?? f.rtt;
     for (const [q, k] of [['p50', p50x], ['p99', 3]] as const) {
-      const m = f.rtt[q] > 0 ? lat.atOthers[q] / f.rtt[q] : Infinity;
+      const m = rtt[q] > 0 ? lat.atOthers[q] / rtt[q] : Infinity;
       out.push({
-        name: `latency ${q}, ${kind}, at 1,000 msgs/s, 1 KB, one non-sequencer sending, at the other members, vs the ws round trip ${q}`,
+        name: `latency ${q}, ${kind}, at 1,000 msgs/s, 1 KB, one non-sequencer sending, at the other members, vs the ws round trip ${q} around it`,
         target: `<= ${k}×`,
-        value: `${round(m, 2)}× (${round(lat.atOthers[q])} µs vs ${round(f.rtt[q])} µs)`,
+        value: `${round(m, 2)}× (${round(lat.atOthers[q])} µs vs ${round(rtt[q])} µs)`,
         met: lat.void ? null : m <= k,
       });
     }

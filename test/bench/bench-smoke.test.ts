@@ -44,7 +44,11 @@ describe.skipIf(!existsSync(WORKER_JS))('vsync bench --smoke', () => {
     // The latency floor, and vsync's latency as multiples of it.
     expect(r.latencyFloor?.rtt.count).toBeGreaterThan(0);
     expect(r.latencyFloor!.rtt.p50).toBeGreaterThan(0);
-    expect(r.latency.find((l) => l.system === 'vsync' && l.rate === 1000)?.floorMultiples?.p50).toBeGreaterThan(0);
+    // Measured in a window before the paced case and one after it; the case is compared with those two.
+    expect(r.latencyFloor!.windows).toHaveLength(2);
+    const paced = r.latency.find((l) => l.system === 'vsync' && l.rate === 1000)!;
+    expect(paced.floorMultiples?.p50).toBeGreaterThan(0);
+    expect(paced.floor!.count).toBe(r.latencyFloor!.rtt.count);
     expect(r.throughput.length).toBeGreaterThan(0);
     for (const t of r.throughput) {
       expect(t.system).toBe('vsync');
