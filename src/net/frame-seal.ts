@@ -31,7 +31,9 @@ interface Preparer {
   prepare(): void;
 }
 
-const toPrepare = new Set<Preparer>();
+// Two sets in turn: the one being drained and the one filling (no array copied per turn).
+let toPrepare = new Set<Preparer>();
+let draining = new Set<Preparer>();
 let prepareScheduled = false;
 
 /**
@@ -46,8 +48,9 @@ function prepareSoon(p: Preparer): void {
   setImmediate(() =>
     setImmediate(() => {
       prepareScheduled = false;
-      const all = [...toPrepare];
-      toPrepare.clear();
+      const all = toPrepare;
+      toPrepare = draining;
+      draining = all;
       for (const x of all) {
         try {
           x.prepare();
@@ -55,6 +58,7 @@ function prepareSoon(p: Preparer): void {
           // Nothing may throw out of an immediate; the next frame makes its own object, and reports what fails.
         }
       }
+      all.clear();
     }),
   );
 }

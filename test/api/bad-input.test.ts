@@ -2,6 +2,7 @@
 // with a coded error naming the argument, and nothing reaches the process as an unhandled rejection or an
 // uncaught exception (a wrong payload used to fail in the encoder inside setImmediate and end the process).
 import { createServer, type Server } from 'node:net';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GroupImpl } from '../../src/api/group.js';
 import { ErrorCodes, type Group, Node, VsyncError } from '../../src/index.js';
@@ -177,6 +178,21 @@ describe('Node.join', () => {
     expect(err.message).toMatch(new RegExp(`operation aborted while waiting for seeds ws://127\\.0\\.0\\.1:${deadPort}`));
     const g = await n.join('g', { found: true });
     expect(g.currentView?.members).toHaveLength(1);
+  });
+
+  it('a join waiting for a node that runs its group warns in words, and lists whom it asked in a log field', async () => {
+    const a = await start('wa'); // runs no group
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const b = await start('wb', { seeds: [a.url!], logger });
+    const ac = new AbortController();
+    const p = b.join('g', { signal: ac.signal });
+    const deadline = Date.now() + 10_000;
+    const waiting = (): Record<string, unknown> | undefined => lines.find((l) => /waiting for a node that runs the group \(asked: wa\)/.test(String(l['msg'])));
+    while (!waiting() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(waiting()).toMatchObject({ group: 'g', asked: ['wa'] });
+    ac.abort(new Error('enough'));
+    await refused(() => p, ErrorCodes.ABORTED, /waiting for a node that runs the group/);
   });
 
   it('a join aborted after the group started: nothing left behind', async () => {
