@@ -681,7 +681,11 @@ export class Member {
     for (const [j, p] of this.pendingJoins) if (this.now - p.at > 5 * this.cfg.requestRetryTicks) this.pendingJoins.delete(j);
     this.watchProgress();
 
-    if (this.now - this.lastBroadcastAt >= this.cfg.heartbeatTicks && view.members.length > 1) {
+    // A non-sequencer's periodic ack (below, same period) goes to the same members and says it is alive: when it is
+    // due in this tick, a heartbeat with nothing to report (not frozen: `promised` 0) would only double an idle
+    // group's frames.
+    const ackDue = this.current.sequencer === null && !this.current.frozen && this.now - this.lastAckAt >= this.cfg.heartbeatTicks;
+    if (this.now - this.lastBroadcastAt >= this.cfg.heartbeatTicks && view.members.length > 1 && !(ackDue && this.current.promised === 0)) {
       // The sequencer's heartbeat is its status, so a lost last frame or a lost commit is noticed.
       if (this.current.sequencer && !this.current.frozen) broadcastStatus(this.sequencerHost);
       else this.broadcast({ t: 'heartbeat', view: view.id, promised: this.current.promised });

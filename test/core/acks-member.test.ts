@@ -3,6 +3,7 @@
 // multicast, ack, the sequencer's commit status), and uniformity holds: nothing safe is delivered before a majority
 // of the view holds it.
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../src/core/config.js';
 import type { Frame } from '../../src/core/frames.js';
 import type { MemberId } from '../../src/core/types.js';
 import { expectOk, TestCluster } from '../helpers/cluster.js';
@@ -133,6 +134,33 @@ describe('acks to every member', () => {
     expect(c.member('b#1').commitSeq).toBe(before);
     c.send('c#1');
     c.until(() => ['b#1', 'c#1'].every((id) => c.delivered(id).length === 2), 500, 'the next message');
+    expectOk(c.finish());
+  });
+});
+
+describe('an idle group\'s frames', () => {
+  it('a non-sequencer\'s periodic ack is its heartbeat: an idle member sends one frame per peer per period, not two', () => {
+    const c = new TestCluster(three);
+    c.send('b#1', 'x');
+    c.deliverAll();
+    c.tick(20); // past the first delivery's acks and statuses
+    const sent = new Map<string, number>();
+    c.onFrame = (from, to, f) => {
+      const k = `${from}>${to}:${f.t}`;
+      sent.set(k, (sent.get(k) ?? 0) + 1);
+    };
+    const hb = DEFAULT_CONFIG.heartbeatTicks;
+    c.tick(10 * hb);
+    for (const from of ['b#1', 'c#1']) {
+      for (const to of three.filter((m) => m !== from)) {
+        // One ack every heartbeatTicks (the first may fall either side of the window), no heartbeat beside it.
+        expect(sent.get(`${from}>${to}:ack`), `${from} to ${to}`).toBeGreaterThanOrEqual(9);
+        expect(sent.get(`${from}>${to}:heartbeat`) ?? 0, `${from} to ${to}`).toBe(0);
+      }
+    }
+    // The sequencer's heartbeat is its status, one per period.
+    expect(sent.get('a#1>b#1:msgs')).toBeGreaterThanOrEqual(9);
+    expect(sent.get('a#1>b#1:heartbeat') ?? 0).toBe(0);
     expectOk(c.finish());
   });
 });
