@@ -681,11 +681,10 @@ export class Member {
     for (const [j, p] of this.pendingJoins) if (this.now - p.at > 5 * this.cfg.requestRetryTicks) this.pendingJoins.delete(j);
     this.watchProgress();
 
-    // A non-sequencer's periodic ack (below, same period) goes to the same members and says it is alive: when it is
-    // due in this tick, a heartbeat with nothing to report (not frozen: `promised` 0) would only double an idle
-    // group's frames.
-    const ackDue = this.current.sequencer === null && !this.current.frozen && this.now - this.lastAckAt >= this.cfg.heartbeatTicks;
-    if (this.now - this.lastBroadcastAt >= this.cfg.heartbeatTicks && view.members.length > 1 && !(ackDue && this.current.promised === 0)) {
+    // A non-sequencer's periodic ack (below, later in the tick) goes to the same members and says it is alive: when
+    // it is due, a heartbeat would only double an idle group's frames. (An unfrozen member has promised no ballot in
+    // this view, so its heartbeat would carry no news; a frozen one sends no ack, and its heartbeat goes.)
+    if (this.now - this.lastBroadcastAt >= this.cfg.heartbeatTicks && view.members.length > 1 && !this.periodicAckDue()) {
       // The sequencer's heartbeat is its status, so a lost last frame or a lost commit is noticed.
       if (this.current.sequencer && !this.current.frozen) broadcastStatus(this.sequencerHost);
       else this.broadcast({ t: 'heartbeat', view: view.id, promised: this.current.promised });
@@ -708,10 +707,8 @@ export class Member {
     }
     if (!this.current.frozen) {
       this.retryForwards();
-      if (this.current.sequencer === null) {
-        if (this.current.knownLast > this.log.received || this.log.hasGap) this.nak();
-        if (this.now - this.lastAckAt >= this.cfg.heartbeatTicks) this.sendAck();
-      }
+      if (this.current.sequencer === null && (this.current.knownLast > this.log.received || this.log.hasGap)) this.nak();
+      if (this.periodicAckDue()) this.sendAck();
     }
     this.maybeRequestLeave();
     if (this.phase === 'member') lead(this.flushLeader);
@@ -991,6 +988,11 @@ export class Member {
     if (this.current.sequencer !== null || this.current.frozen) return;
     if (this.current.acks.moved) this.deliverReady();
     if (this.phase === 'member' && this.log.received > this.current.lastAckSent) this.sendAck();
+  }
+
+  /** A non-sequencer, not frozen, that has sent no ack for `heartbeatTicks`: its tick sends one. */
+  private periodicAckDue(): boolean {
+    return this.current.sequencer === null && !this.current.frozen && this.now - this.lastAckAt >= this.cfg.heartbeatTicks;
   }
 
   /** To every other member (one frame for all): each one counts a majority itself (`AckTable.localCommit`). */
