@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const USAGE = 'usage: node scripts/idle-cost.mjs [--members N] [--warmup-ms N] [--window-ms N]';
 const here = fileURLToPath(import.meta.url);
@@ -33,18 +34,21 @@ if (args[0] === '--member') {
   process.exit(0);
 }
 
-const numbers = { '--members': 3, '--warmup-ms': 3000, '--window-ms': 10_000 };
-for (let i = 0; i < args.length; i += 2) {
-  const v = Number(args[i + 1]);
-  if (!(args[i] in numbers)) {
-    console.error(`idle-cost: unknown argument ${args[i]}\n${USAGE}`);
+let parsed;
+try {
+  parsed = parseArgs({ args, options: { members: { type: 'string', default: '3' }, 'warmup-ms': { type: 'string', default: '3000' }, 'window-ms': { type: 'string', default: '10000' } } });
+} catch (err) {
+  console.error(`idle-cost: ${err.message}\n${USAGE}`);
+  process.exit(2);
+}
+const numbers = {};
+for (const [name, text] of Object.entries(parsed.values)) {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 1 || (name === 'members' && v > 9)) {
+    console.error(`idle-cost: --${name} needs a positive integer${name === 'members' ? ' up to 9' : ''}\n${USAGE}`);
     process.exit(2);
   }
-  if (!Number.isInteger(v) || v < 1 || (args[i] === '--members' && v > 9)) {
-    console.error(`idle-cost: ${args[i]} needs a positive integer${args[i] === '--members' ? ' up to 9' : ''}\n${USAGE}`);
-    process.exit(2);
-  }
-  numbers[args[i]] = v;
+  numbers[`--${name}`] = v;
 }
 const n = numbers['--members'];
 

@@ -11,23 +11,35 @@
 // they can first (as the bench's cluster warm-up); --insecure: no frame protection.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
-const args = process.argv.slice(2);
-const flag = (name) => args.includes(name);
-const value = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const known = new Set(['safe', 'agreed', '--digest', '--warm', '--insecure', '--warmup-ms', '--window-ms']);
-const bad = args.find((a, i) => !known.has(a) && !['--warmup-ms', '--window-ms'].includes(args[i - 1] ?? ''));
-const badNumber = ['--warmup-ms', '--window-ms'].find((f) => args.includes(f) && !(Number(args[args.indexOf(f) + 1]) > 0));
-if (bad !== undefined || badNumber !== undefined) {
-  console.error(`latency-probe: ${bad !== undefined ? `unknown argument ${bad}` : `${badNumber} needs a positive number of ms`}\nusage: node scripts/latency-probe.mjs [safe|agreed] [--digest] [--warm] [--insecure] [--warmup-ms N] [--window-ms N]`);
+const USAGE = 'usage: node scripts/latency-probe.mjs [safe|agreed] [--digest] [--warm] [--insecure] [--warmup-ms N] [--window-ms N]';
+const refuse = (why) => {
+  console.error(`latency-probe: ${why}\n${USAGE}`);
   process.exit(2);
+};
+let parsed;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: { digest: { type: 'boolean' }, warm: { type: 'boolean' }, insecure: { type: 'boolean' }, 'warmup-ms': { type: 'string' }, 'window-ms': { type: 'string' } },
+  });
+} catch (err) {
+  refuse(err.message);
 }
-const delivery = args.find((a) => a === 'safe' || a === 'agreed') ?? 'safe';
-const warmupMs = value('--warmup-ms', 1500);
-const windowMs = value('--window-ms', 4000);
+const { values: o, positionals } = parsed;
+const bad = positionals.find((p) => p !== 'safe' && p !== 'agreed');
+if (bad !== undefined || positionals.length > 1) refuse(`unknown argument ${bad ?? positionals[1]}`);
+const ms = (name, dflt) => {
+  if (o[name] === undefined) return dflt;
+  const v = Number(o[name]);
+  if (!(v > 0)) refuse(`--${name} needs a positive number of ms`);
+  return v;
+};
+const flag = (name) => o[name.replace(/^--/, '')] === true;
+const delivery = positionals[0] ?? 'safe';
+const warmupMs = ms('warmup-ms', 1500);
+const windowMs = ms('window-ms', 4000);
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const { Cluster } = await import(join(dist, 'bench/cluster.js'));
 const { Histogram } = await import(join(dist, 'bench/histogram.js'));

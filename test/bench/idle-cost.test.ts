@@ -6,7 +6,7 @@ const run = (...args: string[]) => spawnSync(process.execPath, ['scripts/idle-co
 
 describe('scripts/idle-cost.mjs', () => {
   it('refuses an unknown argument and a count that is not a positive integer, with its usage and exit code 2', () => {
-    for (const [args, says] of [[['--bogus', '1'], 'unknown argument --bogus'], [['--members', '0'], '--members needs a positive integer'], [['--window-ms', 'x'], '--window-ms needs a positive integer']] as const) {
+    for (const [args, says] of [[['--bogus', '1'], "Unknown option '--bogus'"], [['--members', '0'], '--members needs a positive integer'], [['--window-ms', 'x'], '--window-ms needs a positive integer']] as const) {
       const r = run(...args);
       expect(r.status).toBe(2);
       expect(r.stderr).toContain(says);
