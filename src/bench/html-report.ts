@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Histogram, type HistogramData } from './histogram.js';
-import type { BenchResults, Spread } from './results.js';
+import { type BenchResults, type Spread, systemName } from './results.js';
 
 const COLORS = { ws: '#8c8c8c', seq: '#e08a1e', vsync: '#2a6fdb', floor: '#2b9348', sender: '#7b2cbf', detection: '#b0b0b0', flush: '#d62828' };
 const MEMBER_COLORS = ['#2a6fdb', '#e08a1e', '#2b9348', '#d62828', '#7b2cbf', '#8c564b', '#e377c2'];
@@ -141,7 +141,7 @@ function latencyChart(r: BenchResults): string {
   let k = 0;
   for (const l of r.latency) {
     if (!l.othersHist || l.othersHist.count === 0) continue;
-    series.push({ label: `${l.system === 'ws' ? 'ws mesh one-way' : 'vsync'} n=${l.n}, ${l.label}, at others`, color: palette[k++ % palette.length]!, dashed: l.system === 'ws', pts: cdf(l.othersHist) });
+    series.push({ label: `${l.system === 'ws' ? 'ws mesh one-way' : systemName(l.system)} n=${l.n}, ${l.label}, at others`, color: palette[k++ % palette.length]!, dashed: l.system === 'ws', pts: cdf(l.othersHist) });
   }
   const all = series.flatMap((s) => s.pts.map((p) => p[0]));
   if (all.length === 0) return '<p class="empty">No latency distributions in this run.</p>';
@@ -260,7 +260,7 @@ ${r.ratios.length ? htmlTable(['case', 'ws mesh', 'bare sequencer', 'vsync', 'vs
   sections.push(`<section id="latency"><h2>Latency against the round-trip floor</h2>
 <p>${f ? `Floor: a <code>ws</code> ping-pong between two processes, ${num(f.rate)}/s, ${size(f.bytes)}: round trip p50 ${us(f.rtt.p50)}, p90 ${us(f.rtt.p90)}, p99 ${us(f.rtt.p99)}${f.windows ? ` over ${f.windows.length} windows, one before and one after each paced case (their p50s ${f.windows.map((w) => us(w.p50)).join(', ')}); each case is compared with the two windows around it` : ''}.` : 'No floor measured in this run.'}</p>
 <figure id="chart-latency">${latencyChart(r)}</figure>
-${r.latency.length ? htmlTable(['system', 'case', 'msgs/s', 'at others p50', 'p90', 'p99', 'max', '× floor (p50 / p90 / p99)', 'event-loop delay p50 / p90 / p99 / max', 'GC pauses (≥ 1 ms), longest'], r.latency.map((l) => [l.system, `n=${l.n}, ${l.label}, ${size(l.bytes)}`, num(l.achievedRate), us(l.atOthers.p50), us(l.atOthers.p90), us(l.atOthers.p99), us(l.atOthers.max), l.floorMultiples ? `${l.floorMultiples.p50} / ${l.floorMultiples.p90} / ${l.floorMultiples.p99}` : '-', l.loopDelay ? `${l.loopDelay.p50} / ${l.loopDelay.p90} / ${l.loopDelay.p99} / ${l.loopDelay.max} ms` : '-', l.gc ? `${l.gc.count} (${l.gc.over1ms}), ${l.gc.maxMs} ms` : '-'])) : ''}
+${r.latency.length ? htmlTable(['system', 'case', 'msgs/s', 'at others p50', 'p90', 'p99', 'max', '× floor (p50 / p90 / p99)', 'event-loop delay p50 / p90 / p99 / max', 'GC pauses (≥ 1 ms), longest'], r.latency.map((l) => [systemName(l.system), `n=${l.n}, ${l.label}, ${size(l.bytes)}`, num(l.achievedRate), us(l.atOthers.p50), us(l.atOthers.p90), us(l.atOthers.p99), us(l.atOthers.max), l.floorMultiples ? `${l.floorMultiples.p50} / ${l.floorMultiples.p90} / ${l.floorMultiples.p99}` : '-', l.loopDelay ? `${l.loopDelay.p50} / ${l.loopDelay.p90} / ${l.loopDelay.p99} / ${l.loopDelay.max} ms` : '-', l.gc ? `${l.gc.count} (${l.gc.over1ms}), ${l.gc.maxMs} ms` : '-'])) : ''}
 </section>`);
   sections.push(`<section id="viewchanges"><h2>View changes</h2>
 <p>Each bar: SIGKILL of a member or of the coordinator under light load, to the new view at the last survivor; the tick marks the median survivor.</p>

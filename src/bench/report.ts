@@ -1,5 +1,5 @@
 import type { Percentiles } from './histogram.js';
-import type { BenchResults, Spread } from './results.js';
+import { type BenchResults, type Spread, systemName } from './results.js';
 import { caseLabel, fmtUs } from './run.js';
 
 const num = (x: number): string => Math.round(x).toLocaleString('en-US');
@@ -49,7 +49,7 @@ export function formatReport(r: BenchResults): string[] {
     const f = r.latencyFloor;
     out.push('', `Latency floor: a ws ping-pong between two processes, ${num(f.rate)}/s, ${f.bytes} B: round trip p50 ${fmtUs(f.rtt.p50)}, p90 ${fmtUs(f.rtt.p90)}, p99 ${fmtUs(f.rtt.p99)}, max ${fmtUs(f.rtt.max)} (${num(f.rtt.count)} pings${f.windows ? ` in ${f.windows.length} windows, before and after each paced case; their p50s ${f.windows.map((w) => fmtUs(w.p50)).join(', ')}` : ''})`);
     for (const l of r.latency) {
-      if (l.floorMultiples) out.push(`  vsync n=${l.n} ${l.label}, at the other members: ${l.floorMultiples.p50}× / ${l.floorMultiples.p90}× / ${l.floorMultiples.p99}× the round trip${l.floor ? ` around it (p50 ${fmtUs(l.floor.p50)}, p99 ${fmtUs(l.floor.p99)})` : ''} (p50 / p90 / p99)`);
+      if (l.floorMultiples) out.push(`  ${systemName(l.system)} n=${l.n} ${l.label}, at the other members: ${l.floorMultiples.p50}× / ${l.floorMultiples.p90}× / ${l.floorMultiples.p99}× the round trip${l.floor ? ` around it (p50 ${fmtUs(l.floor.p50)}, p99 ${fmtUs(l.floor.p99)})` : ''} (p50 / p90 / p99)`);
       if (l.floorMultiples && l.byRole) {
         const s = l.byRole.atSequencer;
         const o = l.byRole.atReceivers;
@@ -61,7 +61,7 @@ export function formatReport(r: BenchResults): string[] {
   if (r.latency.length) {
     out.push('', 'Latency: send() to delivery (sender wall time in the payload), at the sender and at the other members');
     const rows = r.latency.map((l) => [
-      l.system === 'ws' ? 'ws mesh' : 'vsync', `n=${l.n}`, l.label, `${l.bytes >= 1024 ? `${l.bytes / 1024}KB` : `${l.bytes}B`}`, num(l.achievedRate),
+      systemName(l.system), `n=${l.n}`, l.label, `${l.bytes >= 1024 ? `${l.bytes / 1024}KB` : `${l.bytes}B`}`, num(l.achievedRate),
       ...(l.system === 'ws' ? ['-', '-', '-', '-'] : lat(l.atSender)), ...lat(l.atOthers),
       l.loopDelay ? `${l.loopDelay.p90} / ${l.loopDelay.p99} / ${l.loopDelay.max}ms` : `- / - / ${l.loopDelayMaxMs.toFixed(1)}ms`,
       l.gc ? `${l.gc.count} (${l.gc.over1ms} ≥1ms), max ${l.gc.maxMs.toFixed(1)}ms` : '-',

@@ -126,8 +126,17 @@ export interface LatencyFloor {
   windows?: Percentiles[];
 }
 
+/** How reports name a latency case's system. */
+export function systemName(system: LatencyResult['system']): string {
+  return system === 'ws' ? 'ws mesh' : system === 'seq' ? 'bare sequencer' : 'vsync';
+}
+
 export interface LatencyResult {
-  system: 'ws' | 'vsync';
+  /**
+   * ws: the raw mesh's one-way latency; seq: the bare batched sequencer at the floor's rate and size, one
+   * non-sequencer sending (a sequencer's latency on this machine without vsync's guarantees); vsync.
+   */
+  system: 'ws' | 'seq' | 'vsync';
   n: number;
   senders: 'one' | 'seq' | 'all';
   /** vsync's delivery kind of the sends (absent: safe). */
@@ -143,13 +152,14 @@ export interface LatencyResult {
   /** At the other members: the sender's send() to delivery there, µs. */
   atOthers: Percentiles;
   /**
-   * vsync with one non-sequencer sending: atOthers split by role, the sequencer and the other receivers. A safe
-   * delivery takes three hops at the sequencer (the forward, the multicast, a receiver's ack) and two at the others.
+   * vsync or the bare sequencer with one non-sequencer sending: atOthers split by role, the sequencer and the other
+   * receivers. A safe delivery takes three hops at the sequencer (the forward, the multicast, a receiver's ack) and
+   * two at the others; an agreed one (and the bare sequencer's) one at the sequencer and two at the others.
    */
   byRole?: { atSequencer: Percentiles; atReceivers: Percentiles };
   /** The distribution at the other members (for the HTML report's chart). */
   othersHist?: HistogramData;
-  /** vsync at the floor's rate and size: the floor's round trips in the windows right before and after this case, pooled. */
+  /** vsync or the bare sequencer at the floor's rate and size: the floor's round trips in the windows right before and after this case, pooled. */
   floor?: Percentiles;
   /** atOthers as multiples of `floor` (same percentile). */
   floorMultiples?: { p50: number; p90: number; p99: number } | null;

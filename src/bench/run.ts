@@ -152,13 +152,7 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
               if (compared && floorBefore === null) floorBefore = await floorWindow();
               const l = await latencyCase(c, lc, rate, s, 'vsync', say, problem, warn);
               const floorAfter = compared ? await floorWindow() : null;
-              if (floorBefore && floorAfter && !l.void) {
-                const f = pctl([floorBefore, floorAfter]);
-                const x = (a: number, b: number): number => (b > 0 ? round(a / b, 2) : 0);
-                l.floor = f;
-                l.floorMultiples = { p50: x(l.atOthers.p50, f.p50), p90: x(l.atOthers.p90, f.p90), p99: x(l.atOthers.p99, f.p99) };
-                say(`latency vsync n=${n} ${l.label}: at others ${l.floorMultiples.p50}× / ${l.floorMultiples.p90}× / ${l.floorMultiples.p99}× the round trip around it (p50 ${fmtUs(f.p50)}, p99 ${fmtUs(f.p99)}; p50 / p90 / p99)`);
-              }
+              compareWithFloor(l, floorBefore, floorAfter, say);
               floorBefore = floorAfter;
               res.latency.push(l);
             }
@@ -167,6 +161,22 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
           } finally {
             await c?.close();
             floorBefore = null; // the next cluster's start and warm-up come between
+          }
+        }
+        // The bare batched sequencer at the floor's rate and size, between two windows of the floor of its own.
+        if (s.seqLatency && floor && paced) {
+          let c: Cluster | null = null;
+          try {
+            say('bare sequencer: starting 3 processes for its latency at the floor\'s rate (one non-sequencer sending)');
+            c = await Cluster.seq(3);
+            const before = await floorWindow();
+            const l = await latencyCase(c, { n: 3, senders: 'one', rate: floor.rate, bytes: floor.bytes }, floor.rate, s, 'seq', say, problem, warn);
+            compareWithFloor(l, before, await floorWindow(), say);
+            res.latency.push(l);
+          } catch (err) {
+            problem(`bare sequencer latency: ${(err as Error).message}`);
+          } finally {
+            await c?.close();
           }
         }
       } finally {
@@ -610,7 +620,7 @@ async function throughputCase(c: Cluster, tc: ThroughputCase, s: BenchSettings, 
 }
 
 async function latencyCase(
-  c: Cluster, lc: LatencyCase, rate: number, s: BenchSettings, system: 'ws' | 'vsync', say: Say, problem: (p: string) => void, warn: (p: string) => void,
+  c: Cluster, lc: LatencyCase, rate: number, s: BenchSettings, system: LatencyResult['system'], say: Say, problem: (p: string) => void, warn: (p: string) => void,
 ): Promise<LatencyResult> {
   const who = lc.senders === 'all' ? `${lc.n} senders` : lc.senders === 'seq' ? '1 sender (the sequencer)' : '1 sender';
   const label = `${lc.rate === 'near-saturation' ? `near saturation (${Math.round(s.nearSaturationFraction * 100)}%)` : `${rate}/s`}, ${who}${lc.delivery ? `, ${lc.delivery}` : ''}`;
@@ -634,8 +644,9 @@ async function latencyCase(
     r.achievedRate = Math.round(wins.filter((_, i) => senders.includes(members[i]!)).reduce((a, w) => a + (w.sent * 1000) / w.ms, 0));
     r.atSender = pctl(hists.filter((_, i) => senders.includes(members[i]!)).map((h) => h.self));
     r.atOthers = pctl(hists.map((h) => h.others));
-    if (system === 'vsync' && lc.senders === 'one') {
-      const { coordinator } = await c.coordinator();
+    if (system !== 'ws' && lc.senders === 'one') {
+      // The bare sequencer's worker 0 orders (pickSenders); vsync's sequencer is its coordinator.
+      const coordinator = system === 'seq' ? members[0]! : (await c.coordinator()).coordinator;
       const role = (keep: (w: WorkerHandle) => boolean): Percentiles => pctl(hists.filter((_, i) => keep(members[i]!)).map((h) => h.others));
       r.byRole = { atSequencer: role((w) => w === coordinator), atReceivers: role((w) => w !== coordinator && !senders.includes(w)) };
     }
@@ -648,7 +659,7 @@ async function latencyCase(
     r.gc = st.gc;
     r.digest = await checkDigests(c, members, true, s.digestFullEvery);
     r.void = !q.ok || !r.digest.agreed;
-    if (!r.digest.agreed) problem(`latency ${system} n=${lc.n} ${label}: ${system === 'vsync' ? 'digests disagree' : 'FIFO gaps'}`);
+    if (!r.digest.agreed) problem(`latency ${system} n=${lc.n} ${label}: ${system !== 'ws' ? 'digests disagree' : 'FIFO gaps'}`);
     if (r.achievedRate < rate * 0.9) warn(`latency ${system} n=${lc.n} ${label}: achieved only ${r.achievedRate} of ${rate} msgs/s`);
     const f = (p: { p50: number; p99: number; max: number }): string => `p50 ${fmtUs(p.p50)} p99 ${fmtUs(p.p99)} max ${fmtUs(p.max)}`;
     const roles = r.byRole ? ` (at the sequencer ${f(r.byRole.atSequencer)}; at the other receivers ${f(r.byRole.atReceivers)})` : '';
@@ -659,6 +670,16 @@ async function latencyCase(
     await Promise.all(senders.map((w) => w.stop().catch(() => {})));
   }
   return r;
+}
+
+/** A case at the floor's rate and size against the floor's windows right before and after it, pooled. */
+function compareWithFloor(l: LatencyResult, before: HistogramData | null, after: HistogramData | null, say: Say): void {
+  if (!before || !after || l.void) return;
+  const f = pctl([before, after]);
+  const x = (a: number, b: number): number => (b > 0 ? round(a / b, 2) : 0);
+  l.floor = f;
+  l.floorMultiples = { p50: x(l.atOthers.p50, f.p50), p90: x(l.atOthers.p90, f.p90), p99: x(l.atOthers.p99, f.p99) };
+  say(`latency ${l.system} n=${l.n} ${l.label}: at others ${l.floorMultiples.p50}× / ${l.floorMultiples.p90}× / ${l.floorMultiples.p99}× the round trip around it (p50 ${fmtUs(f.p50)}, p99 ${fmtUs(f.p99)}; p50 / p90 / p99)`);
 }
 
 /** Event-loop delay and GC pauses of a window, for the progress lines. */

@@ -44,11 +44,17 @@ describe.skipIf(!existsSync(WORKER_JS))('vsync bench --smoke', () => {
     // The latency floor, and vsync's latency as multiples of it.
     expect(r.latencyFloor?.rtt.count).toBeGreaterThan(0);
     expect(r.latencyFloor!.rtt.p50).toBeGreaterThan(0);
-    // Measured in a window before the paced case and one after it; the case is compared with those two.
-    expect(r.latencyFloor!.windows).toHaveLength(2);
+    // Measured in a window before the paced case and one after it; the case is compared with those two. Then two
+    // more around the bare sequencer at the same rate and size (one non-sequencer sending).
+    expect(r.latencyFloor!.windows).toHaveLength(4);
     const paced = r.latency.find((l) => l.system === 'vsync' && l.rate === 1000)!;
     expect(paced.floorMultiples?.p50).toBeGreaterThan(0);
-    expect(paced.floor!.count).toBe(r.latencyFloor!.rtt.count);
+    const bare = r.latency.find((l) => l.system === 'seq')!;
+    expect(paced.floor!.count + bare.floor!.count).toBe(r.latencyFloor!.rtt.count);
+    expect(bare).toMatchObject({ n: 3, senders: 'one', rate: r.latencyFloor!.rate, bytes: r.latencyFloor!.bytes, void: false });
+    expect(bare.digest?.agreed).toBe(true);
+    expect(bare.floorMultiples?.p50).toBeGreaterThan(0);
+    expect(bare.byRole!.atSequencer.count + bare.byRole!.atReceivers.count).toBe(bare.atOthers.count);
     expect(r.throughput.length).toBeGreaterThan(0);
     for (const t of r.throughput) {
       expect(t.system).toBe('vsync');

@@ -47,6 +47,7 @@ function fixture(): BenchResults {
     latencyFloor: { rate: 1000, bytes: 1024, windowMs: 1500, rtt: pct(floor), hist: floor },
     latency: [
       { system: 'vsync', n: 3, senders: 'one', label: '1000/s, 1 sender', rate: 1000, achievedRate: 1000, bytes: 1024, windowMs: 1500, atSender: pct(vs), atOthers: pct(vs), othersHist: vs, floorMultiples: { p50: 3.4, p90: 3.5, p99: 3.4 }, loopDelayMaxMs: 2, loopDelay: { p50: 0.05, p90: 0.4, p99: 1.7, max: 2 }, gc: { count: 40, major: 1, totalMs: 31.5, maxMs: 3.25, over1ms: 4 }, digest: null, void: false },
+      { system: 'seq', n: 3, senders: 'one', label: '1000/s, 1 sender', rate: 1000, achievedRate: 1000, bytes: 1024, windowMs: 1500, atSender: pct(vs), atOthers: pct(vs), othersHist: vs, floorMultiples: { p50: 1.8, p90: 2, p99: 2.5 }, loopDelayMaxMs: 1, digest: null, void: false },
     ],
     viewChanges: [
       { n: 5, victim: 'member', round: 1, detectionMs: 620, flushInstallMs: 14, totalMedianMs: 630, totalMaxMs: 634, newViewId: 7 },
@@ -83,6 +84,9 @@ describe('bench HTML report', () => {
     // The latency table puts the event-loop delay and GC pauses next to the tail.
     expect(html).toContain('0.05 / 0.4 / 1.7 / 2 ms');
     expect(html).toContain('40 (4), 3.25 ms');
+    // The bare sequencer's latency at the floor's rate, named as the reports name it.
+    expect(html).toContain('bare sequencer n=3, 1000/s, 1 sender, at others');
+    expect(html).toContain('<td>bare sequencer</td>');
     expect(htmlPathFor('/x/bench-results.json')).toBe('/x/bench-results.html');
   });
 
@@ -116,8 +120,8 @@ describe('bench HTML report', () => {
         expect(c.h, c.name!).toBeGreaterThan(100);
         expect(c.marks, c.name!).toBeGreaterThanOrEqual(2);
       }
-      // The latency chart draws the floor and vsync's distribution.
-      expect(await page.$$eval('svg[data-chart="latency"] path.series', (els) => els.length)).toBe(2);
+      // The latency chart draws the floor, vsync's distribution and the bare sequencer's.
+      expect(await page.$$eval('svg[data-chart="latency"] path.series', (els) => els.length)).toBe(3);
       expect(requests).toEqual([]);
       const png = join(OUT, 'bench-report.png');
       await page.screenshot({ path: png, fullPage: true });
