@@ -5,15 +5,17 @@
 // the CPU time per delivered message of each member. Used for interleaved comparisons of two builds (run it from
 // each checkout in turn), which are steadier than whole bench runs.
 //
-//   npm run build && node scripts/latency-probe.mjs [safe|agreed] [--digest] [--warm] [--insecure] [--warmup-ms N] [--window-ms N]
+//   npm run build && node scripts/latency-probe.mjs [safe|agreed] [--digest] [--warm] [--insecure] [--bare] [--warmup-ms N] [--window-ms N]
 //
 // --digest: the members digest every delivery as the bench does; --warm: 2 s of all members sending as fast as
-// they can first (as the bench's cluster warm-up); --insecure: no frame protection.
+// they can first (as the bench's cluster warm-up); --insecure: no frame protection; --bare: the bench's bare
+// batched sequencer instead of vsync (worker 0 orders; one delivery kind, no frame protection: neither a kind nor
+// --insecure goes with it).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const USAGE = 'usage: node scripts/latency-probe.mjs [safe|agreed] [--digest] [--warm] [--insecure] [--warmup-ms N] [--window-ms N]';
+const USAGE = 'usage: node scripts/latency-probe.mjs [safe|agreed] [--digest] [--warm] [--insecure] [--bare] [--warmup-ms N] [--window-ms N]';
 const refuse = (why) => {
   console.error(`latency-probe: ${why}\n${USAGE}`);
   process.exit(2);
@@ -22,7 +24,7 @@ let parsed;
 try {
   parsed = parseArgs({
     allowPositionals: true,
-    options: { digest: { type: 'boolean' }, warm: { type: 'boolean' }, insecure: { type: 'boolean' }, 'warmup-ms': { type: 'string' }, 'window-ms': { type: 'string' } },
+    options: { digest: { type: 'boolean' }, warm: { type: 'boolean' }, insecure: { type: 'boolean' }, bare: { type: 'boolean' }, 'warmup-ms': { type: 'string' }, 'window-ms': { type: 'string' } },
   });
 } catch (err) {
   refuse(err.message);
@@ -37,7 +39,9 @@ const ms = (name, dflt) => {
   return v;
 };
 const flag = (name) => o[name.replace(/^--/, '')] === true;
-const delivery = positionals[0] ?? 'safe';
+const bare = flag('--bare');
+if (bare && (positionals.length > 0 || flag('--insecure'))) refuse(`--bare takes no ${positionals.length > 0 ? 'delivery kind' : '--insecure'}: the bare sequencer has one kind and no frame protection`);
+const delivery = bare ? 'bare sequencer' : (positionals[0] ?? 'safe');
 const warmupMs = ms('warmup-ms', 1500);
 const windowMs = ms('window-ms', 4000);
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
@@ -45,7 +49,7 @@ const { Cluster } = await import(join(dist, 'bench/cluster.js'));
 const { Histogram } = await import(join(dist, 'bench/histogram.js'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const c = await Cluster.vsync(3, [], undefined, flag('--insecure'));
+const c = bare ? await Cluster.seq(3) : await Cluster.vsync(3, [], undefined, flag('--insecure'));
 try {
   await sleep(1000);
   if (flag('--warm')) {
@@ -54,10 +58,11 @@ try {
     await Promise.all(c.workers.map((w) => w.stop()));
     await c.quiesce(10_000);
   }
-  const { coordinator, others } = await c.coordinator();
+  // The bare sequencer's worker 0 orders; vsync's sequencer is its coordinator.
+  const { coordinator, others } = bare ? { coordinator: c.workers[0], others: c.workers.slice(1) } : await c.coordinator();
   const sender = others[others.length - 1];
   if (flag('--digest')) await Promise.all(c.workers.map((w) => w.digest(true, 1024, 16)));
-  await sender.load(1000, 1024, 2000, delivery);
+  await sender.load(1000, 1024, 2000, bare ? undefined : delivery);
   await sleep(warmupMs);
   const wins = await Promise.all(c.workers.map((w) => w.window(windowMs, true)));
   const hists = await Promise.all(c.workers.map((w) => w.hist()));

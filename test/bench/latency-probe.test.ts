@@ -1,16 +1,31 @@
 /** scripts/latency-probe.mjs, which README figures name: a wrong argument is refused with its usage, not ignored. */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { WORKER_JS } from '../../src/bench/worker-handle.js';
 
-const run = (...args: string[]) => spawnSync(process.execPath, ['scripts/latency-probe.mjs', ...args], { encoding: 'utf8', timeout: 20_000 });
+const run = (...args: string[]) => spawnSync(process.execPath, ['scripts/latency-probe.mjs', ...args], { encoding: 'utf8', timeout: 30_000 });
 
 describe('scripts/latency-probe.mjs', () => {
   it('refuses an unknown argument and a window that is not a number, with its usage and exit code 2', () => {
-    for (const [args, says] of [[['bogus'], 'unknown argument bogus'], [['safe', '--window-ms', 'x'], '--window-ms needs a positive number']] as const) {
+    for (const [args, says] of [
+      [['bogus'], 'unknown argument bogus'],
+      [['safe', '--window-ms', 'x'], '--window-ms needs a positive number'],
+      [['--bare', 'agreed'], '--bare takes no delivery kind'],
+      [['--bare', '--insecure'], '--bare takes no --insecure'],
+    ] as const) {
       const r = run(...args);
       expect(r.status).toBe(2);
       expect(r.stderr).toContain(says);
       expect(r.stderr).toContain('usage: node scripts/latency-probe.mjs');
     }
+  });
+
+  // Spawns compiled workers (dist/bench/worker.js): `npm test` builds first.
+  it.skipIf(!existsSync(WORKER_JS))('measures the bare batched sequencer by role with --bare', () => {
+    const r = run('--bare', '--digest', '--warmup-ms', '200', '--window-ms', '300');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^bare sequencer, 1 KB at 1,000\/s from a non-sequencer/);
+    for (const role of ['at the others', 'at the sequencer', 'at the receiver', 'at the sender']) expect(r.stdout).toMatch(new RegExp(`${role} +p50 \\d+ µs`));
   });
 });
