@@ -38,8 +38,10 @@ export class StallMonitor {
   private gc = emptyGc();
 
   constructor() {
+    // Enabled in a window only: its timer wakes the process every RESOLUTION_MS, and an idle worker (the other
+    // clusters of a throughput round, the floor's pair during a vsync case) waking 1,000 times a second costs some
+    // 30 ms of CPU a second on a small VM, taken from the processes being measured.
     this.loop = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-    this.loop.enable();
     const obs = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
         const g = this.gc;
@@ -53,17 +55,24 @@ export class StallMonitor {
     obs.observe({ entryTypes: ['gc'] });
   }
 
+  /** Timer samples taken since the last reset (none outside a window). */
+  get samples(): number {
+    return this.loop.count;
+  }
+
   /** Starts a window. */
   reset(): void {
+    this.loop.enable();
     this.loop.reset();
     this.gc = emptyGc();
   }
 
-  /** The window since the last reset. */
+  /** The window since the last reset, which it ends. */
   report(): StallReport {
     // The histogram holds whole timer intervals (ns): what is beyond the interval is the delay.
     const beyond = (ns: number): number => Math.max(0, Math.round((ns / 1e6 - RESOLUTION_MS) * 100) / 100);
     const h = this.loop;
+    h.disable();
     const g = this.gc;
     return {
       loopDelay: { p50: beyond(h.percentile(50)), p90: beyond(h.percentile(90)), p99: beyond(h.percentile(99)), max: beyond(h.max) },

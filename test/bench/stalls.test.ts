@@ -29,6 +29,19 @@ describe('StallMonitor', () => {
     expect(m.report().gc.count).toBe(0);
   });
 
+  it('runs its timer only within a window (an idle worker does not wake every millisecond)', async () => {
+    const m = new StallMonitor();
+    await tick(20);
+    expect(m.samples).toBe(0);
+    m.reset();
+    await tick(20);
+    expect(m.samples).toBeGreaterThan(0);
+    m.report();
+    const after = m.samples;
+    await tick(20);
+    expect(m.samples).toBe(after);
+  });
+
   it('combines members: the highest percentile of any, pauses summed', () => {
     const a: StallReport = { loopDelay: { p50: 0.1, p90: 0.5, p99: 3, max: 9 }, gc: { count: 10, major: 0, totalMs: 5.5, maxMs: 1.5, over1ms: 1 } };
     const b: StallReport = { loopDelay: { p50: 0.2, p90: 0.4, p99: 2, max: 12 }, gc: { count: 5, major: 1, totalMs: 20.25, maxMs: 15, over1ms: 2 } };
