@@ -521,7 +521,7 @@ export class Formation {
 
   private warnWaiting(group: string, p: Pending, fresh: StatusMsg[], running: boolean): void {
     // The words say it all; the fields keep it queryable in JSON logs (who answered, with how many members).
-    const answers = fresh.length === 0 ? {} : running ? { answers: fresh.map((s) => `${s.origin}:${s.members.length}/${s.max}`) } : { asked: fresh.map((s) => s.origin) };
-    this.log.warn({ group, ready: p.ready, expect: p.expect, ...answers }, this.waitingFor(p, fresh, running));
+    const fields = fresh.length === 0 ? {} : running ? { answers: fresh.map((s) => `${s.origin}:${s.members.length}/${s.max}`) } : { asked: fresh.map((s) => s.origin) };
+    this.log.warn({ group, ready: p.ready, expect: p.expect, ...fields }, this.waitingFor(p, fresh, running));
   }
 }

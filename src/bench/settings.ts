@@ -42,12 +42,6 @@ export interface BenchSettings {
   latency: LatencyCase[];
   /** Also measure the raw ws mesh at 1,000 msgs/s (one sender) as the latency floor. */
   wsLatency: boolean;
-  /**
-   * Also measure the bare batched sequencer (seq-baseline.ts) at the floor's rate and size, one non-sequencer
-   * sending, between two windows of the floor: what a sequencer's delivery costs on this machine without vsync's
-   * guarantees, beside vsync's agreed and safe deliveries.
-   */
-  seqLatency: boolean;
   latencyWindowMs: number;
   /**
    * Before each latency window (and the floor's), with the case's paced load running. Longer than `warmupMs`: a
@@ -102,7 +96,6 @@ export function settingsFor(mode: BenchMode): BenchSettings {
           { n: 5, senders: 'all', rate: 'near-saturation', bytes: KB },
         ],
         wsLatency: true,
-        seqLatency: true,
         latencyWindowMs: 5000,
         latencyWarmupMs: 1500,
         nearSaturationFraction: 0.8,
@@ -131,7 +124,6 @@ export function settingsFor(mode: BenchMode): BenchSettings {
           { n: 3, senders: 'all', rate: 'near-saturation', bytes: KB },
         ],
         wsLatency: true,
-        seqLatency: true,
         latencyWindowMs: 1500,
         latencyWarmupMs: 1500,
         nearSaturationFraction: 0.8,
@@ -158,7 +150,6 @@ export function settingsFor(mode: BenchMode): BenchSettings {
         maxOutstandingBytes: 8 * KB * KB,
         latency: [{ n: 3, senders: 'one', rate: 1000, bytes: KB }],
         wsLatency: false,
-        seqLatency: true,
         latencyWindowMs: 400,
         latencyWarmupMs: 200,
         nearSaturationFraction: 0.8,
