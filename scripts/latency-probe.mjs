@@ -5,17 +5,19 @@
 // the CPU time per delivered message of each member. Used for interleaved comparisons of two builds (run it from
 // each checkout in turn), which are steadier than whole bench runs.
 //
-//   npm run build && node scripts/latency-probe.mjs [safe|agreed] [--digest] [--warm] [--insecure] [--bare] [--warmup-ms N] [--window-ms N]
+//   npm run build && node scripts/latency-probe.mjs [safe|agreed] [--digest] [--warm] [--insecure] [--bare] [--warmup-ms N] [--window-ms N] [--cpu-prof DIR]
 //
 // --digest: the members digest every delivery as the bench does; --warm: 2 s of all members sending as fast as
 // they can first (as the bench's cluster warm-up); --insecure: no frame protection; --bare: the bench's bare
 // batched sequencer instead of vsync (worker 0 orders; one delivery kind, no frame protection: neither a kind nor
-// --insecure goes with it).
-import { dirname, join } from 'node:path';
+// --insecure goes with it); --cpu-prof DIR: the members run with node's --cpu-prof (a sample every 100 µs) into DIR,
+// and each role's profile is summarized over the window: its busy time per message, by layer and by function.
+import { readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const USAGE = 'usage: node scripts/latency-probe.mjs [safe|agreed] [--digest] [--warm] [--insecure] [--bare] [--warmup-ms N] [--window-ms N]';
+const USAGE = 'usage: node scripts/latency-probe.mjs [safe|agreed] [--digest] [--warm] [--insecure] [--bare] [--warmup-ms N] [--window-ms N] [--cpu-prof DIR]';
 const refuse = (why) => {
   console.error(`latency-probe: ${why}\n${USAGE}`);
   process.exit(2);
@@ -24,7 +26,7 @@ let parsed;
 try {
   parsed = parseArgs({
     allowPositionals: true,
-    options: { digest: { type: 'boolean' }, warm: { type: 'boolean' }, insecure: { type: 'boolean' }, bare: { type: 'boolean' }, 'warmup-ms': { type: 'string' }, 'window-ms': { type: 'string' } },
+    options: { digest: { type: 'boolean' }, warm: { type: 'boolean' }, insecure: { type: 'boolean' }, bare: { type: 'boolean' }, 'warmup-ms': { type: 'string' }, 'window-ms': { type: 'string' }, 'cpu-prof': { type: 'string' } },
   });
 } catch (err) {
   refuse(err.message);
@@ -44,12 +46,17 @@ if (bare && (positionals.length > 0 || flag('--insecure'))) refuse(`--bare takes
 const delivery = bare ? 'bare sequencer' : (positionals[0] ?? 'safe');
 const warmupMs = ms('warmup-ms', 1500);
 const windowMs = ms('window-ms', 4000);
+const profDir = o['cpu-prof'];
+if (profDir !== undefined && profDir.trim() === '') refuse('--cpu-prof needs a directory');
+if (profDir !== undefined && bare) refuse('--bare takes no --cpu-prof: profile vsync\'s members');
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const { Cluster } = await import(join(dist, 'bench/cluster.js'));
 const { Histogram } = await import(join(dist, 'bench/histogram.js'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const c = bare ? await Cluster.seq(3) : await Cluster.vsync(3, [], undefined, flag('--insecure'));
+const profArgs = profDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(profDir), '--cpu-prof-interval', '100'];
+const c = bare ? await Cluster.seq(3) : await Cluster.vsync(3, profArgs, undefined, flag('--insecure'));
+let report = async () => {};
 try {
   await sleep(1000);
   if (flag('--warm')) {
@@ -86,6 +93,38 @@ try {
     const win = wins[at(w)];
     console.log(`cpu per message, ${label}: ${us(((win.cpuUserMs + win.cpuSystemMs) * 1000) / Math.max(1, win.deliveries))}`);
   }
+  if (profDir !== undefined) report = () => profileReport([['sequencer', coordinator], ['receiver', third], ['sender', sender]], wins, at);
 } finally {
-  await c.close();
+  await c.close(); // a worker writes its profile as it exits
+}
+await report();
+
+/** Each role's busy time in the window, per delivered message, by layer and by function (src/bench/profile.ts). */
+async function profileReport(roles, wins, at) {
+  const { summarizeProfile } = await import(join(dist, 'bench/profile.js'));
+  let files = [];
+  try {
+    files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
+  } catch (err) {
+    console.log(`profile: cannot read ${profDir}: ${err.message}`);
+  }
+  for (const [label, w] of roles) {
+    const win = wins[at(w)];
+    const f = files.find((x) => x.includes(`.${w.pid}.`));
+    if (!f) {
+      console.log(`profile, ${label}: none written (pid ${w.pid})`);
+      continue;
+    }
+    let sum;
+    try {
+      sum = summarizeProfile(join(profDir, f), 8, { fromUs: win.hrFromUs, toUs: win.hrToUs });
+    } catch (err) {
+      console.log(`profile, ${label}: cannot read ${join(profDir, f)}: ${err.message}`);
+      continue;
+    }
+    const per = (ms) => `${Math.round((ms * 1000) / Math.max(1, win.deliveries))} µs`;
+    console.log(`profile, ${label} (${join(profDir, f)}): busy ${per(sum.totalMs)} per message`);
+    console.log(`  by layer: ${sum.byLayer.map((e) => `${e.fn} ${e.pct}%`).join(', ')}`);
+    console.log(`  functions: ${sum.top.map((e) => `${e.fn}${e.where ? ` (${e.where})` : ''} ${e.pct}%`).join(', ')}`);
+  }
 }

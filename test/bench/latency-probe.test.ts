@@ -1,6 +1,8 @@
 /** scripts/latency-probe.mjs, which README figures name: a wrong argument is refused with its usage, not ignored. */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WORKER_JS } from '../../src/bench/worker-handle.js';
 
@@ -13,6 +15,8 @@ describe('scripts/latency-probe.mjs', () => {
       [['safe', '--window-ms', 'x'], '--window-ms needs a positive number'],
       [['--bare', 'agreed'], '--bare takes no delivery kind'],
       [['--bare', '--insecure'], '--bare takes no --insecure'],
+      [['agreed', '--cpu-prof', ''], '--cpu-prof needs a directory'],
+      [['--bare', '--cpu-prof', '/tmp/x'], '--bare takes no --cpu-prof'],
     ] as const) {
       const r = run(...args);
       expect(r.status).toBe(2);
@@ -27,5 +31,21 @@ describe('scripts/latency-probe.mjs', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^bare sequencer, 1 KB at 1,000\/s from a non-sequencer/);
     for (const role of ['at the others', 'at the sequencer', 'at the receiver', 'at the sender']) expect(r.stdout).toMatch(new RegExp(`${role} +p50 \\d+ µs`));
+  });
+
+  it.skipIf(!existsSync(WORKER_JS))('profiles each role over the window with --cpu-prof: busy time per message, by layer and by function', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'probe-prof-'));
+    try {
+      const r = run('agreed', '--cpu-prof', dir, '--warmup-ms', '200', '--window-ms', '500');
+      expect(r.status, r.stderr).toBe(0);
+      for (const role of ['sequencer', 'receiver', 'sender']) {
+        expect(r.stdout).toMatch(new RegExp(`profile, ${role} \\(.*\\.cpuprofile\\): busy \\d+ µs per message`));
+      }
+      expect(r.stdout).toMatch(/ {2}by layer: .*core \(dist\/core\) [\d.]+%/);
+      expect(r.stdout).toMatch(/ {2}functions: /);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
