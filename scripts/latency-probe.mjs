@@ -65,8 +65,7 @@ try {
     await Promise.all(c.workers.map((w) => w.stop()));
     await c.quiesce(10_000);
   }
-  // The bare sequencer's worker 0 orders; vsync's sequencer is its coordinator.
-  const { coordinator, others } = bare ? { coordinator: c.workers[0], others: c.workers.slice(1) } : await c.coordinator();
+  const { coordinator, others } = await c.coordinator();
   const sender = others[others.length - 1];
   if (flag('--digest')) await Promise.all(c.workers.map((w) => w.digest(true, 1024, 16)));
   await sender.load(1000, 1024, 2000, bare ? undefined : delivery);
@@ -84,16 +83,17 @@ try {
   };
   const at = (w) => c.workers.indexOf(w);
   const third = others.find((w) => w !== sender);
+  const roles = [['sequencer', coordinator], ['receiver', third], ['sender', sender]];
   console.log(`${delivery}, 1 KB at 1,000/s from a non-sequencer, ${windowMs} ms after ${warmupMs} ms${flag('--digest') ? ', digests' : ''}${flag('--warm') ? ', warmed at saturation' : ''}${flag('--insecure') ? ', insecure' : ''}`);
   console.log(line('at the others', [hists[at(coordinator)].others, hists[at(third)].others]));
   console.log(line('  at the sequencer', [hists[at(coordinator)].others]));
   console.log(line('  at the receiver', [hists[at(third)].others]));
   console.log(line('at the sender', [hists[at(sender)].self]));
-  for (const [label, w] of [['sequencer', coordinator], ['receiver', third], ['sender', sender]]) {
+  for (const [label, w] of roles) {
     const win = wins[at(w)];
     console.log(`cpu per message, ${label}: ${us(((win.cpuUserMs + win.cpuSystemMs) * 1000) / Math.max(1, win.deliveries))}`);
   }
-  if (profDir !== undefined) report = () => profileReport([['sequencer', coordinator], ['receiver', third], ['sender', sender]], wins, at);
+  if (profDir !== undefined) report = () => profileReport(roles, wins, at);
 } finally {
   await c.close(); // a worker writes its profile as it exits
 }

@@ -93,8 +93,12 @@ export class Cluster {
     }
   }
 
-  /** The live worker whose member is the coordinator (the sequencer) of the current view. */
+  /**
+   * The sequencer and the other workers: for vsync the live worker whose member is the coordinator of the current
+   * view; for the bare batched sequencer worker 0, which orders (Cluster.seq).
+   */
   async coordinator(): Promise<{ coordinator: WorkerHandle; others: WorkerHandle[] }> {
+    if (this.mode === 'seq') return { coordinator: this.workers[0]!, others: this.workers.slice(1) };
     const alive = this.alive();
     const st = await this.statuses(alive);
     const coordId = st[0]!.members[0];

@@ -551,8 +551,6 @@ async function pickSenders(c: Cluster, senders: 'all' | 'one' | 'seq'): Promise<
   const alive = c.alive();
   if (senders === 'all') return alive;
   if (c.mode === 'ws') return [alive[alive.length - 1]!];
-  // The bare sequencer: worker 0 orders.
-  if (c.mode === 'seq') return [senders === 'seq' ? alive[0]! : alive[alive.length - 1]!];
   const { coordinator, others } = await c.coordinator();
   return senders === 'seq' ? [coordinator] : [others[others.length - 1]!];
 }
@@ -648,8 +646,7 @@ async function latencyCase(
     r.atSender = pctl(hists.filter((_, i) => senders.includes(members[i]!)).map((h) => h.self));
     r.atOthers = pctl(hists.map((h) => h.others));
     if (system !== 'ws' && lc.senders === 'one') {
-      // The bare sequencer's worker 0 orders (pickSenders); vsync's sequencer is its coordinator.
-      const coordinator = system === 'seq' ? members[0]! : (await c.coordinator()).coordinator;
+      const { coordinator } = await c.coordinator();
       const role = (keep: (w: WorkerHandle) => boolean): Percentiles => pctl(hists.filter((_, i) => keep(members[i]!)).map((h) => h.others));
       r.byRole = { atSequencer: role((w) => w === coordinator), atReceivers: role((w) => w !== coordinator && !senders.includes(w)) };
     }
