@@ -5,19 +5,20 @@
 // the CPU time per delivered message of each member. Used for interleaved comparisons of two builds (run it from
 // each checkout in turn), which are steadier than whole bench runs.
 //
-//   npm run build && node scripts/latency-probe.mjs [safe|agreed] [--digest] [--warm] [--insecure] [--bare] [--warmup-ms N] [--window-ms N] [--cpu-prof DIR]
+//   npm run build && node scripts/latency-probe.mjs [safe|agreed] [--digest] [--warm] [--insecure] [--bare [--sealed]] [--warmup-ms N] [--window-ms N] [--cpu-prof DIR]
 //
 // --digest: the members digest every delivery as the bench does; --warm: 2 s of all members sending as fast as
 // they can first (as the bench's cluster warm-up); --insecure: no frame protection; --bare: the bench's bare
 // batched sequencer instead of vsync (worker 0 orders; one delivery kind, no frame protection: neither a kind nor
-// --insecure goes with it); --cpu-prof DIR: the members run with node's --cpu-prof (a sample every 100 µs) into DIR,
+// --insecure goes with it); --sealed (with --bare): the bare sequencer's frames protected as vsync's are with a
+// secret (AES-256-GCM per link and direction, src/bench/sealed-links.ts); --cpu-prof DIR: the members run with node's --cpu-prof (a sample every 100 µs) into DIR,
 // and each role's profile is summarized over the window: its busy time per message, by layer and by function.
 import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const USAGE = 'usage: node scripts/latency-probe.mjs [safe|agreed] [--digest] [--warm] [--insecure] [--bare] [--warmup-ms N] [--window-ms N] [--cpu-prof DIR]';
+const USAGE = 'usage: node scripts/latency-probe.mjs [safe|agreed] [--digest] [--warm] [--insecure] [--bare [--sealed]] [--warmup-ms N] [--window-ms N] [--cpu-prof DIR]';
 const refuse = (why) => {
   console.error(`latency-probe: ${why}\n${USAGE}`);
   process.exit(2);
@@ -26,7 +27,7 @@ let parsed;
 try {
   parsed = parseArgs({
     allowPositionals: true,
-    options: { digest: { type: 'boolean' }, warm: { type: 'boolean' }, insecure: { type: 'boolean' }, bare: { type: 'boolean' }, 'warmup-ms': { type: 'string' }, 'window-ms': { type: 'string' }, 'cpu-prof': { type: 'string' } },
+    options: { digest: { type: 'boolean' }, warm: { type: 'boolean' }, insecure: { type: 'boolean' }, bare: { type: 'boolean' }, sealed: { type: 'boolean' }, 'warmup-ms': { type: 'string' }, 'window-ms': { type: 'string' }, 'cpu-prof': { type: 'string' } },
   });
 } catch (err) {
   refuse(err.message);
@@ -43,7 +44,8 @@ const ms = (name, dflt) => {
 const flag = (name) => o[name.replace(/^--/, '')] === true;
 const bare = flag('--bare');
 if (bare && (positionals.length > 0 || flag('--insecure'))) refuse(`--bare takes no ${positionals.length > 0 ? 'delivery kind' : '--insecure'}: the bare sequencer has one kind and no frame protection`);
-const delivery = bare ? 'bare sequencer' : (positionals[0] ?? 'safe');
+if (flag('--sealed') && !bare) refuse('--sealed goes with --bare: vsync\'s links are sealed unless --insecure');
+const delivery = bare ? `bare sequencer${flag('--sealed') ? ', frames sealed' : ''}` : (positionals[0] ?? 'safe');
 const warmupMs = ms('warmup-ms', 1500);
 const windowMs = ms('window-ms', 4000);
 const profDir = o['cpu-prof'];
@@ -55,7 +57,7 @@ const { Histogram } = await import(join(dist, 'bench/histogram.js'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const profArgs = profDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(profDir), '--cpu-prof-interval', '100'];
-const c = bare ? await Cluster.seq(3) : await Cluster.vsync(3, profArgs, undefined, flag('--insecure'));
+const c = bare ? await Cluster.seq(3, flag('--sealed')) : await Cluster.vsync(3, profArgs, undefined, flag('--insecure'));
 let report = async () => {};
 try {
   await sleep(1000);

@@ -32,12 +32,15 @@ export class Cluster {
     }
   }
 
-  /** Starts `n` workers of the bare batched sequencer: worker 0 is the sequencer, every other one dials it. */
-  static async seq(n: number): Promise<Cluster> {
+  /**
+   * Starts `n` workers of the bare batched sequencer: worker 0 is the sequencer, every other one dials it.
+   * `sealed`: every frame protected as on vsync's links with a secret (sealed-links.ts).
+   */
+  static async seq(n: number, sealed = false): Promise<Cluster> {
     const c = new Cluster('seq');
     try {
       const ws = Array.from({ length: n }, () => c.spawn());
-      const infos = await Promise.all(ws.map((w) => w.start('seq')));
+      const infos = await Promise.all(ws.map((w) => w.start('seq', [], undefined, false, undefined, sealed)));
       await Promise.all(ws.map((w, i) => w.call({ cmd: 'mesh', dial: i === 0 ? [] : [infos[0]!.url], expect: i === 0 ? n - 1 : 1 }, 20_000)));
       return c;
     } catch (err) {

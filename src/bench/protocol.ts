@@ -12,7 +12,7 @@ export type WorkerMode = 'ws' | 'vsync' | 'seq';
 export type Command =
   /** vsync: start a node (seeds: ws URLs of members) and join the group; ws: listen for mesh connections. */
   /** `stateBytes` (vsync): join with state-transfer hooks, and hold application state of that many bytes. */
-  | { cmd: 'start'; mode: WorkerMode; name: string; index: number; seeds?: string[]; group?: string; stateBytes?: number; insecure?: boolean; host?: string }
+  | { cmd: 'start'; mode: WorkerMode; name: string; index: number; seeds?: string[]; group?: string; stateBytes?: number; insecure?: boolean; host?: string; sealed?: boolean }
   /** Replaces this member's application state (stateful members) by `bytes` bytes. */
   | { cmd: 'state'; bytes: number }
   /** ws: dial these URLs; resolves once the worker has `expect` open connections (dialed plus accepted). */

@@ -141,6 +141,8 @@ export interface LatencyResult {
   senders: 'one' | 'seq' | 'all';
   /** vsync's delivery kind of the sends (absent: safe). */
   delivery?: 'safe' | 'agreed';
+  /** The bare sequencer with its frames sealed as vsync's (AES-256-GCM per link and direction). */
+  sealed?: boolean;
   label: string;
   /** Offered total rate, msgs/s. */
   rate: number;

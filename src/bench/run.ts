@@ -165,18 +165,26 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
         }
         // The bare batched sequencer at the floor's rate and size (one non-sequencer sending), between two windows
         // of the floor of its own: what a sequencer's delivery costs on this machine without vsync's guarantees.
-        if (floor) {
+        // Then the same with its frames sealed as vsync's are with a secret: what any protected sequencer pays here
+        // (the floor, a ws ping-pong, is not protected). The window after the first is the one before the second.
+        let before: HistogramData | null = null;
+        for (const sealed of [false, true]) {
+          if (!floor) break;
           let c: Cluster | null = null;
+          const what = `bare sequencer${sealed ? ', frames sealed' : ''}`;
           try {
-            say('bare sequencer: starting 3 processes for its latency at the floor\'s rate (one non-sequencer sending)');
+            say(`${what}: starting 3 processes for its latency at the floor's rate (one non-sequencer sending)`);
             const { rate, bytes } = floor; // floorWindow() drops the probe if a window fails
-            c = await Cluster.seq(3);
-            const before = await floorWindow();
-            const l = await latencyCase(c, { n: 3, senders: 'one', rate, bytes }, rate, s, 'seq', say, problem, warn);
-            compareWithFloor(l, before, await floorWindow(), say);
+            c = await Cluster.seq(3, sealed);
+            before ??= await floorWindow();
+            const l = await latencyCase(c, { n: 3, senders: 'one', rate, bytes, ...(sealed ? { sealed } : {}) }, rate, s, 'seq', say, problem, warn);
+            const after = await floorWindow();
+            compareWithFloor(l, before, after, say);
+            before = after;
             res.latency.push(l);
           } catch (err) {
-            problem(`bare sequencer latency: ${(err as Error).message}`);
+            problem(`${what} latency: ${(err as Error).message}`);
+            before = null;
           } finally {
             await c?.close();
           }
@@ -624,12 +632,12 @@ async function latencyCase(
   c: Cluster, lc: LatencyCase, rate: number, s: BenchSettings, system: LatencyResult['system'], say: Say, problem: (p: string) => void, warn: (p: string) => void,
 ): Promise<LatencyResult> {
   const who = lc.senders === 'all' ? `${lc.n} senders` : lc.senders === 'seq' ? '1 sender (the sequencer)' : '1 sender';
-  const label = `${lc.rate === 'near-saturation' ? `near saturation (${Math.round(s.nearSaturationFraction * 100)}%)` : `${rate}/s`}, ${who}${lc.delivery ? `, ${lc.delivery}` : ''}`;
+  const label = `${lc.rate === 'near-saturation' ? `near saturation (${Math.round(s.nearSaturationFraction * 100)}%)` : `${rate}/s`}, ${who}${lc.delivery ? `, ${lc.delivery}` : ''}${lc.sealed ? ', frames sealed' : ''}`;
   const members = c.alive();
   const senders = await pickSenders(c, lc.senders);
   const empty = { count: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
   const r: LatencyResult = {
-    system, n: lc.n, senders: lc.senders, ...(lc.delivery ? { delivery: lc.delivery } : {}), label, rate, achievedRate: 0, bytes: lc.bytes, windowMs: s.latencyWindowMs,
+    system, n: lc.n, senders: lc.senders, ...(lc.delivery ? { delivery: lc.delivery } : {}), ...(lc.sealed ? { sealed: true } : {}), label, rate, achievedRate: 0, bytes: lc.bytes, windowMs: s.latencyWindowMs,
     atSender: empty, atOthers: empty, loopDelayMaxMs: 0, digest: null, void: true,
   };
   try {

@@ -16,6 +16,8 @@ export interface LatencyCase {
   bytes: number;
   /** vsync's delivery kind (default safe): agreed skips the wait for a majority. */
   delivery?: 'safe' | 'agreed';
+  /** The bare sequencer's frames protected as vsync's are with a secret (sealed-links.ts). */
+  sealed?: boolean;
 }
 
 export interface BenchSettings {

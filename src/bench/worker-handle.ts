@@ -153,9 +153,9 @@ export class WorkerHandle {
     });
   }
 
-  /** `host`: the address a vsync member listens on (default 127.0.0.1). */
-  async start(mode: WorkerMode, seeds: string[] = [], stateBytes?: number, insecure = false, host?: string): Promise<StartReply> {
-    this.info = await this.call<StartReply>({ cmd: 'start', mode, name: this.name, index: this.index, seeds, stateBytes, ...(insecure ? { insecure } : {}), ...(host ? { host } : {}) }, 70_000);
+  /** `host`: the address a vsync member listens on (default 127.0.0.1); `sealed`: the bare sequencer's links protected. */
+  async start(mode: WorkerMode, seeds: string[] = [], stateBytes?: number, insecure = false, host?: string, sealed = false): Promise<StartReply> {
+    this.info = await this.call<StartReply>({ cmd: 'start', mode, name: this.name, index: this.index, seeds, stateBytes, ...(insecure ? { insecure } : {}), ...(host ? { host } : {}), ...(sealed ? { sealed } : {}) }, 70_000);
     clockOffsets.push(this.info.wallMinusMono);
     return this.info;
   }

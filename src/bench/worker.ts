@@ -11,8 +11,10 @@ import { createInterface } from 'node:readline';
 import { pino, type Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import { type Group, Node } from '../index.js';
+import { zeroMask } from '../net/transport.js';
 import { BlockDigest } from './digest.js';
 import { Histogram } from './histogram.js';
+import { type LinkSeal, linkSeal, memberOfUrl } from './sealed-links.js';
 import { BatchingSequencer, SubmissionBatcher, decodeBatch, decodeSubmissions } from './seq-baseline.js';
 import { StallMonitor } from './stalls.js';
 import type { HistogramData } from './histogram.js';
@@ -141,15 +143,28 @@ const BENCH_SECRET = 'bench-secret';
 interface Conn {
   ws: WebSocket;
   outstanding: number;
+  /** The bare sequencer's frame protection on this link (`sealed`), or null. */
+  seal: LinkSeal | null;
 }
+/** Bare sequencer with sealed links (start's `sealed`). */
+let sealed = false;
+
+/** A frame for `c`: sealed when the link is. */
+const out = (c: Conn, frame: Buffer): Buffer => (c.seal ? c.seal.seal(frame) : frame);
 const conns: Conn[] = [];
 let meshWaiter: (() => void) | null = null;
 let meshExpect = 0;
 
-function addConn(ws: WebSocket): void {
+function addConn(ws: WebSocket, seal: LinkSeal | null = null): void {
   ws.binaryType = 'nodebuffer';
-  const c: Conn = { ws, outstanding: 0 };
-  ws.on('message', (data: Buffer) => {
+  const c: Conn = { ws, outstanding: 0, seal };
+  ws.on('message', (frame: Buffer) => {
+    const data = seal ? seal.open(frame) : frame;
+    if (data === null) {
+      lastError = 'a sealed frame did not open';
+      ws.terminate();
+      return;
+    }
     if (echo) {
       ws.send(data, { binary: true, compress: false });
       return;
@@ -197,7 +212,7 @@ const senderIndexOf = (p: Uint8Array): number => p[12]! | (p[13]! << 8) | (p[14]
 let sequencer: BatchingSequencer | null = null;
 /** Members: a turn's payloads go to the sequencer in one message. */
 const toSequencer = new SubmissionBatcher((msg) => {
-  if (conns[0]) conns[0].ws.send(msg, { binary: true, compress: false });
+  if (conns[0]) conns[0].ws.send(out(conns[0], msg), { binary: true, compress: false });
 });
 const seqNames: string[] = [];
 const seqName = (i: number): string => (seqNames[i] ??= `s${i}`);
@@ -364,11 +379,12 @@ function status(): StatusReply {
 async function start(c: Extract<Command, { cmd: 'start' }>): Promise<StartReply> {
   mode = c.mode;
   index = c.index;
+  sealed = c.mode === 'seq' && c.sealed === true;
   const tStartCmd = monoNow();
   if (c.mode === 'seq' && c.index === 0) {
     sequencer = new BatchingSequencer(
       (batch) => {
-        for (const x of conns) x.ws.send(batch, { binary: true, compress: false });
+        for (const x of conns) x.ws.send(out(x, batch), { binary: true, compress: false });
       },
       deliverSeq,
     );
@@ -380,7 +396,11 @@ async function start(c: Extract<Command, { cmd: 'start' }>): Promise<StartReply>
       server.once('listening', resolve);
       server.once('error', reject);
     });
-    server.on('connection', (ws) => addConn(ws));
+    server.on('connection', (ws, req) => {
+      const member = sealed ? memberOfUrl(req.url) : null;
+      if (sealed && member === null) ws.terminate();
+      else addConn(ws, member === null ? null : linkSeal(member, 'sequencer'));
+    });
     const addr = server.address() as { port: number };
     const t = monoNow();
     return { url: `ws://127.0.0.1:${addr.port}`, memberId: null, pid: process.pid, wallMinusMono: wallNow() - monoNow(), tProcess, tStartCmd, tNodeStarted: t, tJoined: t, viewId: 0, members: [], stateReceived: null };
@@ -428,8 +448,11 @@ async function mesh(dial: string[], expect: number): Promise<{ connections: numb
     if (conns.length >= expect) meshWaiter();
   });
   for (const url of dial) {
-    const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
-    ws.once('open', () => addConn(ws));
+    // Sealed links mask with a zero key, as vsync's protected links do (src/net/transport.ts, zeroMask).
+    const ws = sealed
+      ? new WebSocket(`${url}/?member=${index}`, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, generateMask: zeroMask })
+      : new WebSocket(url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+    ws.once('open', () => addConn(ws, sealed ? linkSeal(index, 'member') : null));
     ws.once('error', (err) => {
       lastError = err.message;
     });

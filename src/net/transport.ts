@@ -97,7 +97,7 @@ function aborted(signal: AbortSignal): VsyncError {
  * before it are ours: nonces, names, MACs), so the frames go with a zero key, which `ws` offers for this
  * (`generateMask`) and both of its ends then skip. Insecure links keep random keys.
  */
-function zeroMask(mask: Buffer): void {
+export function zeroMask(mask: Buffer): void {
   mask.fill(0);
 }
 

@@ -15,6 +15,7 @@ describe('scripts/latency-probe.mjs', () => {
       [['safe', '--window-ms', 'x'], '--window-ms needs a positive number'],
       [['--bare', 'agreed'], '--bare takes no delivery kind'],
       [['--bare', '--insecure'], '--bare takes no --insecure'],
+      [['agreed', '--sealed'], '--sealed goes with --bare'],
       [['agreed', '--cpu-prof', ''], '--cpu-prof needs a directory'],
       [['--bare', '--cpu-prof', '/tmp/x'], '--bare takes no --cpu-prof'],
     ] as const) {
@@ -31,6 +32,17 @@ describe('scripts/latency-probe.mjs', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^bare sequencer, 1 KB at 1,000\/s from a non-sequencer/);
     for (const role of ['at the others', 'at the sequencer', 'at the receiver', 'at the sender']) expect(r.stdout).toMatch(new RegExp(`${role} +p50 \\d+ µs`));
+  });
+
+  it.skipIf(!existsSync(WORKER_JS))('measures the bare sequencer with its frames sealed with --bare --sealed (every frame opens: all deliveries arrive)', () => {
+    const r = run('--bare', '--sealed', '--digest', '--warmup-ms', '200', '--window-ms', '300');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^bare sequencer, frames sealed, 1 KB at 1,000\/s from a non-sequencer/);
+    // 300 ms at 1,000/s: about 300 deliveries at each role; a frame that failed to open would close the link.
+    for (const role of ['at the sequencer', 'at the receiver', 'at the sender']) {
+      const n = Number(new RegExp(`${role} +p50 \\d+ µs .*\\((\\d+) deliveries\\)`).exec(r.stdout)?.[1]);
+      expect(n, role).toBeGreaterThan(200);
+    }
   });
 
   it.skipIf(!existsSync(WORKER_JS))('profiles each role over the window with --cpu-prof: busy time per message, by layer and by function', () => {
