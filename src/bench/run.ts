@@ -165,8 +165,8 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
         }
         // The bare batched sequencer at the floor's rate and size (one non-sequencer sending), between two windows
         // of the floor of its own: what a sequencer's delivery costs on this machine without vsync's guarantees.
-        // Then the same with its frames sealed as vsync's are with a secret: what any protected sequencer pays here
-        // (the floor, a ws ping-pong, is not protected). The window after the first is the one before the second.
+        // Then the same with its frames sealed as vsync's are with a secret: what frame protection costs that
+        // sequencer here (the floor, a ws ping-pong, is not protected). The window after the first is the one before the second.
         let before: HistogramData | null = null;
         for (const sealed of [false, true]) {
           if (!floor) break;
