@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// What one frame seal costs when it comes alone: AES-256-GCM over 1 KB with a cipher object made ahead (as
-// src/net/frame-seal.ts does), measured back to back, after a 1 ms sleep (the thread blocked, as a member waits
+// What one frame seal costs when it comes alone: vsync's own Sealer (src/net/frame-seal.ts: AES-256-GCM, the
+// cipher object for the next nonce made ahead) over 1 KB, measured back to back, after a 1 ms sleep (the thread blocked, as a member waits
 // for its next message at 1,000/s), and after 1 ms of spinning (the thread busy on other work). On a VM whose
 // code and data go cold while a process waits, work done once a millisecond costs several times its hot cost,
 // and so does every frame a paced message takes; the bench's latency cases run in that regime.
 //
-//   node scripts/cold-cost.mjs [--count N]
-import { createCipheriv, randomBytes } from 'node:crypto';
+//   npm run build && node scripts/cold-cost.mjs [--count N]
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const USAGE = 'usage: node scripts/cold-cost.mjs [--count N]';
@@ -23,23 +25,20 @@ if (!Number.isInteger(count) || count < 10) {
   process.exit(2);
 }
 
-const key = randomBytes(32);
-const iv = Buffer.alloc(12);
+const { Sealer } = await import(join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'net', 'frame-seal.js'));
 const plain = randomBytes(1024);
 const blocked = new Int32Array(new SharedArrayBuffer(4));
 
 function run(label, between) {
   const us = [];
-  let c = createCipheriv('aes-256-gcm', key, iv);
+  const sealer = new Sealer(randomBytes(32));
+  sealer.prepare();
   for (let i = 0; i < count; i++) {
     between();
     const t0 = process.hrtime.bigint();
-    c.update(plain);
-    c.final();
-    c.getAuthTag();
+    sealer.seal(plain);
     us.push(Number(process.hrtime.bigint() - t0) / 1000);
-    iv.writeUInt32BE(i, 8);
-    c = createCipheriv('aes-256-gcm', key, iv); // the next object, made ahead as the sealer does
+    sealer.prepare(); // the next nonce's cipher object, made ahead (off the measured path) as after a turn's writes
   }
   us.sort((a, b) => a - b);
   const at = (q) => us[Math.min(us.length - 1, Math.floor(q * us.length))].toFixed(1);

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { Histogram, type HistogramData } from './histogram.js';
 import { type BenchResults, type Spread, systemName } from './results.js';
 
-const COLORS = { ws: '#8c8c8c', seq: '#e08a1e', vsync: '#2a6fdb', floor: '#2b9348', sender: '#7b2cbf', detection: '#b0b0b0', flush: '#d62828' };
+const COLORS = { ws: '#8c8c8c', seq: '#e08a1e', seqSealed: '#8c564b', vsync: '#2a6fdb', floor: '#2b9348', sender: '#7b2cbf', detection: '#b0b0b0', flush: '#d62828' };
 const MEMBER_COLORS = ['#2a6fdb', '#e08a1e', '#2b9348', '#d62828', '#7b2cbf', '#8c564b', '#e377c2'];
 
 /** Where the report goes: beside the JSON, the same name ending in .html. */
@@ -137,11 +137,13 @@ function cdf(h: HistogramData): Array<[number, number]> {
 function latencyChart(r: BenchResults): string {
   const series: Array<{ label: string; color: string; dashed: boolean; pts: Array<[number, number]> }> = [];
   if (r.latencyFloor) series.push({ label: `ws ping-pong round trip (floor), ${num(r.latencyFloor.rate)}/s`, color: COLORS.floor, dashed: true, pts: cdf(r.latencyFloor.hist) });
-  const palette = [COLORS.vsync, COLORS.sender, COLORS.seq, COLORS.flush, COLORS.ws];
+  // Colours by system, so that a baseline never takes vsync's: vsync's cases in turn from their own list.
+  const vsyncColors = [COLORS.vsync, COLORS.sender, COLORS.flush, '#e377c2', '#17becf'];
   let k = 0;
   for (const l of r.latency) {
     if (!l.othersHist || l.othersHist.count === 0) continue;
-    series.push({ label: `${l.system === 'ws' ? 'ws mesh one-way' : systemName(l.system)} n=${l.n}, ${l.label}, at others`, color: palette[k++ % palette.length]!, dashed: l.system === 'ws', pts: cdf(l.othersHist) });
+    const color = l.system === 'ws' ? COLORS.ws : l.system === 'seq' ? (l.sealed ? COLORS.seqSealed : COLORS.seq) : vsyncColors[k++ % vsyncColors.length]!;
+    series.push({ label: `${l.system === 'ws' ? 'ws mesh one-way' : systemName(l.system)} n=${l.n}, ${l.label}, at others`, color, dashed: l.system === 'ws', pts: cdf(l.othersHist) });
   }
   const all = series.flatMap((s) => s.pts.map((p) => p[0]));
   if (all.length === 0) return '<p class="empty">No latency distributions in this run.</p>';

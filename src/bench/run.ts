@@ -166,8 +166,8 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
         // The bare batched sequencer at the floor's rate and size (one non-sequencer sending), between two windows
         // of the floor of its own: what a sequencer's delivery costs on this machine without vsync's guarantees.
         // Then the same with its frames sealed as vsync's are with a secret: what frame protection costs that
-        // sequencer here (the floor, a ws ping-pong, is not protected). The window after the first is the one before the second.
-        let before: HistogramData | null = null;
+        // sequencer here (the floor, a ws ping-pong, is not protected). Each case between two windows of its own:
+        // a cluster's start comes between the two cases.
         for (const sealed of [false, true]) {
           if (!floor) break;
           let c: Cluster | null = null;
@@ -176,15 +176,12 @@ export async function runBench(o: RunOptions): Promise<BenchResults> {
             say(`${what}: starting 3 processes for its latency at the floor's rate (one non-sequencer sending)`);
             const { rate, bytes } = floor; // floorWindow() drops the probe if a window fails
             c = await Cluster.seq(3, sealed);
-            before ??= await floorWindow();
+            const before = await floorWindow();
             const l = await latencyCase(c, { n: 3, senders: 'one', rate, bytes, ...(sealed ? { sealed } : {}) }, rate, s, 'seq', say, problem, warn);
-            const after = await floorWindow();
-            compareWithFloor(l, before, after, say);
-            before = after;
+            compareWithFloor(l, before, await floorWindow(), say);
             res.latency.push(l);
           } catch (err) {
             problem(`${what} latency: ${(err as Error).message}`);
-            before = null;
           } finally {
             await c?.close();
           }

@@ -1,8 +1,9 @@
 /**
  * Frame protection for the bare batched sequencer's links (`Cluster.seq(n, true)`, the latency probe's
  * `--bare --sealed`): vsync's own AES-256-GCM per link and direction (src/net/frame-seal.ts, cipher objects made
- * ahead), so that baseline pays per frame what a protected vsync link pays, and nothing else of vsync's. The keys
- * come from the member's index, not from a handshake: the case measures what sealing costs, not its secrecy.
+ * ahead), so that baseline pays per frame what a protected vsync link pays, and nothing else of vsync's; its sequencer
+ * seals a batch after delivering it itself, as vsync seals after its handlers (worker.ts). The keys come from the
+ * member's index, not from a handshake: the case measures what sealing costs, not its secrecy.
  */
 import { createHash } from 'node:crypto';
 import { Opener, Sealer } from '../net/frame-seal.js';

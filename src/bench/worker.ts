@@ -382,12 +382,12 @@ async function start(c: Extract<Command, { cmd: 'start' }>): Promise<StartReply>
   sealed = c.mode === 'seq' && c.sealed === true;
   const tStartCmd = monoNow();
   if (c.mode === 'seq' && c.index === 0) {
-    sequencer = new BatchingSequencer(
-      (batch) => {
-        for (const x of conns) x.ws.send(out(x, batch), { binary: true, compress: false });
-      },
-      deliverSeq,
-    );
+    const multicast = (batch: Buffer): void => {
+      for (const x of conns) x.ws.send(out(x, batch), { binary: true, compress: false });
+    };
+    // Sealed, the batch is sealed and sent after the sequencer's own deliveries of it (the rest of this call), as
+    // vsync seals a turn's frames after its handlers (peer-link.ts): its own delivery does not wait for the seals.
+    sequencer = new BatchingSequencer(sealed ? (batch) => process.nextTick(multicast, batch) : multicast, deliverSeq);
   }
   if (c.mode === 'ws' || c.mode === 'seq') {
     const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });

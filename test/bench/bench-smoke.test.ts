@@ -45,22 +45,27 @@ describe.skipIf(!existsSync(WORKER_JS))('vsync bench --smoke', () => {
     expect(r.latencyFloor?.rtt.count).toBeGreaterThan(0);
     expect(r.latencyFloor!.rtt.p50).toBeGreaterThan(0);
     // Measured in a window before the paced case and one after it; the case is compared with those two. Then two
-    // more around the bare sequencer at the same rate and size (one non-sequencer sending), and one after the same
-    // with its frames sealed (the window between the two bare cases counts for both).
-    expect(r.latencyFloor!.windows).toHaveLength(5);
+    // more around the bare sequencer at the same rate and size (one non-sequencer sending), and two around the same
+    // with its frames sealed.
+    const w = r.latencyFloor!.windows ?? [];
+    expect(w, r.problems.join('; ')).toHaveLength(6);
     const paced = r.latency.find((l) => l.system === 'vsync' && l.rate === 1000)!;
     expect(paced.floorMultiples?.p50).toBeGreaterThan(0);
-    const bare = r.latency.find((l) => l.system === 'seq' && !l.sealed)!;
-    const sealed = r.latency.find((l) => l.system === 'seq' && l.sealed)!;
-    const w = r.latencyFloor!.windows;
-    expect(paced.floor!.count + bare.floor!.count + sealed.floor!.count - w[3]!.count).toBe(r.latencyFloor!.rtt.count);
-    for (const b of [bare, sealed]) {
+    const bare = r.latency.find((l) => l.system === 'seq' && !l.sealed);
+    const sealed = r.latency.find((l) => l.system === 'seq' && l.sealed);
+    expect(bare, r.problems.join('; ')).toBeDefined();
+    expect(sealed, r.problems.join('; ')).toBeDefined();
+    expect(paced.floor!.count).toBe(w[0]!.count + w[1]!.count);
+    expect(bare!.floor!.count).toBe(w[2]!.count + w[3]!.count);
+    expect(sealed!.floor!.count).toBe(w[4]!.count + w[5]!.count);
+    expect(w.reduce((a, x) => a + x.count, 0)).toBe(r.latencyFloor!.rtt.count);
+    for (const b of [bare!, sealed!]) {
       expect(b).toMatchObject({ n: 3, senders: 'one', rate: r.latencyFloor!.rate, bytes: r.latencyFloor!.bytes, void: false });
       expect(b.digest?.agreed).toBe(true);
       expect(b.floorMultiples?.p50).toBeGreaterThan(0);
       expect(b.byRole!.atSequencer.count + b.byRole!.atReceivers.count).toBe(b.atOthers.count);
     }
-    expect(sealed.label).toContain('frames sealed');
+    expect(sealed!.label).toContain('frames sealed');
     expect(r.throughput.length).toBeGreaterThan(0);
     for (const t of r.throughput) {
       expect(t.system).toBe('vsync');

@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
+// Imports dist/net/frame-seal.js: `npm test` builds first.
 const run = (...args: string[]) => spawnSync(process.execPath, ['scripts/cold-cost.mjs', ...args], { encoding: 'utf8', timeout: 30_000 });
 
 describe('scripts/cold-cost.mjs', () => {
