@@ -13,7 +13,6 @@
 // --insecure goes with it); --sealed (with --bare): the bare sequencer's frames protected as vsync's are with a
 // secret (AES-256-GCM per link and direction, src/bench/sealed-links.ts); --cpu-prof DIR: the members run with node's --cpu-prof (a sample every 100 µs) into DIR,
 // and each role's profile is summarized over the window: its busy time per message, by layer and by function.
-import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -103,29 +102,24 @@ await report();
 
 /** Each role's busy time in the window, per delivered message, by layer and by function (src/bench/profile.ts). */
 async function profileReport(roles, wins, at) {
-  const { summarizeProfile } = await import(join(dist, 'bench/profile.js'));
-  let files = [];
-  try {
-    files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
-  } catch (err) {
-    console.log(`profile: cannot read ${profDir}: ${err.message}`);
-  }
+  const { profileOf, summarizeProfile } = await import(join(dist, 'bench/profile.js'));
   for (const [label, w] of roles) {
     const win = wins[at(w)];
-    const f = files.find((x) => x.includes(`.${w.pid}.`));
-    if (!f) {
-      console.log(`profile, ${label}: none written (pid ${w.pid})`);
-      continue;
-    }
+    let f;
     let sum;
     try {
-      sum = summarizeProfile(join(profDir, f), 8, { fromUs: win.hrFromUs, toUs: win.hrToUs });
+      f = profileOf(profDir, w.pid);
+      if (f === null) {
+        console.log(`profile, ${label}: none written (pid ${w.pid})`);
+        continue;
+      }
+      sum = summarizeProfile(f, 8, { fromUs: win.hrFromUs, toUs: win.hrToUs });
     } catch (err) {
-      console.log(`profile, ${label}: cannot read ${join(profDir, f)}: ${err.message}`);
+      console.log(`profile, ${label}: cannot read ${f ?? profDir}: ${err.message}`);
       continue;
     }
     const per = (ms) => `${Math.round((ms * 1000) / Math.max(1, win.deliveries))} µs`;
-    console.log(`profile, ${label} (${join(profDir, f)}): busy ${per(sum.totalMs)} per message`);
+    console.log(`profile, ${label} (${f}): busy ${per(sum.totalMs)} per message`);
     console.log(`  by layer: ${sum.byLayer.map((e) => `${e.fn} ${e.pct}%`).join(', ')}`);
     console.log(`  functions: ${sum.top.map((e) => `${e.fn}${e.where ? ` (${e.where})` : ''} ${e.pct}%`).join(', ')}`);
   }

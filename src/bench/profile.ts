@@ -1,5 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ProfileEntry } from './results.js';
+
+/**
+ * The profile `node --cpu-prof --cpu-prof-dir dir` wrote for process `pid` (its name holds `.<pid>.`), or null.
+ * Throws when `dir` cannot be read.
+ */
+export function profileOf(dir: string, pid: number): string | null {
+  const f = readdirSync(dir).find((x) => x.endsWith('.cpuprofile') && x.includes(`.${pid}.`));
+  return f === undefined ? null : join(dir, f);
+}
 
 /** The parts of a V8 .cpuprofile (what `node --cpu-prof` writes) this summary reads. */
 interface CpuProfile {

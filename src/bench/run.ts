@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, sleep } from './cluster.js';
 import { compareDigests, type DigestComparison } from './digest.js';
 import { Histogram, type HistogramData, type Percentiles } from './histogram.js';
-import { summarizeProfile } from './profile.js';
+import { profileOf, summarizeProfile } from './profile.js';
 import { type WorkerEvent, monoNow } from './protocol.js';
 import type {
   BenchResults, BenchSystem, JoinResult, NetnsResult, LatencyFloor, RatioResult, Spread, LatencyResult, MemberRate, MemoryResult, ProfileResult, ProtectionResult, RssSeriesPoint, ThroughputResult, ViewChangeResult,
@@ -967,15 +967,14 @@ async function profile(s: BenchSettings, dirOpt: string | undefined, bytes: numb
   } finally {
     await c.close();
   }
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   const members: ProfileResult['members'] = [];
   for (const w of c.workers) {
-    const f = files.find((x) => x.includes(`.${w.pid}.`));
+    const f = profileOf(dir, w.pid);
     if (!f) {
       problem(`profile: no profile for ${w.name} (pid ${w.pid})`);
       continue;
     }
-    const sum = summarizeProfile(join(dir, f), 20, ranges.get(w.pid));
+    const sum = summarizeProfile(f, 20, ranges.get(w.pid));
     members.push({ name: w.name, role: roles.get(w.pid) ?? 'member', ...sum });
   }
   say(`profile: ${rate} deliveries/s per member while profiling, ${cpuUs} µs of CPU per delivery; ${members.length} profiles in ${dir}`);

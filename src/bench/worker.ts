@@ -397,9 +397,10 @@ async function start(c: Extract<Command, { cmd: 'start' }>): Promise<StartReply>
       server.once('error', reject);
     });
     server.on('connection', (ws, req) => {
-      const member = sealed ? memberOfUrl(req.url) : null;
-      if (sealed && member === null) ws.terminate();
-      else addConn(ws, member === null ? null : linkSeal(member, 'sequencer'));
+      if (!sealed) return addConn(ws);
+      const member = memberOfUrl(req.url);
+      if (member === null) ws.terminate();
+      else addConn(ws, linkSeal(member, 'sequencer'));
     });
     const addr = server.address() as { port: number };
     const t = monoNow();
@@ -448,10 +449,8 @@ async function mesh(dial: string[], expect: number): Promise<{ connections: numb
     if (conns.length >= expect) meshWaiter();
   });
   for (const url of dial) {
-    // Sealed links mask with a zero key, as vsync's protected links do (src/net/transport.ts, zeroMask).
-    const ws = sealed
-      ? new WebSocket(`${url}/?member=${index}`, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, generateMask: zeroMask })
-      : new WebSocket(url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+    // Sealed links name their member (keys per link) and mask with a zero key, as vsync's protected links do.
+    const ws = new WebSocket(sealed ? `${url}/?member=${index}` : url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, ...(sealed ? { generateMask: zeroMask } : {}) });
     ws.once('open', () => addConn(ws, sealed ? linkSeal(index, 'member') : null));
     ws.once('error', (err) => {
       lastError = err.message;
